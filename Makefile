@@ -1,0 +1,49 @@
+# ntm-forecast — `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+JOBS   ?= 2
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+.PHONY: install
+install: $(VENV)/.installed ## Create .venv and install the package
+
+.PHONY: run
+run: $(VENV)/.installed ## Set up, then run the main job: every locality in params/
+	$(BIN)/ntm-forecast check
+
+.PHONY: test
+test: $(VENV)/.installed-dev ## Set up with the dev extra, then lint and run the tests
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+.PHONY: lint
+lint: $(VENV)/.installed-dev ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+.PHONY: bench
+bench: $(VENV)/.installed-dev ## Run the benchmarks in benchmarks/
+	$(BIN)/python benchmarks/run.py
+
+.PHONY: clean
+clean: ## Remove the virtual environment and the outputs
+	rm -rf $(VENV) outputs/*/ outputs/summary.* outputs/run.json

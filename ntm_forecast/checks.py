@@ -1,0 +1,216 @@
+"""Warnings: things real reports get wrong that do not stop a run.
+
+Each finding names the field it is about and says what disagrees with what, so that the
+overview, the target table and the notebook can all show it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ntm_forecast import metrics
+from ntm_forecast.schema import Locality, Observation, Target
+
+SHARE_TOLERANCE = 0.1  # percentage points
+
+
+@dataclass(frozen=True)
+class Finding:
+    slug: str
+    field: str
+    message: str
+    metric: str | None = None
+    year: int | None = None
+
+    def line(self, path: Path | str | None = None) -> str:
+        return f"{path or self.slug}: {self.field}: {self.message}"
+
+
+def _n(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _when(o: Observation) -> str:
+    return o.as_of or str(o.year)
+
+
+def check_locality(loc: Locality) -> list[Finding]:
+    return [
+        *falling_actuals(loc),
+        *conflicting_values(loc),
+        *totals_not_adding_up(loc),
+        *shares_not_matching(loc),
+    ]
+
+
+def check_all(localities: Mapping[str, Locality], paths: Mapping[str, Path]) -> list[str]:
+    lines = []
+    for slug, loc in localities.items():
+        path = paths.get(slug)
+        for f in check_locality(loc):
+            lines.append(f.line(path))
+        if loc.parent and loc.parent not in localities:
+            sibling = path.with_name(f"{loc.parent}.yaml") if path else None
+            if sibling is None or not sibling.exists():
+                lines.append(
+                    Finding(slug, "parent", f"the parent '{loc.parent}' has no params file; "
+                            "forecasts borrow from the national series instead").line(path)
+                )
+    return lines
+
+
+def _indexed(loc: Locality, kind: str = "level"):
+    return [(i, o) for i, o in enumerate(loc.observations) if o.kind == kind]
+
+
+def falling_actuals(loc: Locality) -> list[Finding]:
+    """A running total that goes down between two actual reports."""
+    out = []
+    series: dict[str, list[tuple[int, Observation]]] = defaultdict(list)
+    for i, o in _indexed(loc):
+        if o.status == "actual" and o.info.cumulative:
+            series[o.metric].append((i, o))
+    for metric, items in series.items():
+        items.sort(key=lambda t: (t[1].as_of_key, t[1].year))
+        for (_, a), (j, b) in zip(items, items[1:]):
+            if b.value < a.value and b.as_of_key > a.as_of_key:
+                out.append(Finding(
+                    loc.slug, f"observations[{j}]",
+                    f"{metric} falls from {_n(a.value)} ({_when(a)}) to {_n(b.value)} ({_when(b)}); "
+                    "a cumulative count should not fall (merged communes, or a conflict of sources)",
+                    metric, b.year,
+                ))
+    return out
+
+
+def _same_time(a: Observation, b: Observation) -> bool:
+    # Different months of one year are progress, not a conflict; a missing or bare-year
+    # date cannot be told apart from the others.
+    vague = {None, str(a.year)}
+    return a.as_of == b.as_of or a.as_of in vague or b.as_of in vague
+
+
+def conflicting_values(loc: Locality) -> list[Finding]:
+    out = []
+    groups: dict[tuple, list[tuple[int, Observation]]] = defaultdict(list)
+    for i, o in enumerate(loc.observations):
+        groups[(o.metric, o.year, o.status, o.kind)].append((i, o))
+    for (metric, year, status, _), items in groups.items():
+        for n, (i, a) in enumerate(items):
+            for j, b in items[n + 1:]:
+                if a.value != b.value and _same_time(a, b):
+                    out.append(Finding(
+                        loc.slug, f"observations[{j}]",
+                        f"two {status} values for {metric} in {year}: {_n(a.value)} ({_when(a)}, "
+                        f"{_short(a.source)}) and {_n(b.value)} ({_when(b)}, {_short(b.source)})",
+                        metric, year,
+                    ))
+    return out
+
+
+def _short(source: str) -> str:
+    if source.startswith("http"):
+        return source.split("/")[2]
+    return source
+
+
+def base_level(loc: Locality, metric: str, year: int) -> Observation | None:
+    """The latest reported level of `metric` at the end of `year` or before."""
+    cands = [o for o in loc.observations
+             if o.metric == metric and o.kind == "level" and o.year <= year and o.status != "plan"]
+    if not cands:
+        return None
+    return max(cands, key=lambda o: (o.year, o.as_of_key, o.status == "actual"))
+
+
+def totals_not_adding_up(loc: Locality) -> list[Finding]:
+    """A stated total that the stated base plus the stated increment does not reach."""
+    out = []
+    for kind_set, records in (("targets", loc.targets), ("observations", loc.observations)):
+        levels: dict[tuple, list[tuple[int, object]]] = defaultdict(list)
+        incs: dict[tuple, list[tuple[int, object]]] = defaultdict(list)
+        for i, r in enumerate(records):
+            k = getattr(r, "kind", "level")
+            if isinstance(r, Observation) and r.status == "plan":
+                continue
+            if k == "level":
+                levels[(r.metric, r.year)].append((i, r))
+            elif k == "increment":
+                incs[(r.metric, r.year)].append((i, r))
+        for (metric, year), inc_items in incs.items():
+            if (metric, year) not in levels:
+                continue
+            base = base_level(loc, metric, year - 1)
+            if base is None:
+                continue
+            for i, lvl in levels[(metric, year)]:
+                for _, inc in inc_items:
+                    lv, iv = _value(lvl), _value(inc)
+                    if lv is None or iv is None or isinstance(lvl, Observation) and lvl.is_mid_year:
+                        continue
+                    if abs(base.value + iv - lv) > 1e-9:
+                        out.append(Finding(
+                            loc.slug, f"{kind_set}[{i}]",
+                            f"{metric} {year}: the stated total {_n(lv)} is not the base "
+                            f"{_n(base.value)} ({_when(base)}) plus the stated {_n(iv)} "
+                            f"(= {_n(base.value + iv)})",
+                            metric, year,
+                        ))
+    return out
+
+
+def _value(r) -> float | None:
+    if isinstance(r, Target):
+        return r.low
+    return r.value
+
+
+def shares_not_matching(loc: Locality) -> list[Finding]:
+    """A stated percentage of communes that count / communes_total does not give."""
+    out = []
+    totals = {(o.year, o.status): o.value for o in loc.observations
+              if o.metric == "communes_total" and o.kind == "level"}
+    any_total = {o.year: o.value for o in loc.observations if o.metric == "communes_total"}
+    counts = defaultdict(list)
+    for o in loc.observations:
+        if o.kind == "level":
+            counts[(o.metric, o.year, o.status, o.as_of)].append(o)
+    for i, o in enumerate(loc.observations):
+        if not o.metric.endswith("_share"):
+            continue
+        base = o.metric.removesuffix("_share")
+        total = totals.get((o.year, o.status), any_total.get(o.year))
+        matches = counts.get((base, o.year, o.status, o.as_of), [])
+        if total and matches:
+            pct = 100.0 * matches[0].value / total
+            if abs(pct - o.value) > SHARE_TOLERANCE:
+                out.append(Finding(
+                    loc.slug, f"observations[{i}]",
+                    f"{o.metric} {_n(o.value)}% in {o.year} does not match {_n(matches[0].value)}"
+                    f" / {_n(total)} communes = {pct:.2f}%; the source used another number of "
+                    f"communes (about {matches[0].value * 100 / o.value:.0f})",
+                    o.metric, o.year,
+                ))
+    levels = {(t.metric, t.year): t for t in loc.targets if t.kind == "level"}
+    for i, t in enumerate(loc.targets):
+        if t.kind != "share" or t.metric not in metrics.COMMUNE_STANDARDS:
+            continue
+        lvl = levels.get((t.metric, t.year))
+        total = any_total.get(t.year) or _latest_total(loc, t.year)
+        if lvl is not None and total:
+            pct = 100.0 * lvl.low / total
+            if abs(pct - t.low) > SHARE_TOLERANCE:
+                out.append(Finding(
+                    loc.slug, f"targets[{i}]",
+                    f"{t.metric} target {_n(t.low)}% in {t.year} does not match {_n(lvl.low)} / "
+                    f"{_n(total)} communes = {pct:.2f}%", t.metric, t.year,
+                ))
+    return out
+
+
+def _latest_total(loc: Locality, year: int) -> float | None:
+    o = base_level(loc, "communes_total", year)
+    return o.value if o else None
