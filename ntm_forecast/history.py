@@ -1,0 +1,179 @@
+"""From observations to the series the models learn from.
+
+Rules, in one place:
+- `plan` figures are never data; `estimate` figures are used and flagged.
+- Every figure is placed in time: the end of the month it was stated (``as_of``), or the
+  end of its year when it was stated later (recognitions "for 2021" decided in 2022).
+  A figure with no month sits mid-year. So a "đến tháng 6/2022" count is a point at
+  2022.5, a floor on the year-end count, never a year-end value.
+- Reports disagree: of the level points of one metric we keep the longest non-decreasing
+  run (ties go to the later, better-dated figures); the dropped ones are listed.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ntm_forecast.schema import Locality, Observation
+
+
+@dataclass(frozen=True)
+class Point:
+    t: float  # fractional years: the end of year Y is Y + 1.0
+    value: float
+    year: int
+    status: str
+    source: str
+
+    @property
+    def year_end(self) -> bool:
+        return abs(self.t - (self.year + 1.0)) < 1e-9
+
+
+def point_time(o: Observation) -> float:
+    if not o.as_of or "-" not in o.as_of:
+        return o.year + 0.5
+    y, m, _ = o.as_of_key
+    return min(y + m / 12.0, o.year + 1.0)
+
+
+def _longest_non_decreasing(points: list[Point], cumulative: bool) -> tuple[list[Point], list[Point]]:
+    if not cumulative or len(points) < 2:
+        return points, []
+    n = len(points)
+    best = [1] * n
+    prev = [-1] * n
+    for i in range(n):
+        for j in range(i):
+            if points[j].value <= points[i].value and points[j].t < points[i].t and best[j] + 1 >= best[i]:
+                # ">=" prefers the later predecessor on ties: later reports revise earlier ones
+                best[i], prev[i] = best[j] + 1, j
+    end = max(range(n), key=lambda i: (best[i], points[i].t))
+    keep_idx = []
+    while end != -1:
+        keep_idx.append(end)
+        end = prev[end]
+    keep = set(keep_idx)
+    return [points[i] for i in sorted(keep)], [p for i, p in enumerate(points) if i not in keep]
+
+
+@dataclass(frozen=True)
+class Series:
+    """The usable level points of one metric of one locality, oldest first."""
+
+    metric: str
+    points: tuple[Point, ...]
+    dropped: tuple[Point, ...] = ()
+    increments: tuple[tuple[int, float, bool], ...] = ()  # (year, added, full_year)
+    uses_estimates: bool = False
+
+    @property
+    def times(self) -> np.ndarray:
+        return np.array([p.t for p in self.points])
+
+    @property
+    def values(self) -> np.ndarray:
+        return np.array([p.value for p in self.points])
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def at(self, t: float) -> float | None:
+        """The level at time t: the last point at or before t (levels are step functions)."""
+        ts = [p.t for p in self.points]
+        i = bisect_right(ts, t + 1e-9) - 1
+        if i < 0:
+            return None
+        return self.points[i].value
+
+    def interpolate(self, t: float) -> float | None:
+        if not self.points:
+            return None
+        return float(np.interp(t, self.times, self.values))
+
+    def year_end_levels(self) -> dict[int, float]:
+        """Year-end levels where a figure is dated December or later."""
+        out: dict[int, float] = {}
+        for p in self.points:
+            if p.year_end:
+                out[p.year] = p.value
+        return out
+
+    def yearly_levels(self) -> dict[int, float]:
+        """One level per year: the year-end figure, else the latest figure of that year."""
+        out: dict[int, float] = {}
+        for p in self.points:
+            out[int(np.ceil(p.t) - 1)] = p.value
+        return out
+
+
+def build_series(loc: Locality, metric: str, *, until: float | None = None) -> Series:
+    """Collect the level points (and yearly increments) of `metric`, optionally cut at `until`."""
+    info = loc.info(metric)
+    pts, incs, estimates = [], [], False
+    for o in loc.observations:
+        if o.metric != metric or o.status == "plan":
+            continue
+        t = point_time(o)
+        if until is not None and t > until + 1e-9:
+            continue
+        if o.kind == "increment":
+            incs.append((o.year, o.value, not o.is_mid_year))
+            continue
+        estimates |= o.status == "estimate"
+        pts.append(Point(t, o.value, o.year, o.status, o.source))
+    # Same time, several figures: an actual beats an estimate, then the larger (a floor) wins.
+    pts.sort(key=lambda p: (p.t, p.status == "actual", p.value))
+    dedup: dict[float, Point] = {}
+    for p in pts:
+        dedup[round(p.t, 6)] = p
+    ordered = sorted(dedup.values(), key=lambda p: p.t)
+    kept, dropped = _longest_non_decreasing(ordered, info.cumulative)
+    dropped = [*dropped, *(p for p in pts if p not in ordered)]
+    return Series(
+        metric,
+        tuple(kept),
+        tuple(dropped),
+        tuple(sorted(incs)),
+        estimates and any(p.status == "estimate" for p in kept),
+    )
+
+
+@dataclass(frozen=True)
+class Totals:
+    """communes_total over time; the latest known figure holds afterwards."""
+
+    series: Series
+    derived_from_share: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    def at(self, t: float) -> float | None:
+        if not self.series.points:
+            return None
+        v = self.series.at(t)
+        return v if v is not None else self.series.points[0].value
+
+    @property
+    def last(self) -> float | None:
+        return self.series.points[-1].value if self.series.points else None
+
+
+def build_totals(loc: Locality, *, until: float | None = None) -> Totals:
+    s = build_series(loc, "communes_total", until=until)
+    if s.points:
+        return Totals(s)
+    # No stated total: a stated share of NTM communes implies one (said in the notes).
+    for o in sorted(loc.observations, key=lambda o: o.as_of_key, reverse=True):
+        if o.metric == "communes_ntm_share" and o.status != "plan" and o.value > 0:
+            same = [c for c in loc.observations if c.metric == "communes_ntm" and c.year == o.year
+                    and c.as_of == o.as_of and c.kind == "level"]
+            if same:
+                total = round(same[0].value * 100.0 / o.value)
+                p = Point(point_time(o), float(total), o.year, o.status, o.source)
+                note = (f"communes_total {total} derived from {same[0].value:g} communes = "
+                        f"{o.value:g}% ({o.as_of or o.year})")
+                return Totals(Series("communes_total", (p,)), True, (note,))
+    return Totals(s)

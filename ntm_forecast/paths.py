@@ -1,0 +1,45 @@
+"""Simulated yearly paths of one metric: what every model's `forecast` returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+QUANTILE_COLUMNS = {0.05: "p05", 0.10: "p10", 0.25: "p25", 0.5: "median", 0.75: "p75",
+                    0.90: "p90", 0.95: "p95"}
+
+
+@dataclass(frozen=True, eq=False)
+class PathForecast:
+    """Year-end values of one metric on `n_paths` simulated futures.
+
+    Column 0 of `values` is the year-end of `years[0]`: the last observed year, simulated
+    from its last figure when that figure was stated before December (a floor).
+    """
+
+    metric: str
+    model: str
+    years: np.ndarray  # (H + 1,)
+    values: np.ndarray  # (n_paths, H + 1)
+    own_weight: float = 1.0
+    note: str = ""
+
+    def at(self, year: int) -> np.ndarray | None:
+        idx = np.nonzero(self.years == year)[0]
+        if idx.size == 0:
+            return None
+        return self.values[:, idx[0]]
+
+    def quantiles(self, levels=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)) -> np.ndarray:
+        """(len(levels), H + 1) array; quantiles of a sample, 'linear' method, so ordered."""
+        return np.quantile(self.values, levels, axis=0)
+
+    def prob_at_least(self, year: int, value: float) -> float | None:
+        x = self.at(year)
+        return None if x is None else float(np.mean(x >= value - 1e-9))
+
+    def __repr__(self) -> str:
+        med = np.median(self.values, axis=0)
+        return (f"<PathForecast {self.metric} by {self.model}: {self.values.shape[0]} paths, "
+                f"{int(self.years[0])}–{int(self.years[-1])}, median end {med[-1]:.4g}>")
