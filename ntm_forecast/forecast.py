@@ -118,8 +118,8 @@ class LocalityForecast:
 
     def _metrics_in_order(self) -> list[str]:
         seen = [m for m in self.locality.metrics_observed()
-                if any(o.kind == "level" and o.metric == m and o.status != "plan"
-                       for o in self.locality.observations)]
+                if m in self.paths or any(o.kind == "level" and o.metric == m and o.status != "plan"
+                                          for o in self.locality.observations)]
         return sorted(seen, key=_metric_order)
 
     def to_frame(self) -> pd.DataFrame:
@@ -208,14 +208,17 @@ def metric_history(loc: Locality, metric: str, ctx: Context) -> MetricHistory:
     elif info.family == "ocop":
         kw = dict(pooled_growth=ctx.growth,
                   ocop_additions=tuple(ocop_additions(loc, until=ctx.until)) if metric == "ocop_total" else ())
-    return MetricHistory(loc.slug, info, series, **kw)
+    return MetricHistory(loc.slug, info, series, origin_year=loc.origin_year, **kw)
 
 
 def fit_metric(loc: Locality, metric: str, ctx: Context, model: str | None = None, pace: float = 1.0):
     """The fitted model for one metric, or raise InsufficientHistory."""
     hist = metric_history(loc, metric, ctx)
     if not len(hist.series):
-        raise InsufficientHistory("no figures")
+        if hist.series.increments and hist.info.cumulative:
+            return MODELS["additions_only"](pace=pace).fit(hist)
+        raise InsufficientHistory("no figures" if not hist.series.increments else
+                                  "only additions of some years, and not a running count")
     family = hist.info.family
     name = model or DEFAULTS.get(family, "drift")
     if family == "commune" and name == "hazard" and (hist.totals is None or hist.totals.last is None) \
@@ -255,6 +258,10 @@ def forecast_locality(
     notes = list(totals.notes)
     for metric in names:
         if metric in metrics.OCOP_STARS:
+            continue
+        if metric.endswith("_share") and metric.removesuffix("_share") in out:
+            skipped.append(Skipped(metric, f"follows from {metric.removesuffix('_share')} / "
+                                           "communes_total"))
             continue
         try:
             fitted = fit_metric(loc, metric, ctx, model=model, pace=pace)

@@ -34,23 +34,22 @@ class Point:
 
 
 def point_time(o: Observation) -> float:
-    if not o.as_of or "-" not in o.as_of:
-        return o.year + 0.5
-    y, m, _ = o.as_of_key
-    return min(y + m / 12.0, o.year + 1.0)
+    return o.t
 
 
 def _longest_non_decreasing(points: list[Point], cumulative: bool) -> tuple[list[Point], list[Point]]:
+    """Keep the longest run that never falls; among equals, the one with most year-end figures."""
     if not cumulative or len(points) < 2:
         return points, []
     n = len(points)
-    best = [1] * n
+    best = [(1, int(p.year_end)) for p in points]
     prev = [-1] * n
     for i in range(n):
         for j in range(i):
-            if points[j].value <= points[i].value and points[j].t < points[i].t and best[j] + 1 >= best[i]:
-                # ">=" prefers the later predecessor on ties: later reports revise earlier ones
-                best[i], prev[i] = best[j] + 1, j
+            if points[j].value <= points[i].value and points[j].t < points[i].t:
+                cand = (best[j][0] + 1, best[j][1] + int(points[i].year_end))
+                if cand >= best[i]:
+                    best[i], prev[i] = cand, j
     end = max(range(n), key=lambda i: (best[i], points[i].t))
     keep_idx = []
     while end != -1:

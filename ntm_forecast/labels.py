@@ -104,6 +104,8 @@ STATUS_LABELS = {
         "insufficient": "Chưa đủ dữ liệu",
         "not_modelled": "Không mô hình hóa",
         "met": "Đã đạt",
+        "missed": "Không đạt",
+        "past": "Đã qua, chưa rõ kết quả",
     },
     "en": {
         "likely": "Likely",
@@ -111,7 +113,9 @@ STATUS_LABELS = {
         "unlikely": "Unlikely",
         "insufficient": "Insufficient history",
         "not_modelled": "Not modelled",
-        "met": "Already met",
+        "met": "Met",
+        "missed": "Missed",
+        "past": "Past, outcome unknown",
     },
 }
 

@@ -87,6 +87,12 @@ def info(name: str, unit: str | None = None) -> MetricInfo:
     if name in CORE:
         return CORE[name]
     unit = unit or "count"
+    if "/" in unit:  # "criteria/8": an average out of a fixed number
+        head, _, top = unit.partition("/")
+        try:
+            return MetricInfo(name, unit, "criteria", upper=float(top))
+        except ValueError:
+            pass
     if unit in PERCENT_UNITS or name.endswith(("_share", "_rate")):
         return MetricInfo(name, unit, "percent", upper=100.0)
     if unit in MONEY_UNITS:

@@ -48,6 +48,7 @@ class MetricHistory:
     pooled_hazard: PooledHazard | None = None
     pooled_growth: PooledGrowth | None = None
     ocop_additions: tuple = ()
+    origin_year: int | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -391,8 +392,55 @@ class DampedETS(_Model):
         return PathForecast(info.name, self.name, years, out, 1.0)
 
 
+class YearlyAdditions(_Model):
+    """For a count known only by what was added each year (no running total stated).
+
+    Additions are negative binomial around the mean of the last three years. The paths
+    count what is added after the origin year, so they answer "how many more" targets and
+    nothing else; the frame's model column says so.
+    """
+
+    name = "additions_only"
+    prior_sd = 0.6  # doubt on the log of the yearly mean, shrunk by the years observed
+
+    def __init__(self, pace: float = 1.0):
+        self.pace = pace
+
+    def fit(self, history: MetricHistory) -> YearlyAdditions:
+        per_year: dict[int, float] = {}
+        for year, added, _full in history.series.increments:
+            per_year[year] = max(per_year.get(year, 0.0), added)  # batches: the largest is a floor
+        if not per_year or history.origin_year is None:
+            raise InsufficientHistory("no level and no yearly additions")
+        ys = sorted(per_year)[-3:]
+        vals = np.array([per_year[y] for y in ys])
+        mean = max(float(vals.mean()), 0.5)
+        var = float(vals.var(ddof=1)) if len(vals) >= 3 else mean * 2.0
+        excess = var - mean
+        self.dispersion_ = float(np.clip(mean**2 / excess, 1.0, 100.0)) if excess > 0 else 100.0
+        self.log_mu_ = np.log(mean)
+        self.log_var_ = self.prior_sd**2 / len(vals)
+        self.history_, self.start_ = history, (history.origin_year, per_year)
+        self.own_weight_ = 1.0
+        return self
+
+    def forecast(self, horizon_end: int, *, n_paths: int = 10_000, seed: int = 0,
+                 ceiling: Ceiling | None = None) -> PathForecast:
+        rng = np.random.default_rng(seed)
+        origin = self.start_[0]
+        years = np.arange(origin, max(horizon_end, origin) + 1)
+        log_mu = rng.normal(self.log_mu_, np.sqrt(self.log_var_), size=n_paths)
+        k = self.dispersion_
+        out = np.zeros((n_paths, len(years)))
+        for j in range(1, len(years)):
+            lam = rng.gamma(k, np.exp(log_mu) * self.pace / k)
+            out[:, j] = out[:, j - 1] + rng.poisson(lam)
+        note = f"levels unknown: values count what is added after {origin}"
+        return PathForecast(self.history_.info.name, self.name, years, out, 1.0, note)
+
+
 MODELS: dict[str, type[_Model]] = {
-    m.name: m for m in (CommuneHazard, OcopGrowth, BoundedTrend, Drift, DampedETS)
+    m.name: m for m in (CommuneHazard, OcopGrowth, BoundedTrend, Drift, DampedETS, YearlyAdditions)
 }
 
 # The default per family: the winner of the pooled backtest (`ntm-forecast backtest`).

@@ -88,6 +88,21 @@ class _Sourced(_Record):
         return (int(y), int(m or 12), int(d or 31))
 
     @property
+    def t(self) -> float:
+        """Fractional time: the end of the stated month, at most the end of its year
+        (recognitions "for 2021" decided in 2022); with no month, mid-year."""
+        if not self.as_of or "-" not in self.as_of:
+            return self.year + 0.5
+        y, m, d = self.as_of_key
+        if self.as_of.count("-") == 2:  # a dated day sits inside its month
+            return min(y + (m - 1 + min(d, 30) / 30.0) / 12.0, self.year + 1.0)
+        return min(y + m / 12.0, self.year + 1.0)
+
+    @property
+    def is_year_end(self) -> bool:
+        return abs(self.t - (self.year + 1.0)) < 1e-9
+
+    @property
     def is_mid_year(self) -> bool:
         """Stated before December of its own year: a floor on the year-end figure."""
         y, m, _ = self.as_of_key
