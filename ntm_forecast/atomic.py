@@ -1,0 +1,78 @@
+"""Writes that either complete or leave nothing: a planning officer never opens half a file."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ntm_forecast.errors import InputError
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_FILE_MODE = 0o644  # mkstemp creates 0600; exported files are meant to be shared
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds.
+
+    The temporary name keeps the suffix so writers that infer the format from it still work.
+    """
+    path = Path(path)
+    fd, name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}.", suffix=f".part{path.suffix}"
+    )
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, _FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+def ensure_writable_dir(path: str | os.PathLike[str]) -> Path:
+    """Create ``path`` if needed and prove a file can be written there, or raise InputError."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        # os.access is not enough (root, network shares): try the real thing.
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise InputError.at(path, "output", "a writable directory", exc.strerror or exc) from exc
+    return path
+
+
+def fixed_zip_times(data: bytes, replace: dict[str, bytes] | None = None) -> bytes:
+    """Rewrite an Office zip with every entry dated ZIP_TIME (writers stamp the wall clock).
+
+    ``replace`` swaps the content of named entries, for parts a writer stamps itself.
+    """
+    replace = replace or {}
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, replace.get(info.filename) or source.read(info.filename))
+    return out.getvalue()

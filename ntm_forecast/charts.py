@@ -1,0 +1,217 @@
+"""Fan charts per metric and one overview of every target's probability, as PNG.
+
+Figures are built with ``matplotlib.figure.Figure`` and the Agg canvas, never pyplot, so no
+global state or GUI backend is touched. Only export code imports this module.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+from matplotlib import rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from ntm_forecast.atomic import atomic_path
+from ntm_forecast.labels import status_label
+from ntm_forecast.numfmt import STATUS_COLOURS, fmt_number, fmt_percent, is_missing, metric_label
+
+DPI = 150
+FAN_SIZE = (8.0, 4.5)  # 1200 x 675 px at 150 dpi
+# DejaVu Sans ships with matplotlib and has every Vietnamese glyph; pinned so a local
+# matplotlibrc with another font cannot turn diacritics into boxes.
+RC = {"font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"]}
+# PNG metadata would otherwise carry the matplotlib version and break byte-identical output.
+PNG_METADATA = {"Software": None}
+
+WORDS = {
+    "vi": {
+        "year": "Năm",
+        "observed": "Thực tế",
+        "median": "Trung vị dự báo",
+        "band": "Khoảng dự báo {}%",
+        "ceiling": "Tổng số xã",
+        "target": "Mục tiêu",
+        "probability": "Khả năng đạt mục tiêu",
+        "overview": "Khả năng đạt các mục tiêu",
+    },
+    "en": {
+        "year": "Year",
+        "observed": "Observed",
+        "median": "Forecast median",
+        "band": "{}% interval",
+        "ceiling": "Communes (total)",
+        "target": "Target",
+        "probability": "Probability of reaching the target",
+        "overview": "Probability of reaching each target",
+    },
+}
+
+QUANTILES = ("p025", "p10", "p25", "p75", "p90", "p975")
+BANDS = (("p025", "p975", 95, 0.15), ("p10", "p90", 80, 0.25), ("p25", "p75", 50, 0.4))
+FAN_COLOUR = "#1f5fa8"
+
+
+def _new_figure(size: tuple[float, float]) -> Figure:
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    with rc_context(RC), atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=DPI, metadata=PNG_METADATA)
+    return Path(path)
+
+
+def _number_axis(axis, lang: str) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_number(v, lang)))
+
+
+def fan_chart(
+    fan: pd.DataFrame,
+    *,
+    title: str,
+    metric_label: str,
+    ceiling: pd.Series | float | None,
+    targets: pd.DataFrame | None,
+    lang: str,
+    path: str | os.PathLike[str],
+) -> Path:
+    """Observed points, forecast median and 50/80/95% bands, the ceiling, and each target.
+
+    ``fan`` has columns year, kind, value, median, p025, p10, p25, p75, p90, p975; ``ceiling`` is
+    a number or a Series indexed by year; ``targets`` has target_year, target_value, probability.
+    """
+    with rc_context(RC):
+        fig = _draw_fan(fan, title, metric_label, ceiling, targets, lang)
+    return _save(fig, path)
+
+
+def _draw_fan(
+    fan: pd.DataFrame,
+    title: str,
+    metric_label: str,
+    ceiling: pd.Series | float | None,
+    targets: pd.DataFrame | None,
+    lang: str,
+) -> Figure:
+    words = WORDS[lang]
+    fig = _new_figure(FAN_SIZE)
+    ax = fig.add_subplot()
+    ax.set_title(title)
+
+    observed = fan[fan["kind"] == "observed"].sort_values("year")
+    forecast = fan[fan["kind"] == "forecast"].sort_values("year")
+    # Start the fan at the last observation so it opens from where the data ends.
+    if not observed.empty:
+        last = observed.tail(1)
+        start = pd.DataFrame({c: last["value"].to_numpy() for c in ("median", *QUANTILES)})
+        start["year"] = last["year"].to_numpy()
+        forecast = pd.concat([start, forecast], ignore_index=True)
+    for low, high, level, alpha in BANDS:
+        ax.fill_between(
+            forecast["year"],
+            forecast[low],
+            forecast[high],
+            color=FAN_COLOUR,
+            alpha=alpha,
+            linewidth=0,
+            label=words["band"].format(level),
+        )
+    ax.plot(
+        forecast["year"], forecast["median"], color=FAN_COLOUR, linewidth=2, label=words["median"]
+    )
+    ax.plot(
+        observed["year"],
+        observed["value"],
+        "o",
+        color="black",
+        markersize=5,
+        label=words["observed"],
+    )
+
+    if isinstance(ceiling, pd.Series):
+        ceiling = ceiling.dropna().sort_index()
+        if not ceiling.empty:
+            # Carry the last known total to the chart's right edge.
+            ceiling = ceiling.reindex(ceiling.index.union([fan["year"].max()])).ffill()
+            ax.step(
+                ceiling.index,
+                ceiling.to_numpy(),
+                where="post",
+                linestyle="--",
+                color="grey",
+                label=words["ceiling"],
+            )
+    elif not is_missing(ceiling):
+        ax.axhline(float(ceiling), linestyle="--", color="grey", label=words["ceiling"])
+
+    if targets is not None and not targets.empty:
+        ax.plot(
+            targets["target_year"],
+            targets["target_value"],
+            marker="*",
+            linestyle="none",
+            markersize=14,
+            color="#c00000",
+            label=words["target"],
+        )
+        for row in targets.itertuples(index=False):
+            text = fmt_percent(row.probability, lang, digits=1) or "—"
+            ax.annotate(
+                text,
+                (row.target_year, row.target_value),
+                xytext=(8, 6),
+                textcoords="offset points",
+                color="#c00000",
+                fontweight="bold",
+            )
+
+    ax.set_xlabel(words["year"])
+    ax.set_ylabel(metric_label)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: str(round(v))))
+    _number_axis(ax.yaxis, lang)
+    ax.grid(True, alpha=0.3)
+    fig.legend(loc="outside right upper", fontsize="small")
+    return fig
+
+
+def target_overview_chart(
+    summary: pd.DataFrame, *, lang: str, path: str | os.PathLike[str]
+) -> Path:
+    """One horizontal bar per target of every locality, its length the probability."""
+    with rc_context(RC):
+        fig = _draw_overview(summary, lang)
+    return _save(fig, path)
+
+
+def _draw_overview(summary: pd.DataFrame, lang: str) -> Figure:
+    words = WORDS[lang]
+    rows = summary.reset_index(drop=True)
+    fig = _new_figure((8.0, max(2.5, 0.35 * len(rows) + 1.2)))
+    ax = fig.add_subplot()
+    labels = [
+        f"{r.locality} · {metric_label(r.metric, lang)} {int(r.target_year)}"
+        for r in rows.itertuples(index=False)
+    ]
+    probability = rows["probability"].astype(float)
+    colours = ["#" + STATUS_COLOURS.get(s, "D9D9D9") for s in rows["status"]]
+    positions = range(len(rows))
+    ax.barh(positions, probability.fillna(0), color=colours, edgecolor="#595959")
+    for y, p, status in zip(positions, probability, rows["status"], strict=True):
+        text = fmt_percent(p, lang, digits=0) or status_label(status, lang)
+        ax.text(min(p, 1.0) + 0.01 if not is_missing(p) else 0.01, y, text, va="center")
+    ax.set_yticks(list(positions), labels)
+    ax.invert_yaxis()  # first target on top, as in the table
+    ax.set_xlim(0, 1.12)
+    ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_percent(v, lang, digits=0)))
+    ax.set_xlabel(words["probability"])
+    ax.set_title(words["overview"])
+    ax.grid(True, axis="x", alpha=0.3)
+    return fig

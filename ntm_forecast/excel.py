@@ -1,0 +1,163 @@
+"""Excel workbooks for planning documents: Vietnamese headers, real numbers with formats.
+
+Cells hold numbers, not text, so a planner can sum and chart them; the number formats are
+locale-neutral codes that Excel shows with the computer's own separators (206.989,3 on a
+Vietnamese system).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.functions import tostring
+
+from ntm_forecast.atomic import atomic_write_bytes, fixed_zip_times
+from ntm_forecast.labels import FORECAST_COLUMNS, TARGET_COLUMNS, column_label
+from ntm_forecast.numfmt import STATUS_COLOURS, code_label, is_missing, run_note
+
+DATA_COLUMNS = ["metric", "year", "value", "status", "kind", "as_of", "unit", "source", "quote"]
+
+SHEET_NAMES = {
+    "vi": {"targets": "Mục tiêu", "forecast": "Dự báo", "data": "Số liệu"},
+    "en": {"targets": "Targets", "forecast": "Forecast", "data": "Data"},
+}
+
+PERCENT = "0.0%"
+COUNT = "#,##0"
+DECIMAL = "#,##0.0"
+YEAR = "0"  # a year never takes a thousands separator
+RATIO = "0.00"
+
+PERCENT_COLUMNS = {"probability", "probability_max", "own_weight"}
+YEAR_COLUMNS = {"year", "target_year", "baseline_year", "earliest_year_p50", "earliest_year_p80"}
+RATIO_COLUMNS = {"pace_ratio"}
+
+# Header and code words for the data sheet, whose "status" is the data status, not a target's.
+DATA_KEYS = {"status": "status_data"}
+
+# A fixed time keeps two exports of the same frames byte-identical.
+FIXED_TIME = datetime(2000, 1, 1)
+
+MAX_WIDTH = 50
+HEADER_ROW = 2  # row 1 is the note saying what produced the workbook
+
+
+def number_format(column: str, value: float) -> str:
+    if column in PERCENT_COLUMNS:
+        return PERCENT
+    if column in YEAR_COLUMNS:
+        return YEAR
+    if column in RATIO_COLUMNS:
+        return RATIO
+    return COUNT if float(value).is_integer() else DECIMAL
+
+
+def _cell_value(value: object) -> object:
+    """Python scalars for openpyxl; NaN becomes an empty cell."""
+    if is_missing(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def write_sheet(
+    ws: Worksheet,
+    frame: pd.DataFrame,
+    columns: list[str],
+    *,
+    note: str,
+    lang: str,
+    keys: dict[str, str] | None = None,
+) -> None:
+    """Note row, header row, then one row per frame row; frozen header, filter, widths."""
+    keys = keys or {}
+    ws.cell(row=1, column=1, value=note).font = Font(italic=True)
+    widths = []
+    for j, column in enumerate(columns, start=1):
+        header = column_label(keys.get(column, column), lang)
+        cell = ws.cell(row=HEADER_ROW, column=j, value=header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        widths.append(len(header))
+    for i, row in enumerate(frame[columns].itertuples(index=False), start=HEADER_ROW + 1):
+        record = dict(zip(columns, row, strict=True))
+        fill = None
+        if "status" in record and record["status"] in STATUS_COLOURS and "status_label" in record:
+            fill = PatternFill("solid", fgColor=STATUS_COLOURS[record["status"]])
+        for j, column in enumerate(columns, start=1):
+            key = keys.get(column, column)
+            if key == "status_label" and "status" in record:
+                # Re-worded from the code so the label is in the sheet's language.
+                value = code_label("status", record["status"], lang)
+            elif key == "status":
+                value = record[column]  # the code itself, for filters and formulas
+            else:
+                value = code_label(key, record[column], lang)
+            value = _cell_value(value)
+            cell = ws.cell(row=i, column=j, value=value)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                cell.number_format = number_format(column, value)
+            if fill is not None and column in ("status", "status_label"):
+                cell.fill = fill
+            widths[j - 1] = max(widths[j - 1], len(str(value)) if value is not None else 0)
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), MAX_WIDTH)
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
+    last = get_column_letter(len(columns))
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + len(frame)}"
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """Serialise with fixed document and zip times so equal content gives equal bytes."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    # Workbook.save stamps "modified" with the clock, so the core part is written again after.
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    core = tostring(wb.properties.to_tree())
+    return fixed_zip_times(buffer.getvalue(), replace={"docProps/core.xml": core})
+
+
+def _new_workbook() -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    return wb
+
+
+def write_locality_workbook(
+    path: str | os.PathLike[str],
+    *,
+    forecast: pd.DataFrame,
+    targets: pd.DataFrame,
+    data: pd.DataFrame,
+    meta: dict,
+    lang: str,
+) -> Path:
+    """Sheets: targets, forecast, data with sources; each headed by the run note."""
+    names = SHEET_NAMES[lang]
+    note = run_note(meta, lang)
+    wb = _new_workbook()
+    write_sheet(wb.create_sheet(names["targets"]), targets, TARGET_COLUMNS, note=note, lang=lang)
+    write_sheet(
+        wb.create_sheet(names["forecast"]), forecast, FORECAST_COLUMNS, note=note, lang=lang
+    )
+    write_sheet(
+        wb.create_sheet(names["data"]), data, DATA_COLUMNS, note=note, lang=lang, keys=DATA_KEYS
+    )
+    return atomic_write_bytes(path, workbook_bytes(wb))
+
+
+def write_summary_workbook(
+    path: str | os.PathLike[str], *, summary: pd.DataFrame, meta: dict, lang: str
+) -> Path:
+    """One sheet: every target of every locality."""
+    wb = _new_workbook()
+    ws = wb.create_sheet(SHEET_NAMES[lang]["targets"])
+    write_sheet(ws, summary, TARGET_COLUMNS, note=run_note(meta, lang), lang=lang)
+    return atomic_write_bytes(path, workbook_bytes(wb))

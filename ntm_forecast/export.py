@@ -1,0 +1,191 @@
+"""Export a locality's results, or the batch summary, as CSV, Excel, Word and PNG.
+
+Exporters only render: they take the frames the engine and the target assessment produced
+and never compute a forecast. Options are checked before anything is written, and every file
+is written atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from ntm_forecast.atomic import atomic_path, ensure_writable_dir
+from ntm_forecast.errors import InputError
+from ntm_forecast.labels import FORECAST_COLUMNS, TARGET_COLUMNS
+from ntm_forecast.metrics import COMMUNE_STANDARDS
+from ntm_forecast.numfmt import check_lang, metric_label
+from ntm_forecast.version import __version__
+
+FORMATS = ("csv", "xlsx", "docx", "png")
+# Ten significant digits: exact for counts and shares, no 0.30000000000000004 noise.
+CSV_FLOAT_FORMAT = "%.10g"
+# The renderers (matplotlib, openpyxl, python-docx) are imported where used: they are slow to
+# import and the command line loads this module for every command.
+
+
+def parse_formats(text: str | Iterable[str]) -> tuple[str, ...]:
+    """'csv,xlsx' -> ('csv', 'xlsx'), in the given order, each once; InputError on others."""
+    names = text.split(",") if isinstance(text, str) else list(text)
+    out: list[str] = []
+    for name in (n.strip().lower() for n in names):
+        if name not in FORMATS:
+            raise InputError.at("--format", "format", f"one of {', '.join(FORMATS)}", repr(name))
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def write_csv(frame: pd.DataFrame, columns: list[str], path: str | os.PathLike[str]) -> Path:
+    """UTF-8 with a BOM (Excel then reads the diacritics), dot decimals, English headers."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{Path(path).name}: missing columns {missing}")
+    with atomic_path(path) as tmp:
+        frame[columns].to_csv(
+            tmp,
+            index=False,
+            encoding="utf-8-sig",
+            lineterminator="\n",
+            float_format=CSV_FLOAT_FORMAT,
+        )
+    return Path(path)
+
+
+def _ceiling(metric: str, meta: dict) -> pd.Series | None:
+    """The commune total bounds only the commune standards."""
+    totals = meta.get("communes_total")
+    if metric not in COMMUNE_STANDARDS or not totals:
+        return None
+    return pd.Series({int(y): float(v) for y, v in totals.items()})
+
+
+def _chart_targets(targets: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Only level targets sit on the same scale as the fan of cumulative values."""
+    rows = targets[(targets["metric"] == metric) & (targets["target_kind"] == "level")]
+    return rows[["target_year", "target_value", "probability"]]
+
+
+def _fan_charts(
+    fans: dict[str, pd.DataFrame], targets: pd.DataFrame, meta: dict, lang: str, folder: Path
+) -> list[Path]:
+    from ntm_forecast.charts import fan_chart
+
+    paths = []
+    for metric, fan in fans.items():
+        label = metric_label(metric, lang)
+        paths.append(
+            fan_chart(
+                fan,
+                title=f"{label} — {meta['locality']}",
+                metric_label=label,
+                ceiling=_ceiling(metric, meta),
+                targets=_chart_targets(targets, metric),
+                lang=lang,
+                path=folder / f"chart_{metric}.png",
+            )
+        )
+    return paths
+
+
+def _check(formats: Iterable[str], lang: str, output_dir: str | os.PathLike[str]):
+    formats = parse_formats(formats)
+    check_lang(lang)
+    return formats, ensure_writable_dir(output_dir)
+
+
+def export_locality(
+    *,
+    forecast: pd.DataFrame,
+    targets: pd.DataFrame,
+    data: pd.DataFrame,
+    fans: dict[str, pd.DataFrame],
+    meta: dict,
+    formats: Iterable[str] = FORMATS,
+    lang: str = "vi",
+    output_dir: str | os.PathLike[str],
+) -> list[Path]:
+    """forecast.csv, targets.csv, report.xlsx, report.docx and chart_<metric>.png."""
+    formats, out = _check(formats, lang, output_dir)
+    written: list[Path] = []
+    if "csv" in formats:
+        written.append(write_csv(forecast, FORECAST_COLUMNS, out / "forecast.csv"))
+        written.append(write_csv(targets, TARGET_COLUMNS, out / "targets.csv"))
+    if "xlsx" in formats:
+        from ntm_forecast.excel import write_locality_workbook
+
+        written.append(
+            write_locality_workbook(
+                out / "report.xlsx",
+                forecast=forecast,
+                targets=targets,
+                data=data,
+                meta=meta,
+                lang=lang,
+            )
+        )
+    charts: list[Path] = []
+    if "png" in formats:
+        charts = _fan_charts(fans, targets, meta, lang, out)
+        written.extend(charts)
+    if "docx" in formats:
+        from ntm_forecast.word import write_locality_report
+
+        with tempfile.TemporaryDirectory() as scratch:
+            # The report embeds the charts even when PNG files were not asked for.
+            if "png" not in formats:
+                charts = _fan_charts(fans, targets, meta, lang, Path(scratch))
+            written.append(
+                write_locality_report(
+                    out / "report.docx",
+                    targets=targets,
+                    data=data,
+                    charts=charts,
+                    meta=meta,
+                    lang=lang,
+                )
+            )
+    return written
+
+
+def export_summary(
+    summary: pd.DataFrame,
+    *,
+    formats: Iterable[str] = FORMATS,
+    lang: str = "vi",
+    output_dir: str | os.PathLike[str],
+    meta: dict | None = None,
+) -> list[Path]:
+    """summary.csv, summary.xlsx, summary.docx and summary.png: every target of every locality."""
+    formats, out = _check(formats, lang, output_dir)
+    meta = meta if meta is not None else {"version": __version__}
+    written: list[Path] = []
+    if "csv" in formats:
+        written.append(write_csv(summary, TARGET_COLUMNS, out / "summary.csv"))
+    if "xlsx" in formats:
+        from ntm_forecast.excel import write_summary_workbook
+
+        written.append(
+            write_summary_workbook(out / "summary.xlsx", summary=summary, meta=meta, lang=lang)
+        )
+    if "png" in formats or "docx" in formats:
+        from ntm_forecast.charts import target_overview_chart
+
+        with tempfile.TemporaryDirectory() as scratch:
+            folder = out if "png" in formats else Path(scratch)
+            chart = target_overview_chart(summary, lang=lang, path=folder / "summary.png")
+            if "png" in formats:
+                written.append(chart)
+            if "docx" in formats:
+                from ntm_forecast.word import write_summary_report
+
+                written.append(
+                    write_summary_report(
+                        out / "summary.docx", summary=summary, chart=chart, meta=meta, lang=lang
+                    )
+                )
+    return written

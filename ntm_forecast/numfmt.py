@@ -1,0 +1,138 @@
+"""How values read in exported documents: numbers, percentages and code words, vi or en.
+
+Number style comes from Babel's CLDR data (vi: ``206.989,3`` and ``70,59%``), not from
+hand-written rules, so it matches what Vietnamese office software shows.
+"""
+
+from __future__ import annotations
+
+import math
+
+from babel.numbers import format_decimal, format_percent
+
+from ntm_forecast.errors import InputError
+from ntm_forecast.labels import LANGS, status_label
+from ntm_forecast.metrics import LABELS_EN, LABELS_VI
+
+LOCALES = {"vi": "vi_VN", "en": "en_US"}
+EMPTY = ""
+
+# Some CLDR versions put a (narrow) no-break space before "%"; planning documents write 70,59%.
+_SPACES = ("\u00a0", "\u202f", " ")
+
+CODE_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "vi": {
+        "kind": {
+            "observed": "Thực tế",
+            "forecast": "Dự báo",
+            "level": "Lũy kế",
+            "increment": "Tăng thêm",
+        },
+        "target_kind": {
+            "level": "Mức lũy kế",
+            "increment": "Tăng thêm trong năm",
+            "share": "Tỷ lệ so với tổng số xã",
+            "maintain": "Duy trì 100%",
+        },
+        "status_data": {"actual": "Thực tế", "estimate": "Ước tính", "plan": "Kế hoạch"},
+    },
+    "en": {
+        "kind": {
+            "observed": "Observed",
+            "forecast": "Forecast",
+            "level": "Cumulative",
+            "increment": "Added in year",
+        },
+        "target_kind": {
+            "level": "Cumulative level",
+            "increment": "Added in year",
+            "share": "Share of all communes",
+            "maintain": "Maintain 100%",
+        },
+        "status_data": {"actual": "Actual", "estimate": "Estimate", "plan": "Plan"},
+    },
+}
+
+# Fill colours (RGB hex) for a target's status, shared by the workbook and the charts.
+STATUS_COLOURS = {
+    "likely": "C6EFCE",
+    "at_risk": "FFEB9C",
+    "unlikely": "FFC7CE",
+    "insufficient": "D9D9D9",
+    "not_modelled": "D9D9D9",
+    "met": "A9D08E",
+}
+
+
+def is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(value)  # type: ignore[arg-type]
+    except TypeError:
+        return False
+
+
+def fmt_number(value: object, lang: str = "vi", digits: int = 2) -> str:
+    """``206989.3`` -> ``206.989,3`` (vi) or ``206,989.3`` (en); at most ``digits`` decimals."""
+    if is_missing(value):
+        return EMPTY
+    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+    if value == 0:
+        value = 0  # not "-0"
+    return format_decimal(value, format=pattern, locale=LOCALES[lang])
+
+
+def fmt_percent(value: object, lang: str = "vi", digits: int = 2) -> str:
+    """A share 0–1 as a percentage: ``0.7059`` -> ``70,59%`` (vi) or ``70.59%`` (en)."""
+    if is_missing(value):
+        return EMPTY
+    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "") + "%"
+    text = format_percent(value, format=pattern, locale=LOCALES[lang])
+    for space in _SPACES:
+        text = text.replace(space + "%", "%")
+    return text
+
+
+def fmt_year(value: object) -> str:
+    """Years never take a thousands separator."""
+    return EMPTY if is_missing(value) else str(int(value))  # type: ignore[call-overload]
+
+
+def metric_label(metric: str, lang: str = "vi") -> str:
+    if lang == "vi":
+        return LABELS_VI.get(metric, metric)
+    return LABELS_EN.get(metric, metric.replace("_", " "))
+
+
+def code_label(column: str, code: object, lang: str = "vi") -> object:
+    """The words for a code in ``column`` (metric, kind, status...); other values unchanged."""
+    if is_missing(code):
+        return code
+    if column == "metric":
+        return metric_label(str(code), lang)
+    if column == "status":
+        return status_label(str(code), lang)
+    return CODE_LABELS[lang].get(column, {}).get(str(code), code)
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise InputError.at("--lang", "lang", f"one of {', '.join(LANGS)}", repr(lang))
+    return lang
+
+
+def run_note(meta: dict, lang: str = "vi") -> str:
+    """One line saying what produced a document: locality, origin year, seed, paths, version."""
+    vi = lang == "vi"
+    parts = [str(meta["locality"])] if meta.get("locality") else []
+    if not is_missing(meta.get("origin_year")):
+        parts.append(("năm gốc " if vi else "origin year ") + fmt_year(meta["origin_year"]))
+    if meta.get("seed") is not None:
+        parts.append(("hạt giống ngẫu nhiên " if vi else "seed ") + str(meta["seed"]))
+    if meta.get("n_paths") is not None:
+        paths = fmt_number(meta["n_paths"], lang, digits=0)
+        parts.append(paths + (" đường mô phỏng" if vi else " simulated paths"))
+    if meta.get("version"):
+        parts.append(f"ntm-forecast {meta['version']}")
+    return " · ".join(parts)
