@@ -61,6 +61,8 @@ STATUS_COLOURS = {
     "insufficient": "D9D9D9",
     "not_modelled": "D9D9D9",
     "met": "A9D08E",
+    "missed": "FFC7CE",
+    "past": "D9D9D9",
 }
 
 
