@@ -208,7 +208,8 @@ def metric_history(loc: Locality, metric: str, ctx: Context) -> MetricHistory:
     elif info.family == "ocop":
         kw = dict(pooled_growth=ctx.growth,
                   ocop_additions=tuple(ocop_additions(loc, until=ctx.until)) if metric == "ocop_total" else ())
-    return MetricHistory(loc.slug, info, series, origin_year=loc.origin_year, **kw)
+    return MetricHistory(loc.slug, info, series, origin_year=loc.origin_year,
+                         is_root=loc.level == "national", **kw)
 
 
 def fit_metric(loc: Locality, metric: str, ctx: Context, model: str | None = None, pace: float = 1.0):

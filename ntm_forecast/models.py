@@ -25,10 +25,12 @@ from ntm_forecast.pooling import (
     PooledGrowth,
     PooledHazard,
     locality_effect,
+    push_share,
 )
 
 Ceiling = Callable[[int], "np.ndarray | float | None"]
-PHASE_SHIFT_SD = 0.4  # extra doubt on a locality's own hazard when its data predate 2021
+PHASE_SHIFT_SD = 0.4
+ROOT_TAU = 3.0  # extra doubt on a locality's own hazard when its data predate 2021
 
 
 class InsufficientHistory(Exception):
@@ -49,6 +51,7 @@ class MetricHistory:
     pooled_growth: PooledGrowth | None = None
     ocop_additions: tuple = ()
     origin_year: int | None = None
+    is_root: bool = False  # the national locality: nothing above it to borrow from
     extra: dict = field(default_factory=dict)
 
     @property
@@ -99,7 +102,9 @@ class CommuneHazard(_Model):
         if history.pooled_hazard is None or not len(history.series):
             raise InsufficientHistory("no commune figures to start from")
         ph = history.pooled_hazard
-        u, v, w = locality_effect(list(history.intervals), ph.coef, ph.rho, ph.tau,
+        # The national series is not shrunk toward the provinces it sums up.
+        tau = ph.tau if not history.is_root else ROOT_TAU
+        u, v, w = locality_effect(list(history.intervals), ph.coef, ph.rho, tau,
                                   prior_mean=history.parent_effect)
         old = [iv for iv in history.intervals if iv.phase2 == 0.0]
         if history.intervals:
@@ -137,7 +142,8 @@ class CommuneHazard(_Model):
         risk = np.where(finite, np.maximum(bound - level, 0.0), 0.0)
         cov = np.where(finite & (bound > 0), level / np.where(bound > 0, bound, 1.0), 1.0)
         phase2 = float(t + dt / 2 >= PHASE2_START)
-        eta = coef[:, 0] + coef[:, 1] * cov + coef[:, 2] * phase2 + u
+        push = push_share(t, t + dt)
+        eta = coef[:, 0] + coef[:, 1] * cov + coef[:, 2] * phase2 + coef[:, 3] * push + u
         lam = np.exp(np.clip(eta, -30, 3)) * self.pace
         p = -np.expm1(-lam * dt)
         p = np.clip(p, 1e-9, 1 - 1e-9)
@@ -379,7 +385,7 @@ class DampedETS(_Model):
         out[:, 0] = self.start_.value
         if steps:
             sims = self.result_.simulate(steps, repetitions=n_paths, anchor="end",
-                                         random_state=np.random.RandomState(seed))
+                                         rng=np.random.default_rng(seed))
             z = np.asarray(sims).reshape(steps, n_paths).T
             z0 = self._to_z(np.array([self.start_.value]), np.array([last_year]))[0]
             z = z0 + (z - z0) * self.pace

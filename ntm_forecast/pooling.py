@@ -5,10 +5,12 @@ The commune hazard is a continuous-time rate λ with a complementary log-log lin
 interval of any length Δt (a mid-year report, two years without news) contributes
 P(reach the standard) = 1 − exp(−λ·Δt) for each commune still short of it:
 
-    log λ = b0 + b1 · coverage + b2 · (year ≥ 2021) + u_locality
+    log λ = b0 + b1 · coverage + b2 · (year ≥ 2021) + b3 · (last two years of a phase)
+            + u_locality
 
 `coverage` lets the data say whether the communes left are the hard ones; the phase
-term lets the 2021–2025 criteria differ. Overdispersion is beta-binomial (intraclass ρ),
+term lets the tighter 2021–2025 criteria differ (its prior leans lower); the push term
+lets a phase's last years run faster (its prior leans higher). Overdispersion is beta-binomial (intraclass ρ),
 estimated by moments and used both as quasi-likelihood weights and in the simulation.
 """
 
@@ -24,8 +26,9 @@ from ntm_forecast.history import Series, Totals, build_series, build_totals
 from ntm_forecast.schema import Locality
 
 PHASE2_START = 2021.0  # the 2021–2025 criteria
-PRIOR_MEAN = np.array([np.log(0.15), 0.0, 0.0])
-PRIOR_SD = np.array([2.0, 2.0, 1.0])
+PUSH_YEARS = (2019, 2020, 2024, 2025)  # the last two years of the 2016–2020 and 2021–2025 phases
+PRIOR_MEAN = np.array([np.log(0.15), 0.0, -0.5, 0.3])
+PRIOR_SD = np.array([2.0, 2.0, 0.5, 0.5])
 TAU_FLOOR = 0.35  # between-locality sd of log λ never assumed smaller than this
 RHO_BOUNDS = (0.01, 0.5)
 
@@ -39,10 +42,17 @@ class Interval:
     coverage: float
     phase2: float
     start: float
+    push: float = 0.0
 
     @property
     def x(self) -> np.ndarray:
-        return np.array([1.0, self.coverage, self.phase2])
+        return np.array([1.0, self.coverage, self.phase2, self.push])
+
+
+def push_share(t0: float, t1: float) -> float:
+    """The share of [t0, t1] that falls in the last two years of a phase."""
+    inside = sum(max(0.0, min(t1, y + 1.0) - max(t0, float(y))) for y in PUSH_YEARS)
+    return inside / (t1 - t0) if t1 > t0 else 0.0
 
 
 def pool_bound_series(standard: str, loc: Locality, *, until: float | None = None):
@@ -70,7 +80,7 @@ def intervals_for(loc: Locality, standard: str, *, until: float | None = None) -
     totals = build_totals(loc, until=until)
     parent = pool_bound_series(standard, loc, until=until) if standard != "communes_ntm" else None
     out = []
-    for a, b in zip(s.points, s.points[1:]):
+    for a, b in _yearly_pairs(list(s.points)):
         bound = bound_at(standard, a.t, totals, parent)
         if bound is None:
             continue
@@ -80,8 +90,25 @@ def intervals_for(loc: Locality, standard: str, *, until: float | None = None) -
         events = min(max(b.value - a.value, 0.0), risk)
         mid = 0.5 * (a.t + b.t)
         out.append(Interval(loc.slug, risk, events, b.t - a.t, a.value / bound,
-                            float(mid >= PHASE2_START), a.t))
+                            float(mid >= PHASE2_START), a.t, push_share(a.t, b.t)))
     return out
+
+
+MIN_SPAN = 0.75  # years
+
+
+def _yearly_pairs(points):
+    """Consecutive pairs at least MIN_SPAN apart: recognitions bunch up at the end of a
+    year, so a few months between two reports say more about the calendar than the pace.
+    A locality with no such pair keeps its shorter ones."""
+    pairs, i = [], 0
+    while i < len(points) - 1:
+        j = next((j for j in range(i + 1, len(points)) if points[j].t - points[i].t >= MIN_SPAN), None)
+        if j is None:
+            break
+        pairs.append((points[i], points[j]))
+        i = j
+    return pairs or list(zip(points, points[1:]))
 
 
 def _terms(eta: np.ndarray):
