@@ -1,0 +1,560 @@
+"""Run the locality notebook for every params file: in parallel, atomically, with a record.
+
+papermill has no batch mode of its own, so this module owns the pool of worker processes,
+the retry of kernels that fail to start (parallel kernels race for ports, papermill issue
+511) and the record of the run (``run.json``, ``summary.csv``).
+
+Every locality runs into a fresh ``output/.tmp-<slug>-<random>`` directory; only a complete
+set of outputs is swapped in as ``output/<slug>`` (two renames), so an interrupted or failed
+run leaves the previous complete outputs of every locality in place.
+
+papermill, nbconvert and tqdm are imported inside the functions that use them: importing
+:mod:`ntm_forecast` stays cheap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ntm_forecast.errors import EXIT_FAILED, EXIT_OK, InputError, problem
+from ntm_forecast.labels import LANGS, column_label, status_label
+from ntm_forecast.params import load_or_raise
+from ntm_forecast.version import __version__
+
+DEFAULT_NOTEBOOK = Path("notebooks/locality_report.ipynb")
+NOTEBOOK_NAME = "report.ipynb"
+HTML_NAME = "report.html"
+TARGETS_NAME = "targets.csv"
+SUMMARY_NAME = "summary.csv"
+RUN_NAME = "run.json"
+AT_RISK = ("at_risk", "unlikely")
+KERNEL_NAME = "python3"
+
+
+@dataclass
+class LocalityRun:
+    """What happened to one locality."""
+
+    slug: str
+    name: str
+    params_path: Path
+    params_sha256: str
+    status: str = "pending"  # "ok" or "failed" once finished
+    seconds: float = 0.0
+    error: str | None = None
+    attempts: int = 0
+    targets_at_risk: int | None = None
+    output: Path | None = None  # output/<slug> or output/<slug>.failed.ipynb
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def record(self, *, seed: int, n_paths: int) -> dict:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "seconds": round(self.seconds, 1),
+            "error": self.error,
+            "attempts": self.attempts,
+            "targets_at_risk": self.targets_at_risk,
+            "version": __version__,
+            "params_path": str(self.params_path),
+            "params_sha256": self.params_sha256,
+            "seed": seed,
+            "n_paths": n_paths,
+            "output": str(self.output) if self.output else None,
+        }
+
+
+@dataclass
+class BatchResult:
+    """Every locality's record, in params order, and where the run's files went."""
+
+    runs: list[LocalityRun] = field(default_factory=list)
+    output: Path = Path("outputs")
+    started_at: str = ""
+    finished_at: str = ""
+    export_error: str | None = None
+
+    @property
+    def records(self) -> dict[str, LocalityRun]:
+        return {r.slug: r for r in self.runs}
+
+    @property
+    def failed(self) -> list[str]:
+        return [r.slug for r in self.runs if not r.ok]
+
+    @property
+    def succeeded(self) -> list[str]:
+        return [r.slug for r in self.runs if r.ok]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every locality (and the summary export) passed, 1 otherwise."""
+        return EXIT_FAILED if self.failed or self.export_error else EXIT_OK
+
+    def summary_text(self) -> str:
+        """The closing lines: how many passed, and which failed and why."""
+        n = len(self.runs)
+        lines = [f"{len(self.succeeded)}/{n} localities done; outputs in {self.output}"]
+        for r in self.runs:
+            if not r.ok:
+                where = f" (notebook: {r.output})" if r.output else ""
+                lines.append(f"FAILED {r.slug}: {r.error}{where}")
+        if self.export_error:
+            lines.append(f"summary export failed: {self.export_error}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the parent process
+
+
+def run_batch(
+    params_paths: Sequence[Path] | None,
+    *,
+    jobs: int | None = None,
+    output: Path = Path("outputs"),
+    seed: int = 0,
+    n_paths: int = 10000,
+    horizon: int = 5,
+    lang: str = "vi",
+    pace: float = 1.0,
+    notebook: Path = DEFAULT_NOTEBOOK,
+    progress: bool = True,
+    retries: int = 1,
+) -> BatchResult:
+    """Run ``notebook`` once per locality into ``output/<slug>/`` and record the run.
+
+    Every params file is validated before the first kernel starts (:class:`InputError`
+    otherwise, and nothing is written). A failing locality does not stop the others: its
+    executed notebook goes to ``output/<slug>.failed.ipynb`` and its previous outputs stay.
+    """
+    loaded = load_or_raise(params_paths)
+    _check_options(jobs=jobs, lang=lang, n_paths=n_paths, horizon=horizon, retries=retries)
+    notebook = Path(notebook)
+    if not notebook.is_file():
+        raise InputError.at(notebook, "notebook", "an existing .ipynb file", "nothing there")
+    output = _writable_dir(Path(output))
+
+    runs = [
+        LocalityRun(
+            slug=slug,
+            name=loc.name,
+            params_path=loaded.paths[slug].resolve(),
+            params_sha256=_sha256(loaded.paths[slug]),
+        )
+        for slug, loc in loaded.localities.items()
+    ]
+    result = BatchResult(runs=runs, output=output, started_at=_now())
+    _recover(output, [r.slug for r in runs])
+
+    settings = {
+        "horizon": horizon,
+        "n_paths": n_paths,
+        "seed": seed,
+        "pace": pace,
+        "lang": lang,
+    }
+    workers = min(jobs or os.cpu_count() or 1, len(runs))
+    temps: dict[str, Path] = {}
+    try:
+        _run_pool(runs, temps, output, notebook.resolve(), settings, workers, retries, progress)
+    finally:
+        for tmp in temps.values():
+            shutil.rmtree(tmp, ignore_errors=True)
+        _recover(output, [r.slug for r in runs])
+
+    meta = {"version": __version__, "seed": seed, "n_paths": n_paths}
+    result.export_error = _write_summary(runs, output, lang, meta)
+    result.finished_at = _now()
+    _write_run_json(result, settings, workers, notebook)
+    return result
+
+
+def _check_options(*, jobs, lang, n_paths, horizon, retries) -> None:
+    if lang not in LANGS:
+        raise InputError(problem("--lang", "lang", f"one of {', '.join(LANGS)}", repr(lang)))
+    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
+        raise InputError(problem("--jobs", "jobs", "a whole number ≥ 1", repr(jobs)))
+    if not isinstance(n_paths, int) or n_paths < 1:
+        raise InputError(problem("--n-paths", "n_paths", "a whole number ≥ 1", repr(n_paths)))
+    if not isinstance(horizon, int) or horizon < 1:
+        raise InputError(problem("--horizon", "horizon", "a whole number ≥ 1", repr(horizon)))
+    if not isinstance(retries, int) or retries < 0:
+        raise InputError(problem("--retries", "retries", "a whole number ≥ 0", repr(retries)))
+
+
+def _writable_dir(output: Path) -> Path:
+    """Create ``output`` if needed and prove it takes files; absolute path back."""
+    expected = "a writable directory"
+    if output.exists() and not output.is_dir():
+        raise InputError.at(output, "output", expected, "a file")
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=output)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError.at(output, "output", expected, exc.strerror or exc) from None
+    return output.resolve()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def _run_pool(runs, temps, output, notebook, settings, workers, retries, progress) -> None:
+    """Submit every locality, then swap in each one's outputs as it finishes."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from tqdm.auto import tqdm
+
+    by_slug = {r.slug: r for r in runs}
+    cwd = str(Path.cwd())
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+    )
+    bar = tqdm(total=len(runs), unit="locality", disable=not progress, desc="ntm-forecast")
+    interrupted = False
+    try:
+        pending = {}
+        for r in runs:
+            tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{r.slug}-", dir=output))
+            temps[r.slug] = tmp
+            task = {
+                "slug": r.slug,
+                "notebook": str(notebook),
+                "tmp": str(tmp),
+                "cwd": cwd,
+                "retries": retries,
+                "parameters": {
+                    "params_path": str(r.params_path),
+                    **settings,
+                    "output_dir": str(tmp),
+                },
+            }
+            pending[pool.submit(_run_one, task)] = r.slug
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                r = by_slug[pending.pop(fut)]
+                try:
+                    out = fut.result()
+                except Exception as exc:  # the worker process itself died
+                    out = {"ok": False, "error": _one_line(exc), "seconds": 0.0, "attempts": 1}
+                _finish(r, out, temps.pop(r.slug), output)
+                bar.update(1)
+                _report_line(r, bar)
+    except BaseException:
+        interrupted = True
+        raise
+    finally:
+        bar.close()
+        if interrupted:
+            _stop_pool(pool)
+        else:
+            pool.shutdown(wait=True)
+
+
+def _stop_pool(pool) -> None:
+    """Cancel what has not started and end the workers (their kernels follow them)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    for p in procs:
+        with contextlib.suppress(Exception):
+            p.join(timeout=10)
+
+
+def _finish(r: LocalityRun, out: dict, tmp: Path, output: Path) -> None:
+    """Swap in a complete set, or keep the failed notebook; the temp dir is gone after."""
+    r.seconds = out.get("seconds", 0.0)
+    r.attempts = out.get("attempts", 1)
+    try:
+        if out["ok"]:
+            r.targets_at_risk = out.get("targets_at_risk")
+            final = output / r.slug
+            _swap_in(tmp, final)
+            stale = output / f"{r.slug}.failed.ipynb"
+            stale.unlink(missing_ok=True)
+            r.status, r.error, r.output = "ok", None, final
+        else:
+            r.status, r.error = "failed", out.get("error") or "unknown error"
+            executed = tmp / NOTEBOOK_NAME
+            if executed.is_file():
+                kept = output / f"{r.slug}.failed.ipynb"
+                os.replace(executed, kept)
+                r.output = kept
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _swap_in(tmp: Path, final: Path) -> None:
+    """``final`` becomes ``tmp``: two renames, with Ctrl-C held off between them."""
+    old = None
+    with _sigint_deferred():
+        if final.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".old-{final.name}-", dir=final.parent))
+            old.rmdir()
+            os.rename(final, old)
+        os.rename(tmp, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold SIGINT until the block ends (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[tuple] = []
+    previous = signal.signal(signal.SIGINT, lambda *a: caught.append(a))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught and callable(previous):
+            previous(*caught[0])
+
+
+def _recover(output: Path, slugs: Sequence[str]) -> None:
+    """Undo what an interrupted swap could leave: restore or drop ``.old-<slug>-*``."""
+    for slug in slugs:
+        final = output / slug
+        for old in sorted(output.glob(f".old-{slug}-*")):
+            if not old.name.startswith(f".old-{slug}-") or not old.is_dir():
+                continue
+            if final.exists():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(old, final)
+
+
+def _report_line(r: LocalityRun, bar) -> None:
+    """One line per finished locality, above the progress bar."""
+    if r.ok:
+        risk = "?" if r.targets_at_risk is None else str(r.targets_at_risk)
+        text = f"{r.name} ({r.slug}): {r.seconds:.1f} s, {risk} targets at risk"
+    else:
+        text = f"{r.name} ({r.slug}): FAILED after {r.seconds:.1f} s: {r.error}"
+    bar.write(text)
+
+
+# ---------------------------------------------------------------- the summary and record
+
+
+def _write_summary(runs: list[LocalityRun], output: Path, lang: str, meta: dict) -> str | None:
+    """``summary.csv`` of every successful locality's targets; the export if it exists.
+
+    The CSV keeps each cell's text as the notebook wrote it (so the same seed gives the
+    same bytes); the exporters get the numbers parsed. Returns an export error, if any.
+    """
+    import pandas as pd
+
+    texts, frames = [], []
+    for r in runs:
+        path = output / r.slug / TARGETS_NAME
+        if not r.ok or not path.is_file():
+            continue
+        texts.append(pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False))
+        frames.append(pd.read_csv(path, encoding="utf-8-sig"))
+    text = pd.concat(texts, ignore_index=True) if texts else pd.DataFrame()
+    _atomic_write(output / SUMMARY_NAME, text.to_csv(index=False), encoding="utf-8-sig")
+    if not frames:
+        return None
+    summary = pd.concat(frames, ignore_index=True)
+    try:
+        from ntm_forecast.export import export_summary
+    except (ImportError, AttributeError):
+        return None
+    try:
+        export_summary(
+            summary, formats=("xlsx", "docx", "png"), lang=lang, output_dir=output, meta=meta
+        )
+    except Exception as exc:  # the run is still recorded; the summary names the problem
+        return _one_line(exc)
+    return None
+
+
+def _write_run_json(result: BatchResult, settings: dict, workers: int, notebook: Path) -> None:
+    seed, n_paths = settings["seed"], settings["n_paths"]
+    doc = {
+        "started_at": result.started_at,
+        "finished_at": result.finished_at,
+        "version": __version__,
+        "notebook": str(notebook),
+        "jobs": workers,
+        "settings": settings,
+        "failed": result.failed,
+        "export_error": result.export_error,
+        "order": [r.slug for r in result.runs],
+        "localities": {r.slug: r.record(seed=seed, n_paths=n_paths) for r in result.runs},
+    }
+    text = json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    _atomic_write(result.output / RUN_NAME, text, encoding="utf-8")
+
+
+def _atomic_write(path: Path, text: str, *, encoding: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def count_at_risk(path: Path, lang: str | None = None) -> int | None:
+    """Rows of a ``targets.csv`` whose status is at risk or unlikely (None if unreadable)."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError:
+        return None
+    if not rows:
+        return 0
+    langs = [lang] if lang in LANGS else list(LANGS)
+    keys = ["status", *(column_label("status", x) for x in langs)]
+    words = set(AT_RISK) | {status_label(s, x) for s in AT_RISK for x in langs}
+    key = next((k for k in keys if k in rows[0]), None)
+    if key is None:
+        return None
+    return sum(1 for row in rows if (row.get(key) or "").strip() in words)
+
+
+def _one_line(exc: BaseException) -> str:
+    """A one-line summary of an error, cell errors included."""
+    ename = getattr(exc, "ename", None)
+    if ename is not None:  # papermill.exceptions.PapermillExecutionError
+        evalue = (getattr(exc, "evalue", "") or "").strip().splitlines()
+        where = getattr(exc, "exec_count", None)
+        cell = f"cell [{where}]: " if where is not None else ""
+        return f"{cell}{ename}: {evalue[0] if evalue else ''}".rstrip(": ")
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+# ---------------------------------------------------------------- the worker processes
+
+
+def _init_worker() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them; papermill is loaded once."""
+    import logging
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    with contextlib.suppress(ImportError):
+        import papermill  # noqa: F401
+
+
+def is_startup_error(exc: BaseException) -> bool:
+    """A kernel that did not start (or died) rather than a cell that raised."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, (PapermillExecutionError, CellTimeoutError)):
+        return False
+    if isinstance(exc, (DeadKernelError, RuntimeError, TimeoutError)):
+        return True
+    with contextlib.suppress(ImportError):
+        import zmq
+
+        if isinstance(exc, zmq.ZMQError):
+            return True
+    return isinstance(exc, OSError) and "address already in use" in str(exc).lower()
+
+
+def _run_one(task: dict) -> dict:
+    """Execute one locality's notebook into its temp dir, then render the HTML copy.
+
+    Runs in a worker process; returns a plain dict (always picklable). Kernel start-up
+    failures are retried ``task["retries"]`` times; a cell error is final.
+    """
+    import papermill
+
+    tmp = Path(task["tmp"])
+    nb_path = tmp / NOTEBOOK_NAME
+    start = time.perf_counter()
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            papermill.execute_notebook(
+                task["notebook"],
+                str(nb_path),
+                parameters=task["parameters"],
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                cwd=task["cwd"],
+            )
+            break
+        except Exception as exc:
+            if attempts <= task["retries"] and is_startup_error(exc):
+                _empty_dir(tmp)
+                time.sleep(0.2 * attempts)
+                continue
+            return {
+                "ok": False,
+                "error": _one_line(exc),
+                "seconds": time.perf_counter() - start,
+                "attempts": attempts,
+            }
+    try:
+        render_html(nb_path, tmp / HTML_NAME)
+    except Exception as exc:
+        return {
+            "ok": False,
+            "error": f"HTML copy: {_one_line(exc)}",
+            "seconds": time.perf_counter() - start,
+            "attempts": attempts,
+        }
+    return {
+        "ok": True,
+        "error": None,
+        "seconds": time.perf_counter() - start,
+        "attempts": attempts,
+        "targets_at_risk": count_at_risk(tmp / TARGETS_NAME, task["parameters"].get("lang")),
+    }
+
+
+def render_html(notebook: Path, html: Path) -> None:
+    """The HTML copy of an executed notebook, without the In [ ] prompts."""
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter(exclude_input_prompt=True).from_filename(str(notebook))
+    html.write_text(body, encoding="utf-8")
+
+
+def _empty_dir(path: Path) -> None:
+    for child in path.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
