@@ -15,15 +15,25 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ntm_forecast.forecast import Context, fit_metric
-from ntm_forecast.history import build_series
+from ntm_forecast.forecast import Context, _ceiling_for, cut_at, fit_metric
+from ntm_forecast.history import build_series, build_totals
 from ntm_forecast.models import DEFAULTS, InsufficientHistory, candidates
 from ntm_forecast.schema import Locality
 
 MIN_POINTS = 4  # yearly figures a series needs before it is backtested
 MAX_LEAD = 3
-BACKTEST_COLUMNS = ["family", "metric", "model", "n", "mae", "crps", "crps_vs_drift",
-                    "coverage_80", "default", "best"]
+BACKTEST_COLUMNS = [
+    "family",
+    "metric",
+    "model",
+    "n",
+    "mae",
+    "crps",
+    "crps_vs_drift",
+    "coverage_80",
+    "default",
+    "best",
+]
 
 
 def crps_sample(x: np.ndarray, y: float) -> float:
@@ -55,9 +65,18 @@ def _eligible(loc: Locality, metric: str) -> bool:
     return len(s.yearly_levels()) >= MIN_POINTS and len(s.year_end_levels()) >= 2
 
 
-def backtest_scores(localities: Iterable[Locality], *, n_paths: int = 2000, seed: int = 0,
-                    models: Iterable[str] | None = None) -> list[Score]:
+def backtest_scores(
+    localities: Iterable[Locality],
+    *,
+    n_paths: int = 2000,
+    seed: int = 0,
+    models: Iterable[str] | None = None,
+    pool: Iterable[Locality] | None = None,
+) -> list[Score]:
+    """Score every candidate model on `localities`; pooled priors come from `pool`
+    (default: the same localities), cut at each origin like the data."""
     locs = list(localities)
+    pool = list(pool) if pool is not None else locs
     contexts: dict[int, Context] = {}
     scores: list[Score] = []
     for loc in locs:
@@ -73,8 +92,8 @@ def backtest_scores(localities: Iterable[Locality], *, n_paths: int = 2000, seed
                     continue
                 ctx = contexts.get(origin)
                 if ctx is None:
-                    ctx = contexts[origin] = Context.from_localities(locs, until=origin + 1.0)
-                cut = loc.model_copy(update={"origin_year": origin})
+                    ctx = contexts[origin] = Context.from_localities(pool, until=origin + 1.0)
+                cut = cut_at(loc, origin)
                 for name in models or candidates(info.family):
                     try:
                         fitted = fit_metric(cut, metric, ctx, model=name)
@@ -82,20 +101,31 @@ def backtest_scores(localities: Iterable[Locality], *, n_paths: int = 2000, seed
                         continue
                     if fitted.name != name:
                         continue
-                    from ntm_forecast.forecast import _ceiling_for  # noqa: PLC0415
-                    from ntm_forecast.history import build_totals  # noqa: PLC0415
-
-                    ceiling = _ceiling_for(metric, cut, {}, build_totals(cut, until=origin + 1.0)) \
-                        if metric == "communes_ntm" else None
+                    ceiling = (
+                        _ceiling_for(metric, cut, {}, build_totals(cut, until=origin + 1.0))
+                        if metric == "communes_ntm"
+                        else None
+                    )
                     pf = fitted.forecast(max(ahead), n_paths=n_paths, seed=seed, ceiling=ceiling)
                     for y in ahead:
                         x = pf.at(y)
                         if x is None:
                             continue
                         lo, med, hi = np.quantile(x, [0.1, 0.5, 0.9])
-                        scores.append(Score(loc.slug, metric, info.family, name, origin, y,
-                                            truth[y], float(med), crps_sample(x, truth[y]),
-                                            bool(lo - 1e-9 <= truth[y] <= hi + 1e-9)))
+                        scores.append(
+                            Score(
+                                loc.slug,
+                                metric,
+                                info.family,
+                                name,
+                                origin,
+                                y,
+                                truth[y],
+                                float(med),
+                                crps_sample(x, truth[y]),
+                                bool(lo - 1e-9 <= truth[y] <= hi + 1e-9),
+                            )
+                        )
     return scores
 
 
@@ -111,10 +141,21 @@ def summarise(scores: list[Score], by=("family", "metric")) -> pd.DataFrame:
     for group, g in df.groupby([*by, "model"], sort=True):
         group = dict(zip([*by, "model"], group))
         paired = g.dropna(subset=["drift_crps"])
-        ratio = paired["crps"].sum() / paired["drift_crps"].sum() if len(paired) and \
-            paired["drift_crps"].sum() > 0 else np.nan
-        rows.append({**group, "n": len(g), "mae": g["abs_err"].mean(), "crps": g["crps"].mean(),
-                     "crps_vs_drift": ratio, "coverage_80": g["covered"].mean()})
+        ratio = (
+            paired["crps"].sum() / paired["drift_crps"].sum()
+            if len(paired) and paired["drift_crps"].sum() > 0
+            else np.nan
+        )
+        rows.append(
+            {
+                **group,
+                "n": len(g),
+                "mae": g["abs_err"].mean(),
+                "crps": g["crps"].mean(),
+                "crps_vs_drift": ratio,
+                "coverage_80": g["covered"].mean(),
+            }
+        )
     out = pd.DataFrame(rows)
     if "metric" not in out:
         out["metric"] = "(all)"

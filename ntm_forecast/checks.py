@@ -56,8 +56,12 @@ def check_all(localities: Mapping[str, Locality], paths: Mapping[str, Path]) -> 
             sibling = path.with_name(f"{loc.parent}.yaml") if path else None
             if sibling is None or not sibling.exists():
                 lines.append(
-                    Finding(slug, "parent", f"the parent '{loc.parent}' has no params file; "
-                            "forecasts borrow from the national series instead").line(path)
+                    Finding(
+                        slug,
+                        "parent",
+                        f"the parent '{loc.parent}' has no params file; "
+                        "forecasts borrow from the national series instead",
+                    ).line(path)
                 )
     return lines
 
@@ -81,8 +85,9 @@ def falling_actuals(loc: Locality) -> list[Finding]:
                     Finding(
                         loc.slug,
                         f"observations[{j}]",
-                        f"{metric} falls from {_n(a.value)} ({_when(a)}) to {_n(b.value)} ({_when(b)}); "
-                        "a cumulative count should not fall (merged communes, or a conflict of sources)",
+                        f"{metric} falls from {_n(a.value)} ({_when(a)}) to {_n(b.value)} "
+                        f"({_when(b)}); a cumulative count should not fall (merged communes, "
+                        "or a conflict of sources)",
                         metric,
                         b.year,
                     )
@@ -103,15 +108,20 @@ def conflicting_values(loc: Locality) -> list[Finding]:
     for i, o in enumerate(loc.observations):
         groups[(o.metric, o.year, o.status, o.kind)].append((i, o))
     for (metric, year, status, _), items in groups.items():
-        for n, (i, a) in enumerate(items):
-            for j, b in items[n + 1:]:
+        for n, (_, a) in enumerate(items):
+            for j, b in items[n + 1 :]:
                 if a.value != b.value and _same_time(a, b):
-                    out.append(Finding(
-                        loc.slug, f"observations[{j}]",
-                        f"two {status} values for {metric} in {year}: {_n(a.value)} ({_when(a)}, "
-                        f"{_short(a.source)}) and {_n(b.value)} ({_when(b)}, {_short(b.source)})",
-                        metric, year,
-                    ))
+                    out.append(
+                        Finding(
+                            loc.slug,
+                            f"observations[{j}]",
+                            f"two {status} values for {metric} in {year}: {_n(a.value)} "
+                            f"({_when(a)}, {_short(a.source)}) and {_n(b.value)} "
+                            f"({_when(b)}, {_short(b.source)})",
+                            metric,
+                            year,
+                        )
+                    )
     return out
 
 
@@ -123,8 +133,11 @@ def _short(source: str) -> str:
 
 def base_level(loc: Locality, metric: str, year: int) -> Observation | None:
     """The latest reported level of `metric` at the end of `year` or before."""
-    cands = [o for o in loc.observations
-             if o.metric == metric and o.kind == "level" and o.year <= year and o.status != "plan"]
+    cands = [
+        o
+        for o in loc.observations
+        if o.metric == metric and o.kind == "level" and o.year <= year and o.status != "plan"
+    ]
     if not cands:
         return None
     return max(cands, key=lambda o: (o.t, o.as_of_key, o.status == "actual"))
@@ -145,7 +158,7 @@ def totals_not_adding_up(loc: Locality) -> list[Finding]:
             if status == "plan":
                 continue
             if isinstance(r, Observation) and (
-                r.is_mid_year or not r.is_year_end and r.kind == "level"
+                r.is_mid_year or (not r.is_year_end and r.kind == "level")
             ):
                 continue  # a partial year or an undated level says nothing about the year's sum
             key = (r.metric, r.year, status)
@@ -217,9 +230,10 @@ def shares_not_matching(loc: Locality) -> list[Finding]:
                     Finding(
                         loc.slug,
                         f"observations[{i}]",
-                        f"{o.metric} {_n(o.value)}% in {o.year} does not match {_n(matches[0].value)}"
-                        f" / {_n(total)} communes = {pct:.2f}%; the source used another number of "
-                        f"communes (about {matches[0].value * 100 / o.value:.0f})",
+                        f"{o.metric} {_n(o.value)}% in {o.year} does not match "
+                        f"{_n(matches[0].value)} / {_n(total)} communes = {pct:.2f}%; "
+                        "the source used another number of communes "
+                        f"(about {matches[0].value * 100 / o.value:.0f})",
                         o.metric,
                         o.year,
                     )
@@ -233,11 +247,16 @@ def shares_not_matching(loc: Locality) -> list[Finding]:
         if lvl is not None and total:
             pct = 100.0 * lvl.low / total
             if abs(pct - t.low) > SHARE_TOLERANCE:
-                out.append(Finding(
-                    loc.slug, f"targets[{i}]",
-                    f"{t.metric} target {_n(t.low)}% in {t.year} does not match {_n(lvl.low)} / "
-                    f"{_n(total)} communes = {pct:.2f}%", t.metric, t.year,
-                ))
+                out.append(
+                    Finding(
+                        loc.slug,
+                        f"targets[{i}]",
+                        f"{t.metric} target {_n(t.low)}% in {t.year} does not match "
+                        f"{_n(lvl.low)} / {_n(total)} communes = {pct:.2f}%",
+                        t.metric,
+                        t.year,
+                    )
+                )
     return out
 
 

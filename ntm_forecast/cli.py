@@ -21,7 +21,9 @@ app = typer.Typer(
 
 ParamsArg = Annotated[
     list[Path] | None,
-    typer.Argument(help="params files or folders (default: every file in params/)", show_default=False),
+    typer.Argument(
+        help="params files or folders (default: every file in params/)", show_default=False
+    ),
 ]
 
 
@@ -43,9 +45,266 @@ def check(paths: ParamsArg = None) -> int:
     return EXIT_BAD_INPUT if loaded.errors else EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
+Format = Annotated[str, typer.Option("--format", help="table, csv or json")]
+Output = Annotated[
+    Path | None, typer.Option("--output", help="write to this file instead of stdout")
+]
+Lang = Annotated[str, typer.Option("--lang", help="vi (default) or en")]
+Horizon = Annotated[int, typer.Option("--horizon", min=1, max=30, help="years after the origin")]
+NPaths = Annotated[int, typer.Option("--paths", min=100, max=1_000_000, help="simulated paths")]
+Seed = Annotated[int, typer.Option("--seed", min=0, help="random seed")]
+Likely = Annotated[float, typer.Option("--likely", min=0, max=1, help="p at or above: likely")]
+Unlikely = Annotated[float, typer.Option("--unlikely", min=0, max=1, help="p below: unlikely")]
+
+
+def _thresholds(likely: float, unlikely: float):
+    from ntm_forecast.targets import Thresholds
+
+    if unlikely > likely:
+        raise InputError.at("--unlikely", "unlikely", f"a value ≤ --likely ({likely})", unlikely)
+    return Thresholds(likely=likely, unlikely=unlikely)
+
+
+@app.command()
+def forecast(
+    params: Annotated[list[Path], typer.Argument(help="params file(s)")],
+    horizon: Horizon = 5,
+    paths: NPaths = 10_000,
+    seed: Seed = 0,
+    model: Annotated[
+        str | None, typer.Option(help="hazard, ocop_growth, bounded_trend, drift, ets")
+    ] = None,
+    fmt: Format = "table",
+    output: Output = None,
+) -> int:
+    """Forecast every metric of a locality (medians, intervals, model, own-data weight)."""
+    from ntm_forecast.forecast import forecast_locality
+    from ntm_forecast.models import MODELS
+    from ntm_forecast.session import open_session
+    from ntm_forecast.tables import emit
+
+    if model is not None and model not in MODELS:
+        raise InputError.at("--model", "model", f"one of {', '.join(MODELS)}", repr(model))
+    session = open_session(params)
+    frames = [
+        forecast_locality(
+            loc, session.context, horizon=horizon, n_paths=paths, seed=seed, model=model
+        ).to_frame()
+        for loc in session.chosen
+    ]
+    return emit(frames, fmt, output)
+
+
+@app.command()
+def targets(
+    params: Annotated[list[Path], typer.Argument(help="params files or folders")],
+    horizon: Horizon = 5,
+    paths: NPaths = 10_000,
+    seed: Seed = 0,
+    lang: Lang = "vi",
+    likely: Likely = 0.75,
+    unlikely: Unlikely = 0.25,
+    fmt: Format = "table",
+    output: Output = None,
+) -> int:
+    """The probability that each plan target is reached, with the pace it needs."""
+    from ntm_forecast.forecast import forecast_locality
+    from ntm_forecast.numfmt import check_lang
+    from ntm_forecast.session import open_session
+    from ntm_forecast.tables import emit
+    from ntm_forecast.targets import assess_targets
+
+    check_lang(lang)
+    th = _thresholds(likely, unlikely)
+    session = open_session(params)
+    frames = [
+        assess_targets(
+            forecast_locality(loc, session.context, horizon=horizon, n_paths=paths, seed=seed),
+            thresholds=th,
+            lang=lang,
+        )
+        for loc in session.chosen
+    ]
+    return emit(frames, fmt, output)
+
+
+@app.command()
+def whatif(
+    params: Annotated[Path, typer.Argument(help="params file")],
+    pace: Annotated[list[float], typer.Option(help="pace factors: --pace 0.8 1.0 1.2 1.5")] = [1.0],  # noqa: B006
+    horizon: Horizon = 5,
+    paths: NPaths = 10_000,
+    seed: Seed = 0,
+    lang: Lang = "vi",
+    likely: Likely = 0.75,
+    unlikely: Unlikely = 0.25,
+    fmt: Format = "table",
+    output: Output = None,
+) -> int:
+    """The target table under faster or slower paces, and the pace needed for 80%."""
+    from ntm_forecast.numfmt import check_lang
+    from ntm_forecast.session import open_session
+    from ntm_forecast.tables import emit
+    from ntm_forecast.whatif import whatif as run_whatif
+
+    check_lang(lang)
+    if any(p <= 0 for p in pace):
+        raise InputError.at("--pace", "pace", "factors > 0", " ".join(f"{p:g}" for p in pace))
+    session = open_session([params])
+    frame = run_whatif(
+        session.chosen[0],
+        session.context,
+        tuple(pace),
+        horizon=horizon,
+        n_paths=paths,
+        seed=seed,
+        thresholds=_thresholds(likely, unlikely),
+        lang=lang,
+    )
+    return emit([frame], fmt, output)
+
+
+@app.command()
+def backtest(
+    params: ParamsArg = None,
+    paths: NPaths = 2000,
+    seed: Seed = 0,
+    fmt: Format = "table",
+    output: Output = None,
+) -> int:
+    """Rolling-origin scores (MAE, CRPS, 80% coverage) of every model on past data."""
+    from ntm_forecast.backtest import backtest as run_backtest
+    from ntm_forecast.session import open_session
+    from ntm_forecast.tables import emit
+
+    session = open_session(params)
+    pool = list(session.context.localities.values())
+    from ntm_forecast.backtest import backtest_scores, summarise
+
+    scores = backtest_scores(session.chosen, n_paths=paths, seed=seed, pool=pool)
+    del run_backtest
+    import pandas as pd
+
+    frame = pd.concat(
+        [summarise(scores, by=("family", "metric")), summarise(scores, by=("family",))],
+        ignore_index=True,
+    )
+    return emit([frame], fmt, output)
+
+
+@app.command()
+def hindcast(
+    params: ParamsArg = None,
+    paths: NPaths = 4000,
+    seed: Seed = 0,
+    fmt: Format = "table",
+    output: Output = None,
+) -> int:
+    """Assess past targets from the data known before them; Brier scores against baselines."""
+    from ntm_forecast.hindcast import brier_scores
+    from ntm_forecast.hindcast import hindcast as run_hindcast
+    from ntm_forecast.session import open_session
+    from ntm_forecast.tables import emit
+
+    session = open_session(params)
+    table = run_hindcast(
+        session.chosen, n_paths=paths, seed=seed, pool=list(session.context.localities.values())
+    )
+    code = emit([table], fmt, output)
+    if fmt == "table" and output is None:
+        typer.echo("")
+        typer.echo(brier_scores(table).to_string(index=False))
+    return code
+
+
+@app.command()
+def export(
+    params: Annotated[Path, typer.Argument(help="params file")],
+    formats: Annotated[
+        str, typer.Option("--format", help="comma-separated: csv,xlsx,docx,png")
+    ] = "csv,xlsx,docx,png",
+    lang: Lang = "vi",
+    output: Annotated[Path, typer.Option("--output", help="folder to write into")] = Path(
+        "outputs"
+    ),
+    horizon: Horizon = 5,
+    paths: NPaths = 10_000,
+    seed: Seed = 0,
+) -> int:
+    """Write the forecast and target tables as CSV, Excel, Word and PNG charts."""
+    from ntm_forecast import report
+    from ntm_forecast.atomic import ensure_writable_dir
+    from ntm_forecast.export import parse_formats
+    from ntm_forecast.numfmt import check_lang
+
+    fmts = parse_formats(formats)
+    check_lang(lang)
+    ensure_writable_dir(output)
+    rep = report.build(params, horizon=horizon, n_paths=paths, seed=seed, lang=lang)
+    for path in rep.write(output, formats=fmts):
+        typer.echo(str(path))
+    return EXIT_OK
+
+
+@app.command()
+def run(
+    params: ParamsArg = None,
+    jobs: Annotated[
+        int | None, typer.Option(min=1, help="parallel kernels (default: cores)")
+    ] = None,
+    output: Annotated[Path, typer.Option(help="folder for the reports")] = Path("outputs"),
+    seed: Seed = 0,
+    paths: NPaths = 10_000,
+    horizon: Horizon = 5,
+    lang: Lang = "vi",
+) -> int:
+    """Run the locality notebook for every params file through papermill, in parallel."""
+    from ntm_forecast.batch import run_batch
+
+    result = run_batch(
+        params or None,
+        jobs=jobs,
+        output=output,
+        seed=seed,
+        n_paths=paths,
+        horizon=horizon,
+        lang=lang,
+    )
+    return result.exit_code
+
+
+def _expand_multi(argv: list[str], option: str = "--pace") -> list[str]:
+    """`--pace 0.8 1.0 1.2` → `--pace 0.8 --pace 1.0 --pace 1.2` (click takes one value each)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        out.append(argv[i])
+        if argv[i] == option:
+            i += 1
+            first = True
+            while i < len(argv) and _is_number(argv[i]):
+                if not first:
+                    out.append(option)
+                out.append(argv[i])
+                first = False
+                i += 1
+            continue
+        i += 1
+    return out
+
+
+def _is_number(text: str) -> bool:
     try:
-        code = app(args=argv, prog_name="ntm-forecast", standalone_mode=False)
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _expand_multi(list(sys.argv[1:] if argv is None else argv))
+    try:
+        code = app(args=args, prog_name="ntm-forecast", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.ClickException as exc:

@@ -1,8 +1,8 @@
 """Forecast every metric of a locality: the engine's front door.
 
-    ctx = Context.from_localities(loaded.localities.values())   # pooled priors, once
-    fc = forecast_locality(loc, ctx, horizon=5, n_paths=10_000, seed=0)
-    fc.to_frame(); fc.quantiles([0.1, 0.9]); fc["communes_ntm"].prob_at_least(2022, 39)
+ctx = Context.from_localities(loaded.localities.values())   # pooled priors, once
+fc = forecast_locality(loc, ctx, horizon=5, n_paths=10_000, seed=0)
+fc.to_frame(); fc.quantiles([0.1, 0.9]); fc["communes_ntm"].prob_at_least(2022, 39)
 """
 
 from __future__ import annotations
@@ -46,9 +46,13 @@ class Context:
     until: float | None = None
 
     @classmethod
-    def from_localities(cls, localities: Iterable[Locality], *, until: float | None = None) -> Context:
+    def from_localities(
+        cls, localities: Iterable[Locality], *, until: float | None = None
+    ) -> Context:
         locs = {loc.slug: loc for loc in localities}
-        hazards = {s: fit_pooled_hazard(s, locs.values(), until=until) for s in metrics.COMMUNE_STANDARDS}
+        hazards = {
+            s: fit_pooled_hazard(s, locs.values(), until=until) for s in metrics.COMMUNE_STANDARDS
+        }
         return cls(locs, hazards, fit_pooled_growth(locs.values(), until=until), until)
 
     def parent_effect(self, loc: Locality, standard: str) -> float:
@@ -58,8 +62,16 @@ class Context:
             return 0.0
         ph = self.hazards[standard]
         ivs = intervals_for(parent, standard, until=self.until)
-        u, _, _ = locality_effect(ivs, ph.coef, ph.rho, ph.tau, self.parent_effect(parent, standard))
+        u, _, _ = locality_effect(
+            ivs, ph.coef, ph.rho, ph.tau, self.parent_effect(parent, standard)
+        )
         return u
+
+
+def cut_at(loc: Locality, year: int) -> Locality:
+    """The locality as it was known at the end of `year`: later figures removed."""
+    obs = tuple(o for o in loc.observations if o.t <= year + 1.0 + 1e-9)
+    return loc.model_copy(update={"origin_year": year, "observations": obs})
 
 
 def _seed_for(seed: int, slug: str, metric: str) -> int:
@@ -104,8 +116,13 @@ class LocalityForecast:
             for j, year in enumerate(pf.years):
                 if year <= self.origin_year and j == 0 and _is_observed(self, metric, int(year)):
                     continue
-                rows.append({"metric": metric, "year": int(year),
-                             **{f"q{lv:g}": q[i, j] for i, lv in enumerate(levels)}})
+                rows.append(
+                    {
+                        "metric": metric,
+                        "year": int(year),
+                        **{f"q{lv:g}": q[i, j] for i, lv in enumerate(levels)},
+                    }
+                )
         return pd.DataFrame(rows)
 
     def observed_frame(self) -> pd.DataFrame:
@@ -117,9 +134,15 @@ class LocalityForecast:
         return pd.DataFrame(rows, columns=["metric", "year", "value"])
 
     def _metrics_in_order(self) -> list[str]:
-        seen = [m for m in self.locality.metrics_observed()
-                if m in self.paths or any(o.kind == "level" and o.metric == m and o.status != "plan"
-                                          for o in self.locality.observations)]
+        seen = [
+            m
+            for m in self.locality.metrics_observed()
+            if m in self.paths
+            or any(
+                o.kind == "level" and o.metric == m and o.status != "plan"
+                for o in self.locality.observations
+            )
+        ]
         return sorted(seen, key=_metric_order)
 
     def to_frame(self) -> pd.DataFrame:
@@ -130,18 +153,35 @@ class LocalityForecast:
             s = build_series(self.locality, metric)
             observed = s.yearly_levels()
             for year, value in sorted(observed.items()):
-                rows.append({"locality": self.locality.slug, "metric": metric, "year": year,
-                             "kind": "observed", "value": value})
+                rows.append(
+                    {
+                        "locality": self.locality.slug,
+                        "metric": metric,
+                        "year": year,
+                        "kind": "observed",
+                        "value": value,
+                    }
+                )
             pf = self.paths.get(metric)
             if pf is None:
                 continue
             q = pf.quantiles(levels)
             for j, year in enumerate(pf.years):
-                if int(year) in observed and s.points[-1].year_end and int(year) <= s.points[-1].year:
+                if (
+                    int(year) in observed
+                    and s.points[-1].year_end
+                    and int(year) <= s.points[-1].year
+                ):
                     continue
-                row = {"locality": self.locality.slug, "metric": metric, "year": int(year),
-                       "kind": "forecast", "value": np.nan, "model": pf.model,
-                       "own_weight": round(pf.own_weight, 3)}
+                row = {
+                    "locality": self.locality.slug,
+                    "metric": metric,
+                    "year": int(year),
+                    "kind": "forecast",
+                    "value": np.nan,
+                    "model": pf.model,
+                    "own_weight": round(pf.own_weight, 3),
+                }
                 for i, lv in enumerate(levels):
                     row[QUANTILE_COLUMNS[lv]] = q[i, j]
                 rows.append(row)
@@ -154,15 +194,23 @@ class LocalityForecast:
         """Observed points and the 50/80/95% bands of one metric, for a fan chart."""
         obs = self.observed_frame()
         obs = obs[obs.metric == metric]
-        rows = [{"year": int(r.year), "kind": "observed", "value": r.value} for r in obs.itertuples()]
+        rows = [
+            {"year": int(r.year), "kind": "observed", "value": r.value} for r in obs.itertuples()
+        ]
         pf = self.paths.get(metric)
         if pf is not None:
             levels = (0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975)
             q = pf.quantiles(levels)
             names = ("p025", "p10", "p25", "median", "p75", "p90", "p975")
             for j, year in enumerate(pf.years):
-                rows.append({"year": int(year), "kind": "forecast", "value": np.nan,
-                             **{n: q[i, j] for i, n in enumerate(names)}})
+                rows.append(
+                    {
+                        "year": int(year),
+                        "kind": "forecast",
+                        "value": np.nan,
+                        **{n: q[i, j] for i, n in enumerate(names)},
+                    }
+                )
         return pd.DataFrame(rows)
 
     def _repr_frame(self) -> pd.DataFrame:
@@ -171,14 +219,19 @@ class LocalityForecast:
         return f[["metric", "median", "p10", "p90", "model", "own_weight"]]
 
     def __repr__(self) -> str:
-        head = (f"Forecast for {self.locality.name} from {self.origin_year} to {self.end_year} "
-                f"({self.n_paths} paths, seed {self.seed}, pace {self.pace:g})")
+        head = (
+            f"Forecast for {self.locality.name} from {self.origin_year} to {self.end_year} "
+            f"({self.n_paths} paths, seed {self.seed}, pace {self.pace:g})"
+        )
         body = self._repr_frame().to_string(index=False)
         skipped = "".join(f"\n  {s.metric}: {s.reason}" for s in self.skipped)
         return f"{head}\n{body}" + (f"\nNot forecast:{skipped}" if skipped else "")
 
     def _repr_html_(self) -> str:
-        head = f"<p><b>{self.locality.name}</b>: {self.origin_year}–{self.end_year}, {self.n_paths} paths</p>"
+        head = (
+            f"<p><b>{self.locality.name}</b>: {self.origin_year}–{self.end_year}, "
+            f"{self.n_paths} paths</p>"
+        )
         return head + self._repr_frame().to_html(index=False)
 
 
@@ -206,24 +259,38 @@ def metric_history(loc: Locality, metric: str, ctx: Context) -> MetricHistory:
             pooled_hazard=ctx.hazards[metric],
         )
     elif info.family == "ocop":
-        kw = dict(pooled_growth=ctx.growth,
-                  ocop_additions=tuple(ocop_additions(loc, until=ctx.until)) if metric == "ocop_total" else ())
-    return MetricHistory(loc.slug, info, series, origin_year=loc.origin_year,
-                         is_root=loc.level == "national", **kw)
+        kw = dict(
+            pooled_growth=ctx.growth,
+            ocop_additions=tuple(ocop_additions(loc, until=ctx.until))
+            if metric == "ocop_total"
+            else (),
+        )
+    return MetricHistory(
+        loc.slug, info, series, origin_year=loc.origin_year, is_root=loc.level == "national", **kw
+    )
 
 
-def fit_metric(loc: Locality, metric: str, ctx: Context, model: str | None = None, pace: float = 1.0):
+def fit_metric(
+    loc: Locality, metric: str, ctx: Context, model: str | None = None, pace: float = 1.0
+):
     """The fitted model for one metric, or raise InsufficientHistory."""
     hist = metric_history(loc, metric, ctx)
     if not len(hist.series):
         if hist.series.increments and hist.info.cumulative:
             return MODELS["additions_only"](pace=pace).fit(hist)
-        raise InsufficientHistory("no figures" if not hist.series.increments else
-                                  "only additions of some years, and not a running count")
+        raise InsufficientHistory(
+            "no figures"
+            if not hist.series.increments
+            else "only additions of some years, and not a running count"
+        )
     family = hist.info.family
     name = model or DEFAULTS.get(family, "drift")
-    if family == "commune" and name == "hazard" and (hist.totals is None or hist.totals.last is None) \
-            and metric == "communes_ntm":
+    if (
+        family == "commune"
+        and name == "hazard"
+        and (hist.totals is None or hist.totals.last is None)
+        and metric == "communes_ntm"
+    ):
         raise InsufficientHistory("the number of communes is unknown, so the communes left are too")
     if family == "ocop" and metric != "ocop_total" and name == "ocop_growth":
         name = "drift"  # stars are split from the total, see _stars
@@ -251,7 +318,11 @@ def forecast_locality(
         ctx = Context.from_localities([loc])
     end = loc.origin_year + horizon
     wanted = set(metrics_only) if metrics_only is not None else None
-    names = [m for m in loc.metrics_observed() if m != "communes_total" and (wanted is None or m in wanted)]
+    names = [
+        m
+        for m in loc.metrics_observed()
+        if m != "communes_total" and (wanted is None or m in wanted)
+    ]
     names.sort(key=_metric_order)
     out: dict[str, PathForecast] = {}
     skipped: list[Skipped] = []
@@ -261,8 +332,9 @@ def forecast_locality(
         if metric in metrics.OCOP_STARS:
             continue
         if metric.endswith("_share") and metric.removesuffix("_share") in out:
-            skipped.append(Skipped(metric, f"follows from {metric.removesuffix('_share')} / "
-                                           "communes_total"))
+            skipped.append(
+                Skipped(metric, f"follows from {metric.removesuffix('_share')} / communes_total")
+            )
             continue
         try:
             fitted = fit_metric(loc, metric, ctx, model=model, pace=pace)
@@ -273,11 +345,13 @@ def forecast_locality(
             skipped.append(Skipped(metric, f"no model named {model!r}"))
             continue
         ceiling = _ceiling_for(metric, loc, out, totals)
-        out[metric] = fitted.forecast(end, n_paths=n_paths, seed=_seed_for(seed, loc.slug, metric),
-                                      ceiling=ceiling)
+        out[metric] = fitted.forecast(
+            end, n_paths=n_paths, seed=_seed_for(seed, loc.slug, metric), ceiling=ceiling
+        )
     _stars(loc, out, skipped, seed, ctx)
-    return LocalityForecast(loc, loc.origin_year, horizon, n_paths, seed, pace, out,
-                            tuple(skipped), tuple(notes))
+    return LocalityForecast(
+        loc, loc.origin_year, horizon, n_paths, seed, pace, out, tuple(skipped), tuple(notes)
+    )
 
 
 def _ceiling_for(metric, loc, done: dict[str, PathForecast], totals):
@@ -313,12 +387,19 @@ def _stars(loc, out, skipped, seed, ctx):
     if ok:
         t_last = tseries.points[-1]
         same = [s.points[-1] for s in last.values()]
-        ok = all(abs(p.t - t_last.t) < 1e-9 for p in same) and \
-            abs(sum(p.value for p in same) - t_last.value) < 1e-9
+        ok = (
+            all(abs(p.t - t_last.t) < 1e-9 for p in same)
+            and abs(sum(p.value for p in same) - t_last.value) < 1e-9
+        )
     if not ok:
         for m in stars:
-            skipped.append(Skipped(m, "insufficient history: no star breakdown that adds up to "
-                                      "the OCOP total at its latest date"))
+            skipped.append(
+                Skipped(
+                    m,
+                    "insufficient history: no star breakdown that adds up to "
+                    "the OCOP total at its latest date",
+                )
+            )
         return
     rng = np.random.default_rng(_seed_for(seed, loc.slug, "ocop_stars"))
     counts = np.array([last[m].points[-1].value for m in stars])
@@ -330,11 +411,16 @@ def _stars(loc, out, skipped, seed, ctx):
     per_star = np.empty((len(stars), n_paths, n_years))
     for j in range(n_years):
         if j:
-            levels += np.array([rng.multinomial(a, s) for a, s in zip(added[:, j], shares)]) \
-                if n_paths <= 2000 else _multinomial_fast(rng, added[:, j], shares)
+            levels += (
+                np.array([rng.multinomial(a, s) for a, s in zip(added[:, j], shares)])
+                if n_paths <= 2000
+                else _multinomial_fast(rng, added[:, j], shares)
+            )
         per_star[:, :, j] = levels.T
     for i, m in enumerate(stars):
-        out[m] = PathForecast(m, "ocop_growth (star split)", total.years, per_star[i], total.own_weight)
+        out[m] = PathForecast(
+            m, "ocop_growth (star split)", total.years, per_star[i], total.own_weight
+        )
 
 
 def _multinomial_fast(rng, n, shares):

@@ -37,7 +37,9 @@ def point_time(o: Observation) -> float:
     return o.t
 
 
-def _longest_non_decreasing(points: list[Point], cumulative: bool) -> tuple[list[Point], list[Point]]:
+def _longest_non_decreasing(
+    points: list[Point], cumulative: bool
+) -> tuple[list[Point], list[Point]]:
     """Keep the longest run that never falls; among equals, the one with most year-end figures."""
     if not cumulative or len(points) < 2:
         return points, []
@@ -167,12 +169,20 @@ def build_totals(loc: Locality, *, until: float | None = None) -> Totals:
     # No stated total: a stated share of NTM communes implies one (said in the notes).
     for o in sorted(loc.observations, key=lambda o: o.as_of_key, reverse=True):
         if o.metric == "communes_ntm_share" and o.status != "plan" and o.value > 0:
-            same = [c for c in loc.observations if c.metric == "communes_ntm" and c.year == o.year
-                    and c.as_of == o.as_of and c.kind == "level"]
+            same = [
+                c
+                for c in loc.observations
+                if c.metric == "communes_ntm"
+                and c.year == o.year
+                and c.as_of == o.as_of
+                and c.kind == "level"
+            ]
             if same:
                 total = round(same[0].value * 100.0 / o.value)
                 p = Point(point_time(o), float(total), o.year, o.status, o.source)
-                note = (f"communes_total {total} derived from {same[0].value:g} communes = "
-                        f"{o.value:g}% ({o.as_of or o.year})")
+                note = (
+                    f"communes_total {total} derived from {same[0].value:g} communes = "
+                    f"{o.value:g}% ({o.as_of or o.year})"
+                )
                 return Totals(Series("communes_total", (p,)), True, (note,))
     return Totals(s)

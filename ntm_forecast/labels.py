@@ -5,15 +5,45 @@ from __future__ import annotations
 LANGS = ("vi", "en")
 
 FORECAST_COLUMNS = [
-    "locality", "metric", "year", "kind", "value",
-    "median", "p05", "p10", "p25", "p75", "p90", "p95", "model", "own_weight",
+    "locality",
+    "metric",
+    "year",
+    "kind",
+    "value",
+    "median",
+    "p05",
+    "p10",
+    "p25",
+    "p75",
+    "p90",
+    "p95",
+    "model",
+    "own_weight",
 ]
 
 TARGET_COLUMNS = [
-    "locality", "metric", "target_year", "target_kind", "target_value", "target_value_max",
-    "baseline_year", "baseline_value", "projected_median", "projected_p10", "projected_p90",
-    "probability", "probability_max", "required_per_year", "recent_per_year", "pace_ratio",
-    "status", "status_label", "earliest_year_p50", "earliest_year_p80", "model", "note",
+    "locality",
+    "metric",
+    "target_year",
+    "target_kind",
+    "target_value",
+    "target_value_max",
+    "baseline_year",
+    "baseline_value",
+    "projected_median",
+    "projected_p10",
+    "projected_p90",
+    "probability",
+    "probability_max",
+    "required_per_year",
+    "recent_per_year",
+    "pace_ratio",
+    "status",
+    "status_label",
+    "earliest_year_p50",
+    "earliest_year_p80",
+    "model",
+    "note",
 ]
 
 COLUMN_LABELS_VI = {

@@ -88,7 +88,7 @@ def info(name: str, unit: str | None = None) -> MetricInfo:
         return CORE[name]
     unit = unit or "count"
     if "/" in unit:  # "criteria/8": an average out of a fixed number
-        head, _, top = unit.partition("/")
+        _, _, top = unit.partition("/")
         try:
             return MetricInfo(name, unit, "criteria", upper=float(top))
         except ValueError:

@@ -104,8 +104,9 @@ class CommuneHazard(_Model):
         ph = history.pooled_hazard
         # The national series is not shrunk toward the provinces it sums up.
         tau = ph.tau if not history.is_root else ROOT_TAU
-        u, v, w = locality_effect(list(history.intervals), ph.coef, ph.rho, tau,
-                                  prior_mean=history.parent_effect)
+        u, v, w = locality_effect(
+            list(history.intervals), ph.coef, ph.rho, tau, prior_mean=history.parent_effect
+        )
         old = [iv for iv in history.intervals if iv.phase2 == 0.0]
         if history.intervals:
             share_old = len(old) / len(history.intervals)
@@ -115,8 +116,14 @@ class CommuneHazard(_Model):
         self.start_ = history.last
         return self
 
-    def forecast(self, horizon_end: int, *, n_paths: int = 10_000, seed: int = 0,
-                 ceiling: Ceiling | None = None) -> PathForecast:
+    def forecast(
+        self,
+        horizon_end: int,
+        *,
+        n_paths: int = 10_000,
+        seed: int = 0,
+        ceiling: Ceiling | None = None,
+    ) -> PathForecast:
         h = self.history_
         ph = h.pooled_hazard
         rng = np.random.default_rng(seed)
@@ -180,7 +187,12 @@ class OcopGrowth(_Model):
             var = pg.tau**2 / (n + 1.0)
             slope = 0.0
             if n >= 2:
-                slope = float(np.clip(np.log(max(adds[-1].added, 0.5) / max(adds[-2].added, 0.5)), -1, 1)) * 0.5
+                slope = (
+                    float(
+                        np.clip(np.log(max(adds[-1].added, 0.5) / max(adds[-2].added, 0.5)), -1, 1)
+                    )
+                    * 0.5
+                )
         elif stock > 0:
             w, log_mu, var, slope = 0.0, prior_log, pg.tau**2, 0.0
         else:
@@ -190,8 +202,14 @@ class OcopGrowth(_Model):
         self.dispersion_ = pg.dispersion
         return self
 
-    def forecast(self, horizon_end: int, *, n_paths: int = 10_000, seed: int = 0,
-                 ceiling: Ceiling | None = None) -> PathForecast:
+    def forecast(
+        self,
+        horizon_end: int,
+        *,
+        n_paths: int = 10_000,
+        seed: int = 0,
+        ceiling: Ceiling | None = None,
+    ) -> PathForecast:
         rng = np.random.default_rng(seed)
         years, catch_up = _grid(self.history_, horizon_end)
         log_mu = rng.normal(self.log_mu_, np.sqrt(self.log_var_), size=n_paths)
@@ -257,8 +275,14 @@ class BoundedTrend(_Model):
         self.own_weight_ = 1.0
         return self
 
-    def forecast(self, horizon_end: int, *, n_paths: int = 10_000, seed: int = 0,
-                 ceiling: Ceiling | None = None) -> PathForecast:
+    def forecast(
+        self,
+        horizon_end: int,
+        *,
+        n_paths: int = 10_000,
+        seed: int = 0,
+        ceiling: Ceiling | None = None,
+    ) -> PathForecast:
         rng = np.random.default_rng(seed)
         years, catch_up = _grid(self.history_, horizon_end)
         fwd, inv = _transform(self.history_.info)
@@ -268,7 +292,11 @@ class BoundedTrend(_Model):
         for j in range(len(years)):
             dt = catch_up if j == 0 else 1.0
             if dt > 1e-9:
-                z = z + slope * dt * self.damping**j + rng.normal(0, self.sd_ * np.sqrt(dt), n_paths)
+                z = (
+                    z
+                    + slope * dt * self.damping**j
+                    + rng.normal(0, self.sd_ * np.sqrt(dt), n_paths)
+                )
             out[:, j] = inv(z)
         out[:, 0] = np.where(catch_up > 1e-9, out[:, 0], self.start_.value)
         return PathForecast(self.history_.info.name, self.name, years, out, 1.0)
@@ -303,8 +331,14 @@ class Drift(_Model):
         self.own_weight_ = 1.0
         return self
 
-    def forecast(self, horizon_end: int, *, n_paths: int = 10_000, seed: int = 0,
-                 ceiling: Ceiling | None = None) -> PathForecast:
+    def forecast(
+        self,
+        horizon_end: int,
+        *,
+        n_paths: int = 10_000,
+        seed: int = 0,
+        ceiling: Ceiling | None = None,
+    ) -> PathForecast:
         rng = np.random.default_rng(seed)
         info = self.history_.info
         years, catch_up = _grid(self.history_, horizon_end)
@@ -318,7 +352,12 @@ class Drift(_Model):
                 if info.cumulative or info.family == "commune":
                     step = np.maximum(step, 0.0)
                 level = level + step
-            level = np.minimum(level, np.maximum(_ceiling_values(ceiling, year, n_paths), self.start_.value if j == 0 else 0.0))
+            level = np.minimum(
+                level,
+                np.maximum(
+                    _ceiling_values(ceiling, year, n_paths), self.start_.value if j == 0 else 0.0
+                ),
+            )
             level = np.clip(level, 0.0, info.upper if info.upper is not None else np.inf)
             if info.family in ("commune", "ocop"):
                 level = np.floor(level + 1e-9) if j else level
@@ -376,16 +415,23 @@ class DampedETS(_Model):
             return b / (1 + np.exp(-z))
         return _transform(self.history_.info)[1](z)
 
-    def forecast(self, horizon_end: int, *, n_paths: int = 10_000, seed: int = 0,
-                 ceiling: Ceiling | None = None) -> PathForecast:
+    def forecast(
+        self,
+        horizon_end: int,
+        *,
+        n_paths: int = 10_000,
+        seed: int = 0,
+        ceiling: Ceiling | None = None,
+    ) -> PathForecast:
         last_year = int(self.years_[-1])
         years = np.arange(last_year, max(horizon_end, last_year) + 1)
         steps = len(years) - 1
         out = np.empty((n_paths, len(years)))
         out[:, 0] = self.start_.value
         if steps:
-            sims = self.result_.simulate(steps, repetitions=n_paths, anchor="end",
-                                         rng=np.random.default_rng(seed))
+            sims = self.result_.simulate(
+                steps, repetitions=n_paths, anchor="end", rng=np.random.default_rng(seed)
+            )
             z = np.asarray(sims).reshape(steps, n_paths).T
             z0 = self._to_z(np.array([self.start_.value]), np.array([last_year]))[0]
             z = z0 + (z - z0) * self.pace
@@ -394,7 +440,9 @@ class DampedETS(_Model):
         if info.cumulative or info.family == "commune":
             out = np.maximum.accumulate(out, axis=1)
         for j, year in enumerate(years):
-            out[:, j] = np.minimum(out[:, j], np.maximum(_ceiling_values(ceiling, year, n_paths), out[:, 0]))
+            out[:, j] = np.minimum(
+                out[:, j], np.maximum(_ceiling_values(ceiling, year, n_paths), out[:, 0])
+            )
         return PathForecast(info.name, self.name, years, out, 1.0)
 
 
@@ -430,8 +478,14 @@ class YearlyAdditions(_Model):
         self.own_weight_ = 1.0
         return self
 
-    def forecast(self, horizon_end: int, *, n_paths: int = 10_000, seed: int = 0,
-                 ceiling: Ceiling | None = None) -> PathForecast:
+    def forecast(
+        self,
+        horizon_end: int,
+        *,
+        n_paths: int = 10_000,
+        seed: int = 0,
+        ceiling: Ceiling | None = None,
+    ) -> PathForecast:
         rng = np.random.default_rng(seed)
         origin = self.start_[0]
         years = np.arange(origin, max(horizon_end, origin) + 1)

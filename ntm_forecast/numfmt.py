@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from babel.numbers import format_decimal, format_percent
 
 from ntm_forecast.errors import InputError
@@ -67,7 +69,7 @@ STATUS_COLOURS = {
 
 
 def is_missing(value: object) -> bool:
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
     try:
         return math.isnan(value)  # type: ignore[arg-type]

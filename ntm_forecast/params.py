@@ -51,12 +51,14 @@ def read_yaml(path: Path) -> object:
         found = f"byte 0x{raw[exc.start]:02x} at offset {exc.start}"
         raise InputError.at(path, "encoding", "UTF-8 text", found) from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.constructor.ConstructorError as exc:
         where = _mark(exc.problem_mark)
         if "constructor for the tag" in (exc.problem or ""):
             tag = (exc.problem or "").split("tag ", 1)[-1].strip(" '")
-            raise InputError.at(path, where, "plain YAML without object tags", f"tag {tag}") from None
+            raise InputError.at(
+                path, where, "plain YAML without object tags", f"tag {tag}"
+            ) from None
         raise InputError.at(path, where, "valid YAML", exc.problem) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -209,7 +211,9 @@ def load_many(paths: Iterable[str | Path] | None = None) -> Loaded:
             continue
         if loc.slug in out.localities:
             other = out.paths[loc.slug]
-            out.errors.append(problem(path, "slug", "a slug no other file uses", f"'{loc.slug}', also in {other}"))
+            out.errors.append(
+                problem(path, "slug", "a slug no other file uses", f"'{loc.slug}', also in {other}")
+            )
             continue
         out.localities[loc.slug] = loc
         out.paths[loc.slug] = path

@@ -6,8 +6,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-QUANTILE_COLUMNS = {0.05: "p05", 0.10: "p10", 0.25: "p25", 0.5: "median", 0.75: "p75",
-                    0.90: "p90", 0.95: "p95"}
+QUANTILE_COLUMNS = {
+    0.05: "p05",
+    0.10: "p10",
+    0.25: "p25",
+    0.5: "median",
+    0.75: "p75",
+    0.90: "p90",
+    0.95: "p95",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,5 +48,7 @@ class PathForecast:
 
     def __repr__(self) -> str:
         med = np.median(self.values, axis=0)
-        return (f"<PathForecast {self.metric} by {self.model}: {self.values.shape[0]} paths, "
-                f"{int(self.years[0])}–{int(self.years[-1])}, median end {med[-1]:.4g}>")
+        return (
+            f"<PathForecast {self.metric} by {self.model}: {self.values.shape[0]} paths, "
+            f"{int(self.years[0])}–{int(self.years[-1])}, median end {med[-1]:.4g}>"
+        )

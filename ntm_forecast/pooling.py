@@ -10,7 +10,8 @@ P(reach the standard) = 1 − exp(−λ·Δt) for each commune still short of it
 
 `coverage` lets the data say whether the communes left are the hard ones; the phase
 term lets the tighter 2021–2025 criteria differ (its prior leans lower); the push term
-lets a phase's last years run faster (its prior leans higher). Overdispersion is beta-binomial (intraclass ρ),
+lets a phase's last years run faster (its prior leans higher). Overdispersion is
+beta-binomial (intraclass ρ),
 estimated by moments and used both as quasi-likelihood weights and in the simulation.
 """
 
@@ -89,8 +90,18 @@ def intervals_for(loc: Locality, standard: str, *, until: float | None = None) -
             continue
         events = min(max(b.value - a.value, 0.0), risk)
         mid = 0.5 * (a.t + b.t)
-        out.append(Interval(loc.slug, risk, events, b.t - a.t, a.value / bound,
-                            float(mid >= PHASE2_START), a.t, push_share(a.t, b.t)))
+        out.append(
+            Interval(
+                loc.slug,
+                risk,
+                events,
+                b.t - a.t,
+                a.value / bound,
+                float(mid >= PHASE2_START),
+                a.t,
+                push_share(a.t, b.t),
+            )
+        )
     return out
 
 
@@ -103,7 +114,9 @@ def _yearly_pairs(points):
     A locality with no such pair keeps its shorter ones."""
     pairs, i = [], 0
     while i < len(points) - 1:
-        j = next((j for j in range(i + 1, len(points)) if points[j].t - points[i].t >= MIN_SPAN), None)
+        j = next(
+            (j for j in range(i + 1, len(points)) if points[j].t - points[i].t >= MIN_SPAN), None
+        )
         if j is None:
             break
         pairs.append((points[i], points[j]))
@@ -182,7 +195,9 @@ def locality_effect(ivs: list[Interval], coef, rho, tau, prior_mean=0.0):
     return u, v, info * v
 
 
-def fit_pooled_hazard(standard: str, localities: Iterable[Locality], *, until: float | None = None) -> PooledHazard:
+def fit_pooled_hazard(
+    standard: str, localities: Iterable[Locality], *, until: float | None = None
+) -> PooledHazard:
     locs = list(localities)
     by_slug = {loc.slug: intervals_for(loc, standard, until=until) for loc in locs}
     ivs = [iv for items in by_slug.values() for iv in items]
@@ -200,8 +215,9 @@ def fit_pooled_hazard(standard: str, localities: Iterable[Locality], *, until: f
         rho = _rho(R, k, p)
         w = 1.0 / (1.0 + (R - 1.0) * rho)
     tau = _between_sd(by_slug, coef, rho)
-    return PooledHazard(standard, coef, cov, rho, tau, len(ivs),
-                        tuple(s for s, items in by_slug.items() if items))
+    return PooledHazard(
+        standard, coef, cov, rho, tau, len(ivs), tuple(s for s, items in by_slug.items() if items)
+    )
 
 
 def _between_sd(by_slug, coef, rho) -> float:
@@ -254,7 +270,9 @@ class PooledGrowth:
     n: int
 
 
-def fit_pooled_growth(localities: Iterable[Locality], *, until: float | None = None) -> PooledGrowth:
+def fit_pooled_growth(
+    localities: Iterable[Locality], *, until: float | None = None
+) -> PooledGrowth:
     adds = [a for loc in localities for a in ocop_additions(loc, until=until) if a.stock > 0]
     if not adds:
         return PooledGrowth(np.log(0.5), 0.8, 5.0, 0)

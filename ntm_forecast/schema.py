@@ -149,7 +149,9 @@ class Target(_Sourced):
         if self.value is not None and (self.min is not None or self.max is not None):
             raise ValueError("value: expected either `value` or `min`/`max`, found both")
         if self.value is None and self.min > self.max:
-            raise ValueError(f"min: expected min ≤ max, found min {_num(self.min)} > max {_num(self.max)}")
+            raise ValueError(
+                f"min: expected min ≤ max, found min {_num(self.min)} > max {_num(self.max)}"
+            )
         for name in ("value", "min", "max"):
             x = getattr(self, name)
             if x is None:
@@ -200,12 +202,15 @@ class Locality(_Record):
             if o.metric == "communes_total":
                 totals[o.year] = max(totals.get(o.year, 0.0), o.value)
         for i, o in self._levels():
-            if o.metric in metrics.COMMUNE_STANDARDS and o.year in totals:
-                if o.value > totals[o.year]:
-                    yield (
-                        f"observations[{i}].value: expected {o.metric} ≤ communes_total "
-                        f"{_num(totals[o.year])} in {o.year}, found {_num(o.value)}"
-                    )
+            if (
+                o.metric in metrics.COMMUNE_STANDARDS
+                and o.year in totals
+                and o.value > totals[o.year]
+            ):
+                yield (
+                    f"observations[{i}].value: expected {o.metric} ≤ communes_total "
+                    f"{_num(totals[o.year])} in {o.year}, found {_num(o.value)}"
+                )
 
     def _unnested(self):
         # Pair figures of one report: same year, status and date.

@@ -110,12 +110,26 @@ def _first_year(values_by_year: list[tuple[int, np.ndarray]], value: float, p: f
     return float("nan")
 
 
-def assess_target(fc: LocalityForecast, t: Target, *, thresholds: Thresholds = Thresholds(),
-                  lang: str = "vi", notes: dict | None = None) -> dict:
+def assess_target(
+    fc: LocalityForecast,
+    t: Target,
+    *,
+    thresholds: Thresholds = Thresholds(),
+    lang: str = "vi",
+    notes: dict | None = None,
+) -> dict:
     loc = fc.locality
     row = dict.fromkeys(TARGET_COLUMNS, np.nan)
-    row.update(locality=loc.slug, metric=t.metric, target_year=t.year, target_kind=t.kind,
-               target_value=t.low, target_value_max=_f(t.high), model="", note="")
+    row.update(
+        locality=loc.slug,
+        metric=t.metric,
+        target_year=t.year,
+        target_kind=t.kind,
+        target_value=t.low,
+        target_value_max=_f(t.high),
+        model="",
+        note="",
+    )
     said = list((notes or {}).get((t.metric, t.year), []))
 
     def finish(status: str, extra: str = "") -> dict:
@@ -132,12 +146,21 @@ def assess_target(fc: LocalityForecast, t: Target, *, thresholds: Thresholds = T
         if low is None:
             return finish("insufficient")
     if t.kind == "maintain":
-        return finish("not_modelled", (
-            "Không mô hình hóa: trong mô hình số xã đạt chuẩn không giảm, nên việc giữ vững "
-            f"{t.low:g}% được giả định, không dự báo" if lang == "vi" else
-            f"Not modelled: counts cannot fall in this model, so keeping {t.low:g}% is "
-            "assumed, not forecast"))
-    met = _outcome(loc, t.metric, t.kind, t.year, low) if t.year <= _last_data_year(loc, t.metric) else None
+        return finish(
+            "not_modelled",
+            (
+                "Không mô hình hóa: trong mô hình số xã đạt chuẩn không giảm, nên việc giữ vững "
+                f"{t.low:g}% được giả định, không dự báo"
+                if lang == "vi"
+                else f"Not modelled: counts cannot fall in this model, so keeping {t.low:g}% is "
+                "assumed, not forecast"
+            ),
+        )
+    met = (
+        _outcome(loc, t.metric, t.kind, t.year, low)
+        if t.year <= _last_data_year(loc, t.metric)
+        else None
+    )
     if t.year <= fc.origin_year or met is not None:
         if met is None:
             return finish("past", "target year already past; outcome not in the data")
@@ -174,18 +197,24 @@ def assess_target(fc: LocalityForecast, t: Target, *, thresholds: Thresholds = T
         if base_pts and not base_pts[-1].year_end:
             said.append(f"baseline {base_value:g} is a floor stated before the end of {base_year}")
     if t.kind != "increment":
-        required = (low - base_value) / (t.year - base_year) if not math.isnan(base_value) else np.nan
+        required = (
+            (low - base_value) / (t.year - base_year) if not math.isnan(base_value) else np.nan
+        )
         if not math.isnan(base_value) and base_value >= low - EPS:
             said.insert(0, f"already reached at the baseline ({base_value:g} ≥ {low:g})")
     recent = _recent_pace(loc, t.metric, base_year)
     p = float(np.mean(x >= low - EPS))
     q = np.quantile(x, [0.1, 0.5, 0.9])
     row.update(
-        baseline_year=base_year, baseline_value=base_value,
-        projected_median=q[1], projected_p10=q[0], projected_p90=q[2],
+        baseline_year=base_year,
+        baseline_value=base_value,
+        projected_median=q[1],
+        projected_p10=q[0],
+        projected_p90=q[2],
         probability=p,
         probability_max=float(np.mean(x >= high - EPS)) if high is not None else np.nan,
-        required_per_year=required, recent_per_year=_f(recent),
+        required_per_year=required,
+        recent_per_year=_f(recent),
         earliest_year_p50=_first_year(by_year, low, 0.5),
         earliest_year_p80=_first_year(by_year, low, 0.8),
     )
@@ -206,20 +235,33 @@ def findings_by_target(loc: Locality) -> dict:
     return out
 
 
-def assess_targets(fc: LocalityForecast, *, thresholds: Thresholds = Thresholds(),
-                   lang: str = "vi") -> pd.DataFrame:
+def assess_targets(
+    fc: LocalityForecast, *, thresholds: Thresholds = Thresholds(), lang: str = "vi"
+) -> pd.DataFrame:
     """The target table of one locality, in the order of its params file."""
     notes = findings_by_target(fc.locality)
-    rows = [assess_target(fc, t, thresholds=thresholds, lang=lang, notes=notes)
-            for t in fc.locality.targets]
+    rows = [
+        assess_target(fc, t, thresholds=thresholds, lang=lang, notes=notes)
+        for t in fc.locality.targets
+    ]
     frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
     return _tidy(frame)
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    floats = ["target_value", "target_value_max", "baseline_value", "projected_median",
-              "projected_p10", "projected_p90", "probability", "probability_max",
-              "required_per_year", "recent_per_year", "pace_ratio"]
+    floats = [
+        "target_value",
+        "target_value_max",
+        "baseline_value",
+        "projected_median",
+        "projected_p10",
+        "projected_p90",
+        "probability",
+        "probability_max",
+        "required_per_year",
+        "recent_per_year",
+        "pace_ratio",
+    ]
     frame[floats] = frame[floats].astype(float).round(4)
     for c in ("baseline_year", "earliest_year_p50", "earliest_year_p80"):
         frame[c] = frame[c].astype("Int64")

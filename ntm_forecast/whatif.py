@@ -23,8 +23,17 @@ def _needed_metrics(metric: str) -> list[str]:
     return [metric]
 
 
-def required_pace(loc: Locality, ctx: Context, target_index: int, *, level: float = 0.8,
-                  horizon: int = 5, n_paths: int = 2000, seed: int = 0, steps: int = 12) -> float:
+def required_pace(
+    loc: Locality,
+    ctx: Context,
+    target_index: int,
+    *,
+    level: float = 0.8,
+    horizon: int = 5,
+    n_paths: int = 2000,
+    seed: int = 0,
+    steps: int = 12,
+) -> float:
     """Smallest pace factor with P(target reached) ≥ level, by bisection on log(pace).
 
     Same seed for every trial (common random numbers), so the probability rises with pace
@@ -34,8 +43,9 @@ def required_pace(loc: Locality, ctx: Context, target_index: int, *, level: floa
     only = _needed_metrics(target.metric)
 
     def prob(pace: float) -> float:
-        fc = forecast_locality(loc, ctx, horizon=horizon, n_paths=n_paths, seed=seed, pace=pace,
-                               metrics_only=only)
+        fc = forecast_locality(
+            loc, ctx, horizon=horizon, n_paths=n_paths, seed=seed, pace=pace, metrics_only=only
+        )
         return assess_target(fc, target)["probability"]
 
     lo, hi = np.log(PACE_RANGE[0]), np.log(PACE_RANGE[1])
@@ -52,9 +62,18 @@ def required_pace(loc: Locality, ctx: Context, target_index: int, *, level: floa
     return round(float(np.exp(hi)), 2)
 
 
-def whatif(loc: Locality, ctx: Context, paces=(0.8, 1.0, 1.2, 1.5), *, horizon: int = 5,
-           n_paths: int = 10_000, seed: int = 0, thresholds: Thresholds = Thresholds(),
-           lang: str = "vi", search: bool = True) -> pd.DataFrame:
+def whatif(
+    loc: Locality,
+    ctx: Context,
+    paces=(0.8, 1.0, 1.2, 1.5),
+    *,
+    horizon: int = 5,
+    n_paths: int = 10_000,
+    seed: int = 0,
+    thresholds: Thresholds = Thresholds(),
+    lang: str = "vi",
+    search: bool = True,
+) -> pd.DataFrame:
     """One block of the target table per pace factor, plus `required_pace_p80`."""
     blocks = []
     for pace in paces:

@@ -1,0 +1,286 @@
+"""What the locality notebook shows and writes. Each `show_*` renders one block in the
+chosen language; the notebook only calls them, so the logic stays here, under test.
+
+    rep = report.build("params/hau_giang.yaml", seed=0)
+    rep.show_targets(); rep.write("outputs/hau_giang")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from ntm_forecast import metrics
+from ntm_forecast.forecast import LocalityForecast, forecast_locality
+from ntm_forecast.labels import column_label
+from ntm_forecast.session import Session, open_session
+from ntm_forecast.targets import Thresholds, assess_targets
+from ntm_forecast.version import __version__
+
+WHATIF_PACES = (0.8, 1.0, 1.2, 1.5)
+CHART_FAMILIES = ("commune", "ocop", "criteria")
+
+TEXT = {
+    "vi": {
+        "data": "Số liệu và nguồn",
+        "warnings": "Cảnh báo về số liệu",
+        "no_warnings": "Không có cảnh báo.",
+        "targets": "Đánh giá khả năng đạt mục tiêu",
+        "whatif": "Kịch bản tốc độ (what-if)",
+        "backtest": "Kiểm định mô hình trên số liệu quá khứ",
+        "no_backtest": "Chưa có chuỗi số liệu đủ dài (từ 4 năm) để kiểm định.",
+        "chart": "Biểu đồ dự báo",
+        "level": {"national": "cả nước", "province": "tỉnh", "district": "huyện"},
+        "header": "Địa phương: {name} ({level}); năm gốc {origin}; dự báo đến {end}; "
+        "{paths} đường mô phỏng, seed {seed}, hệ số tốc độ {pace:g}.",
+    },
+    "en": {
+        "data": "Data and sources",
+        "warnings": "Data warnings",
+        "no_warnings": "No warnings.",
+        "targets": "Target assessment",
+        "whatif": "What-if: faster or slower pace",
+        "backtest": "Backtest on past data",
+        "no_backtest": "No series is long enough (4 years or more) to backtest.",
+        "chart": "Forecast chart",
+        "level": {"national": "national", "province": "province", "district": "district"},
+        "header": "Locality: {name} ({level}); origin year {origin}; forecast to {end}; "
+        "{paths} simulated paths, seed {seed}, pace factor {pace:g}.",
+    },
+}
+
+
+def _display(obj) -> None:
+    try:
+        from IPython.display import Markdown, display
+    except ImportError:  # plain Python: print instead
+        print(obj)
+        return
+    display(Markdown(obj) if isinstance(obj, str) else obj)
+
+
+@dataclass
+class Report:
+    session: Session
+    forecast: LocalityForecast
+    lang: str = "vi"
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    @property
+    def locality(self):
+        return self.forecast.locality
+
+    @property
+    def text(self) -> dict:
+        return TEXT[self.lang]
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        return assess_targets(self.forecast, thresholds=self.thresholds, lang=self.lang)
+
+    @cached_property
+    def whatif(self) -> pd.DataFrame:
+        from ntm_forecast.whatif import whatif
+
+        fc = self.forecast
+        return whatif(
+            self.locality,
+            self.session.context,
+            WHATIF_PACES,
+            horizon=fc.horizon,
+            n_paths=min(fc.n_paths, 2000),
+            seed=fc.seed,
+            thresholds=self.thresholds,
+            lang=self.lang,
+        )
+
+    @cached_property
+    def backtest(self) -> pd.DataFrame:
+        from ntm_forecast.backtest import backtest_scores, summarise
+
+        pool = list(self.session.context.localities.values())
+        scores = backtest_scores([self.locality], pool=pool, n_paths=1000, seed=self.forecast.seed)
+        return summarise(scores, by=("family", "metric"))
+
+    def data_frame(self) -> pd.DataFrame:
+        rows = [
+            {
+                "metric": o.metric,
+                "year": o.year,
+                "value": o.value,
+                "status": o.status,
+                "kind": o.kind,
+                "as_of": o.as_of or "",
+                "unit": o.unit or "",
+                "source": o.source,
+                "quote": o.quote,
+            }
+            for o in self.locality.observations
+        ]
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "metric",
+                "year",
+                "value",
+                "status",
+                "kind",
+                "as_of",
+                "unit",
+                "source",
+                "quote",
+            ],
+        )
+
+    @property
+    def chart_metrics(self) -> list[str]:
+        return [
+            m
+            for m in self.forecast.paths
+            if self.locality.info(m).family in CHART_FAMILIES
+            and self.forecast.paths[m].model != "additions_only"
+        ]
+
+    def meta(self) -> dict:
+        fc = self.forecast
+        totals = {
+            o.year: o.value
+            for o in self.locality.observations
+            if o.metric == "communes_total" and o.kind == "level"
+        }
+        if totals:
+            last = max(totals)
+            for y in range(last + 1, fc.end_year + 1):
+                totals[y] = totals[last]
+        return {
+            "locality": self.locality.name,
+            "slug": self.locality.slug,
+            "origin_year": fc.origin_year,
+            "seed": fc.seed,
+            "n_paths": fc.n_paths,
+            "version": __version__,
+            "lang": self.lang,
+            "communes_total": totals,
+        }
+
+    # --- notebook blocks ---------------------------------------------------------------
+
+    def _heading(self, key: str) -> None:
+        _display(f"## {self.text[key]}")
+
+    def _labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.rename(columns=lambda c: column_label(c, self.lang))
+
+    def show_header(self) -> None:
+        loc, fc = self.locality, self.forecast
+        _display(f"# {loc.name}")
+        _display(
+            self.text["header"].format(
+                name=loc.name,
+                level=self.text["level"][loc.level],
+                origin=fc.origin_year,
+                end=fc.end_year,
+                paths=fc.n_paths,
+                seed=fc.seed,
+                pace=fc.pace,
+            )
+        )
+
+    def show_data(self) -> None:
+        self._heading("data")
+        _display(self._labelled(self.data_frame()))
+
+    def show_warnings(self) -> None:
+        self._heading("warnings")
+        lines = self.session.warnings_for(self.locality.slug)
+        _display("\n".join(f"- {w.split(': ', 1)[-1]}" for w in lines) or self.text["no_warnings"])
+
+    def fan_figure(self, metric: str):
+        from ntm_forecast.charts import _draw_fan
+        from ntm_forecast.export import _ceiling, _chart_targets
+        from ntm_forecast.numfmt import metric_label
+
+        label = metric_label(metric, self.lang)
+        return _draw_fan(
+            self.forecast.fan_frame(metric),
+            title=f"{label} — {self.locality.name}",
+            metric_label=label,
+            ceiling=_ceiling(metric, self.meta()),
+            targets=_chart_targets(self.targets, metric),
+            lang=self.lang,
+        )
+
+    def show_fan_chart(self, metric: str) -> None:
+        _display(self.fan_figure(metric))
+
+    def show_targets(self) -> None:
+        self._heading("targets")
+        _display(self._labelled(self.targets))
+
+    def show_whatif(self) -> None:
+        self._heading("whatif")
+        cols = [
+            "pace",
+            "metric",
+            "target_year",
+            "target_kind",
+            "target_value",
+            "probability",
+            "status_label",
+            "required_pace_p80",
+        ]
+        _display(self._labelled(self.whatif[cols]))
+
+    def show_backtest(self) -> None:
+        self._heading("backtest")
+        bt = self.backtest
+        _display(self._labelled(bt) if len(bt) else self.text["no_backtest"])
+
+    def write(self, output_dir, formats=("csv", "xlsx", "docx", "png")) -> list[Path]:
+        from ntm_forecast.export import export_locality
+
+        return export_locality(
+            forecast=self.forecast.to_frame(),
+            targets=self.targets,
+            data=self.data_frame(),
+            fans={m: self.forecast.fan_frame(m) for m in self.chart_metrics},
+            meta=self.meta(),
+            formats=formats,
+            lang=self.lang,
+            output_dir=output_dir,
+        )
+
+
+def build(
+    params_path,
+    *,
+    horizon: int = 5,
+    n_paths: int = 10_000,
+    seed: int = 0,
+    pace: float = 1.0,
+    lang: str = "vi",
+    thresholds: Thresholds | None = None,
+    model: str | None = None,
+    session: Session | None = None,
+) -> Report:
+    """Load one params file (pooling with its folder), forecast it and wrap the results."""
+    from ntm_forecast.numfmt import check_lang
+
+    check_lang(lang)
+    path = Path(params_path)
+    if not path.exists() and (Path("..") / path).exists():
+        path = Path("..") / path  # a notebook opened from notebooks/
+    session = session or open_session([path])
+    loc = session.chosen[0] if session.chosen else None
+    if loc is None:
+        raise ValueError(f"{path}: no locality loaded")
+    fc = forecast_locality(
+        loc, session.context, horizon=horizon, n_paths=n_paths, seed=seed, pace=pace, model=model
+    )
+    return Report(session, fc, lang, thresholds or Thresholds())
+
+
+__all__ = ["Report", "build", "metrics"]

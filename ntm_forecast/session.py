@@ -1,0 +1,53 @@
+"""Load what a command asks for, plus the localities it may borrow from.
+
+A forecast of one province still pools with every other params file beside it (and the
+national one), so a command on one file loads its whole folder. The files asked for must
+be valid; a broken neighbour is left out of the pool with a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ntm_forecast.errors import InputError
+from ntm_forecast.forecast import Context
+from ntm_forecast.params import Loaded, discover, load_many
+from ntm_forecast.schema import Locality
+
+
+@dataclass(frozen=True)
+class Session:
+    chosen: list[Locality]
+    paths: dict[str, Path]
+    loaded: Loaded
+    context: Context
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.loaded.warnings
+
+    def warnings_for(self, slug: str) -> list[str]:
+        path = str(self.paths.get(slug, slug))
+        return [w for w in self.loaded.warnings if w.startswith(f"{path}:")]
+
+
+def open_session(paths: Sequence[str | Path] | None = None) -> Session:
+    files = discover(paths)
+    chosen = load_many(files)
+    if chosen.errors:
+        raise InputError(chosen.errors)
+    folders = {f.parent for f in files}
+    neighbours = [p for d in sorted(folders) for p in discover([d]) if p not in files]
+    everything = load_many([*files, *neighbours]) if neighbours else chosen
+    pool = dict(everything.localities)
+    loaded = Loaded(
+        pool,
+        dict(everything.paths),
+        [],
+        everything.warnings + [f"{line} (left out of the pool)" for line in everything.errors],
+    )
+    ctx = Context.from_localities(pool.values())
+    picked = [chosen.localities[s] for s in chosen.localities]
+    return Session(picked, dict(everything.paths), loaded, ctx)
