@@ -29,6 +29,7 @@ install: $(VENV)/.installed ## Create .venv and install the package
 .PHONY: run
 run: $(VENV)/.installed ## Set up, then run the main job: every locality in params/
 	$(BIN)/ntm-forecast check
+	$(BIN)/ntm-forecast run --jobs $(JOBS)
 
 .PHONY: test
 test: $(VENV)/.installed-dev ## Set up with the dev extra, then lint and run the tests

@@ -86,9 +86,34 @@ def fan_chart(
     ``fan`` has columns year, kind, value, median, p025, p10, p25, p75, p90, p975; ``ceiling`` is
     a number or a Series indexed by year; ``targets`` has target_year, target_value, probability.
     """
-    with rc_context(RC):
-        fig = _draw_fan(fan, title, metric_label, ceiling, targets, lang)
+    fig = draw_fan(
+        fan, title=title, metric_label=metric_label, ceiling=ceiling, targets=targets, lang=lang
+    )
     return _save(fig, path)
+
+
+def draw_fan(
+    fan: pd.DataFrame,
+    *,
+    title: str,
+    metric_label: str,
+    ceiling: pd.Series | float | None,
+    targets: pd.DataFrame | None,
+    lang: str,
+) -> Figure:
+    """The fan chart as a figure (a notebook shows it; `save_figure` writes it)."""
+    with rc_context(RC):
+        return _draw_fan(fan, title, metric_label, ceiling, targets, lang)
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """Render once; the same bytes go to the notebook and to the PNG file."""
+    import io
+
+    buf = io.BytesIO()
+    with rc_context(RC):
+        fig.savefig(buf, format="png", dpi=DPI, metadata=PNG_METADATA)
+    return buf.getvalue()
 
 
 def _draw_fan(

@@ -71,12 +71,21 @@ def _chart_targets(targets: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 
 def _fan_charts(
-    fans: dict[str, pd.DataFrame], targets: pd.DataFrame, meta: dict, lang: str, folder: Path
+    fans: dict[str, pd.DataFrame],
+    targets: pd.DataFrame,
+    meta: dict,
+    lang: str,
+    folder: Path,
+    figures: dict | None = None,
 ) -> list[Path]:
+    from ntm_forecast.atomic import atomic_write_bytes
     from ntm_forecast.charts import fan_chart
 
     paths = []
     for metric, fan in fans.items():
+        if figures and metric in figures:  # rendered already for a notebook: no second render
+            paths.append(atomic_write_bytes(folder / f"chart_{metric}.png", figures[metric]))
+            continue
         label = metric_label(metric, lang)
         paths.append(
             fan_chart(
@@ -108,8 +117,11 @@ def export_locality(
     formats: Iterable[str] = FORMATS,
     lang: str = "vi",
     output_dir: str | os.PathLike[str],
+    figures: dict | None = None,
 ) -> list[Path]:
-    """forecast.csv, targets.csv, report.xlsx, report.docx and chart_<metric>.png."""
+    """forecast.csv, targets.csv, report.xlsx, report.docx and chart_<metric>.png.
+
+    `figures` (metric -> PNG bytes) are fan charts already rendered from `fans`."""
     formats, out = _check(formats, lang, output_dir)
     written: list[Path] = []
     if "csv" in formats:
@@ -130,7 +142,7 @@ def export_locality(
         )
     charts: list[Path] = []
     if "png" in formats:
-        charts = _fan_charts(fans, targets, meta, lang, out)
+        charts = _fan_charts(fans, targets, meta, lang, out, figures)
         written.extend(charts)
     if "docx" in formats:
         from ntm_forecast.word import write_locality_report
@@ -138,7 +150,7 @@ def export_locality(
         with tempfile.TemporaryDirectory() as scratch:
             # The report embeds the charts even when PNG files were not asked for.
             if "png" not in formats:
-                charts = _fan_charts(fans, targets, meta, lang, Path(scratch))
+                charts = _fan_charts(fans, targets, meta, lang, Path(scratch), figures)
             written.append(
                 write_locality_report(
                     out / "report.docx",

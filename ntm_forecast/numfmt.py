@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-
 from babel.numbers import format_decimal, format_percent
 
 from ntm_forecast.errors import InputError

@@ -68,6 +68,7 @@ class Report:
     forecast: LocalityForecast
     lang: str = "vi"
     thresholds: Thresholds = field(default_factory=Thresholds)
+    _figures: dict = field(default_factory=dict, repr=False)
 
     @property
     def locality(self):
@@ -102,7 +103,10 @@ class Report:
         from ntm_forecast.backtest import backtest_scores, summarise
 
         pool = list(self.session.context.localities.values())
-        scores = backtest_scores([self.locality], pool=pool, n_paths=1000, seed=self.forecast.seed)
+        # The default and the drift baseline only: `ntm-forecast backtest` runs every model.
+        scores = backtest_scores(
+            [self.locality], pool=pool, n_paths=1000, seed=self.forecast.seed, light=True
+        )
         return summarise(scores, by=("family", "metric"))
 
     def data_frame(self) -> pd.DataFrame:
@@ -141,6 +145,7 @@ class Report:
             m
             for m in self.forecast.paths
             if self.locality.info(m).family in CHART_FAMILIES
+            and m not in metrics.OCOP_STARS  # their total's chart says it; keeps reports quick
             and self.forecast.paths[m].model != "additions_only"
         ]
 
@@ -198,13 +203,22 @@ class Report:
         lines = self.session.warnings_for(self.locality.slug)
         _display("\n".join(f"- {w.split(': ', 1)[-1]}" for w in lines) or self.text["no_warnings"])
 
+    def fan_png(self, metric: str) -> bytes:
+        """The fan chart of one metric as PNG, rendered once and reused by `write`."""
+        if metric not in self._figures:
+            from ntm_forecast.charts import png_bytes
+
+            self._figures[metric] = png_bytes(self.fan_figure(metric))
+        return self._figures[metric]
+
     def fan_figure(self, metric: str):
-        from ntm_forecast.charts import _draw_fan
+        """The fan chart of one metric as a matplotlib figure."""
+        from ntm_forecast.charts import draw_fan
         from ntm_forecast.export import _ceiling, _chart_targets
         from ntm_forecast.numfmt import metric_label
 
         label = metric_label(metric, self.lang)
-        return _draw_fan(
+        return draw_fan(
             self.forecast.fan_frame(metric),
             title=f"{label} — {self.locality.name}",
             metric_label=label,
@@ -214,7 +228,11 @@ class Report:
         )
 
     def show_fan_chart(self, metric: str) -> None:
-        _display(self.fan_figure(metric))
+        try:
+            from IPython.display import Image
+        except ImportError:
+            return
+        _display(Image(data=self.fan_png(metric), format="png"))
 
     def show_targets(self) -> None:
         self._heading("targets")
@@ -251,6 +269,7 @@ class Report:
             formats=formats,
             lang=self.lang,
             output_dir=output_dir,
+            figures=self._figures,
         )
 
 
