@@ -169,8 +169,8 @@ def totals_not_adding_up(loc: Locality) -> list[Finding]:
         for key, inc_items in incs.items():
             metric, year, _ = key
             base = base_level(loc, metric, year - 1)
-            if base is None or not base.is_year_end:
-                continue
+            if base is None or not (base.is_year_end or base.as_of_key[:2] == (year - 1, 12)):
+                continue  # a base stated in December stands for the year's end
             for i, lvl in levels.get(key, []):
                 for inc in inc_items:
                     lv, iv = _value(lvl), _value(inc)

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from ntm_forecast.errors import EXIT_BAD_INPUT, EXIT_OK, InputError, NtmError
@@ -273,6 +272,19 @@ def run(
     return result.exit_code
 
 
+def _click_exit(exc: Exception) -> int:
+    kinds = {c.__name__ for c in type(exc).__mro__}
+    if "Exit" in kinds:
+        return exc.exit_code
+    if "ClickException" in kinds:
+        exc.show()
+        return EXIT_BAD_INPUT
+    if "Abort" in kinds:
+        typer.echo("interrupted", err=True)
+        return 130
+    raise exc
+
+
 def _expand_multi(argv: list[str], option: str = "--pace") -> list[str]:
     """`--pace 0.8 1.0 1.2` → `--pace 0.8 --pace 1.0 --pace 1.2` (click takes one value each)."""
     out: list[str] = []
@@ -305,14 +317,6 @@ def main(argv: list[str] | None = None) -> int:
     args = _expand_multi(list(sys.argv[1:] if argv is None else argv))
     try:
         code = app(args=args, prog_name="ntm-forecast", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        code = EXIT_BAD_INPUT
-    except click.exceptions.Abort:
-        typer.echo("interrupted", err=True)
-        code = 130
     except InputError as exc:
         for line in exc.lines:
             typer.echo(line, err=True)
@@ -320,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     except NtmError as exc:
         typer.echo(f"error: {exc}", err=True)
         code = exc.exit_code
+    except Exception as exc:
+        code = _click_exit(exc)  # typer may bundle its own click: match by class name
     if argv is None:
         sys.exit(code or 0)
     return code or 0

@@ -404,18 +404,15 @@ def _stars(loc, out, skipped, seed, ctx):
     rng = np.random.default_rng(_seed_for(seed, loc.slug, "ocop_stars"))
     counts = np.array([last[m].points[-1].value for m in stars])
     alpha = counts + 0.5  # the composition is known from one breakdown only
-    added = np.diff(total.values, axis=1, prepend=total.values[:, :1]).astype(np.int64)
+    # The first column holds the catch-up from the last stated total to its year end.
+    start = np.full((total.values.shape[0], 1), t_last.value)
+    added = np.diff(total.values, axis=1, prepend=start).astype(np.int64)
     n_paths, n_years = total.values.shape
     shares = rng.dirichlet(alpha, size=n_paths)
     levels = np.tile(counts, (n_paths, 1)).astype(float)
     per_star = np.empty((len(stars), n_paths, n_years))
     for j in range(n_years):
-        if j:
-            levels += (
-                np.array([rng.multinomial(a, s) for a, s in zip(added[:, j], shares)])
-                if n_paths <= 2000
-                else _multinomial_fast(rng, added[:, j], shares)
-            )
+        levels += _multinomial_fast(rng, added[:, j], shares)
         per_star[:, :, j] = levels.T
     for i, m in enumerate(stars):
         out[m] = PathForecast(

@@ -45,12 +45,12 @@ def _check_as_of(value: str | None) -> str | None:
         return value
     m = AS_OF.match(value)
     if not m:
-        raise ValueError("a date written YYYY, YYYY-MM or YYYY-MM-DD")
+        raise ValueError(f"expected a date written YYYY, YYYY-MM or YYYY-MM-DD, found {value!r}")
     year, month, day = m.groups()
     try:
         dt.date(int(year), int(month or 1), int(day or 1))
     except ValueError as exc:
-        raise ValueError("a real calendar date (YYYY, YYYY-MM or YYYY-MM-DD)") from exc
+        raise ValueError(f"expected a real calendar date, found {value!r}") from exc
     return value
 
 

@@ -321,11 +321,6 @@ def test_hau_giang_ntm_total_warning(real):
     )
 
 
-@pytest.mark.xfail(
-    reason="Hậu Giang's 'thêm 30 ... lên 116' against 66 is not reported: the base 66 is dated "
-    "2021-12-15 (not year end), so totals_not_adding_up skips it",
-    strict=True,
-)
 def test_hau_giang_ocop_116_vs_66_warning(real):
     assert any(
         "hau_giang.yaml" in w and "ocop_total" in w and "116" in w and "66" in w

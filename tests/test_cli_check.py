@@ -138,11 +138,6 @@ def test_empty_folder_exit_2(capsys, tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    reason="typer 0.29 vendors click as typer._click: cli.main catches click.ClickException, "
-    "so usage errors escape as a traceback with exit 1",
-    strict=True,
-)
 @pytest.mark.parametrize("argv", [["check", "--no-such-option"], ["no-such-command"]])
 def test_usage_error_exit_2_no_traceback(argv):
     r = run_module(*argv)
@@ -201,11 +196,6 @@ def test_module_known_warnings(real_run):
     assert any("hau_giang.yaml" in w and "36" in w and "34" in w for w in warnings)
 
 
-@pytest.mark.xfail(
-    reason="Hậu Giang OCOP '30 more, 116 in all' against 66 is not warned (base dated "
-    "2021-12-15 is not counted as year end)",
-    strict=True,
-)
 def test_module_hau_giang_116_vs_66(real_run):
     warnings = real_run.stdout.split("Warnings:", 1)[1].splitlines()
     assert any("hau_giang.yaml" in w and "116" in w and "66" in w for w in warnings)
@@ -219,7 +209,6 @@ def test_module_bad_file_exit_2_no_traceback():
     assert "object_tag.yaml: line 1: expected plain YAML without object tags" in r.stderr
 
 
-@pytest.mark.xfail(reason="a complex YAML key crashes with a TypeError traceback", strict=True)
 def test_module_complex_key_no_traceback(tmp_path):
     p = tmp_path / "x.yaml"
     p.write_text("name: X\nslug: x\nlevel: province\norigin_year: 2021\n? [a, b]\n: 2\n", "utf-8")

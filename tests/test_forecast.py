@@ -215,13 +215,6 @@ def test_stars_skipped_when_the_breakdown_does_not_add_up():
     assert "insufficient history" in reasons["ocop_3star"]
 
 
-_BUG_STARS = (
-    "forecast._stars adds only the additions of columns j >= 1: the catch-up from a "
-    "mid-year OCOP total to its year end (column 0) is missing from the star paths"
-)
-
-
-@pytest.mark.xfail(reason=_BUG_STARS, strict=True)
 def test_stars_add_up_when_the_total_is_stated_mid_year():
     loc = locality(
         [
@@ -238,7 +231,6 @@ def test_stars_add_up_when_the_total_is_stated_mid_year():
     )
 
 
-@pytest.mark.xfail(reason=_BUG_STARS, strict=True)
 def test_hau_giang_stars_add_up_to_the_total():
     locs = params_localities()
     fc = forecast_locality(locs["hau_giang"], Context.from_localities(locs.values()), n_paths=1000)

@@ -20,14 +20,36 @@ SEED_RE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 URL_RE = re.compile(r"^https?://\S+$")
 
 _UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
 }
 _TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
 }
 
 
@@ -130,7 +152,11 @@ def test_number_reader():
 def find(d, section, metric, year, **kw):
     out = []
     for e in d[section]:
-        if e["metric"] == metric and e["year"] == year and all(e.get(k) == v for k, v in kw.items()):
+        if (
+            e["metric"] == metric
+            and e["year"] == year
+            and all(e.get(k) == v for k, v in kw.items())
+        ):
             out.append(e)
     assert out, f"no {section} {metric} {year} {kw}"
     return out

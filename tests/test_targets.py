@@ -254,11 +254,6 @@ def test_hau_giang_share_target_matches_the_level(real):
     assert share.probability == level.probability
 
 
-@pytest.mark.xfail(
-    reason="checks.totals_not_adding_up skips a base not dated at the year end (66 on "
-    "2021-12-15), so the 116 ≠ 66 + 30 finding never reaches the target note",
-    strict=True,
-)
 def test_hau_giang_ocop_116_note_says_it_does_not_add_up(real):
     r = _row(real["hau_giang"], "ocop_total", 2022, "level", 116)
     assert "116" in r.note and "66" in r.note
