@@ -43,7 +43,8 @@ lint: $(VENV)/.installed-dev ## ruff check and format check
 
 .PHONY: bench
 bench: $(VENV)/.installed-dev ## Run the benchmarks in benchmarks/
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 .PHONY: clean
 clean: ## Remove the virtual environment and the outputs
