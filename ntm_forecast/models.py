@@ -108,9 +108,9 @@ class CommuneHazard(_Model):
             list(history.intervals), ph.coef, ph.rho, tau, prior_mean=history.parent_effect
         )
         old = [iv for iv in history.intervals if iv.phase2 == 0.0]
-        if history.intervals:
-            share_old = len(old) / len(history.intervals)
-            v += (self.phase_shift_sd * share_old) ** 2
+        share_old = len(old) / len(history.intervals) if history.intervals else 0.0
+        # Extra doubt, in 2021–2025 years only, on a hazard learnt from 2016–2020 figures.
+        self.phase_shift_sd_ = self.phase_shift_sd * share_old
         self.history_ = history
         self.u_, self.u_var_, self.own_weight_ = u, v, w
         self.start_ = history.last
@@ -130,6 +130,12 @@ class CommuneHazard(_Model):
         years, catch_up = _grid(h, horizon_end)
         coef = rng.multivariate_normal(ph.coef, ph.cov, size=n_paths, method="cholesky")
         u = rng.normal(self.u_, np.sqrt(self.u_var_), size=n_paths)
+        if h.intervals:
+            # The locality's own hazard pins the level where its data are; the pooled
+            # coefficients' doubt then acts only through changes (coverage, phase, push).
+            x_ref = h.intervals[-1].x
+            u = u - (coef - ph.coef) @ x_ref
+        shift = rng.normal(0.0, self.phase_shift_sd_, size=n_paths)
         m = (1.0 - ph.rho) / ph.rho
         out = np.empty((n_paths, len(years)))
         level = np.full(n_paths, self.start_.value)
@@ -138,19 +144,19 @@ class CommuneHazard(_Model):
             dt = catch_up if j == 0 else 1.0
             bound = _ceiling_values(ceiling, year, n_paths)
             if dt > 1e-9:
-                level = self._step(level, bound, t, dt, coef, u, m, rng)
+                level = self._step(level, bound, t, dt, coef, u, shift, m, rng)
                 t += dt
             out[:, j] = np.minimum(level, np.maximum(bound, self.start_.value if j == 0 else 0))
             level = out[:, j]
         return PathForecast(h.info.name, self.name, years, out, self.own_weight_)
 
-    def _step(self, level, bound, t, dt, coef, u, m, rng):
+    def _step(self, level, bound, t, dt, coef, u, shift, m, rng):
         finite = np.isfinite(bound)
         risk = np.where(finite, np.maximum(bound - level, 0.0), 0.0)
         cov = np.where(finite & (bound > 0), level / np.where(bound > 0, bound, 1.0), 1.0)
         phase2 = float(t + dt / 2 >= PHASE2_START)
         push = push_share(t, t + dt)
-        eta = coef[:, 0] + coef[:, 1] * cov + coef[:, 2] * phase2 + coef[:, 3] * push + u
+        eta = coef[:, 0] + coef[:, 1] * cov + (coef[:, 2] + shift) * phase2 + coef[:, 3] * push + u
         lam = np.exp(np.clip(eta, -30, 3)) * self.pace
         p = -np.expm1(-lam * dt)
         p = np.clip(p, 1e-9, 1 - 1e-9)

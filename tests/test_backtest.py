@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from engine_fixtures import params_localities
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ntm_forecast import models
 from ntm_forecast.backtest import BACKTEST_COLUMNS, Score, backtest, crps_sample, summarise
 
 
@@ -88,3 +90,28 @@ def test_summarise_ratio_to_drift():
     assert hz.crps_vs_drift == pytest.approx(0.5)
     assert bool(hz.best) and bool(hz.default)
     assert summarise([]).empty and list(summarise([]).columns) == BACKTEST_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def national_backtest():
+    from ntm_forecast.backtest import backtest_scores, summarise
+    from ntm_forecast.params import load_many
+
+    locs = load_many([Path(__file__).parents[1] / "params"]).localities
+    scores = backtest_scores([locs["vietnam"]], pool=list(locs.values()), n_paths=2000)
+    return summarise(scores, by=("family", "metric"))
+
+
+def test_national_commune_default_beats_drift_with_honest_intervals(national_backtest):
+    rows = national_backtest[national_backtest.metric == "communes_ntm"].set_index("model")
+    default = models.DEFAULTS["commune"]
+    assert rows.loc[default, "crps"] < rows.loc["drift", "crps"]
+    assert 0.65 <= rows.loc[default, "coverage_80"] <= 0.95
+
+
+def test_defaults_are_the_backtest_winners(national_backtest):
+    """Where the backtest compares the default with rivals, the default wins."""
+    for (family, metric), group in national_backtest.groupby(["family", "metric"]):
+        if len(group) > 1 and group["default"].any():
+            best = group.loc[group["best"], "model"].item()
+            assert best == models.DEFAULTS[family], (family, metric, best)

@@ -101,7 +101,8 @@ def test_advanced_intervals_use_the_ntm_communes_as_the_pool():
 def test_push_share():
     assert push_share(2019.0, 2021.0) == pytest.approx(1.0)
     assert push_share(2021.0, 2023.0) == pytest.approx(0.0)
-    assert push_share(2023.0, 2025.0) == pytest.approx(0.5)
+    assert push_share(2022.0, 2024.0) == pytest.approx(0.5)  # 2023 is a last-three year
+    assert push_share(2016.0, 2018.0) == pytest.approx(0.0)
     assert push_share(2022.0, 2022.0) == 0.0
 
 
