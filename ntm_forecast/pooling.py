@@ -27,7 +27,8 @@ from ntm_forecast.history import Series, Totals, build_series, build_totals
 from ntm_forecast.schema import Locality
 
 PHASE2_START = 2021.0  # the 2021–2025 criteria
-PUSH_YEARS = (2018, 2019, 2020, 2023, 2024, 2025)  # the last three years of the 2016–2020 and 2021–2025 phases
+# The last three years of the 2016–2020 and 2021–2025 phases (pushes before a deadline).
+PUSH_YEARS = (2018, 2019, 2020, 2023, 2024, 2025)
 PRIOR_MEAN = np.array([np.log(0.15), 0.0, -0.5, 0.3])
 PRIOR_SD = np.array([2.0, 1.0, 0.5, 0.5])
 TAU_FLOOR = 0.35  # between-locality sd of log λ never assumed smaller than this
