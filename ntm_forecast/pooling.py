@@ -5,7 +5,7 @@ The commune hazard is a continuous-time rate λ with a complementary log-log lin
 interval of any length Δt (a mid-year report, two years without news) contributes
 P(reach the standard) = 1 − exp(−λ·Δt) for each commune still short of it:
 
-    log λ = b0 + b1 · coverage + b2 · (year ≥ 2021) + b3 · (last two years of a phase)
+    log λ = b0 + b1 · coverage + b2 · (year ≥ 2021) + b3 · (last three years of a phase)
             + u_locality
 
 `coverage` lets the data say whether the communes left are the hard ones; the phase
@@ -52,7 +52,7 @@ class Interval:
 
 
 def push_share(t0: float, t1: float) -> float:
-    """The share of [t0, t1] that falls in the last two years of a phase."""
+    """The share of [t0, t1] that falls in the last three years of a phase."""
     inside = sum(max(0.0, min(t1, y + 1.0) - max(t0, float(y))) for y in PUSH_YEARS)
     return inside / (t1 - t0) if t1 > t0 else 0.0
 
