@@ -167,9 +167,15 @@ def summarise(scores: list[Score], by=("family", "metric")) -> pd.DataFrame:
     return out[BACKTEST_COLUMNS].round(4)
 
 
-def backtest(localities: Iterable[Locality], *, n_paths: int = 2000, seed: int = 0) -> pd.DataFrame:
+def backtest(
+    localities: Iterable[Locality],
+    *,
+    n_paths: int = 2000,
+    seed: int = 0,
+    pool: Iterable[Locality] | None = None,
+) -> pd.DataFrame:
     """Per metric, then pooled per family (metric '(all)'), every candidate model."""
-    scores = backtest_scores(localities, n_paths=n_paths, seed=seed)
+    scores = backtest_scores(localities, n_paths=n_paths, seed=seed, pool=pool)
     per_metric = summarise(scores, by=("family", "metric"))
     pooled = summarise(scores, by=("family",))
     return pd.concat([per_metric, pooled], ignore_index=True)

@@ -178,16 +178,7 @@ def backtest(
 
     session = open_session(params)
     pool = list(session.context.localities.values())
-    from ntm_forecast.backtest import backtest_scores, summarise
-
-    scores = backtest_scores(session.chosen, n_paths=paths, seed=seed, pool=pool)
-    del run_backtest
-    import pandas as pd
-
-    frame = pd.concat(
-        [summarise(scores, by=("family", "metric")), summarise(scores, by=("family",))],
-        ignore_index=True,
-    )
+    frame = run_backtest(session.chosen, n_paths=paths, seed=seed, pool=pool)
     return emit([frame], fmt, output)
 
 

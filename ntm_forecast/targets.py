@@ -22,6 +22,19 @@ from ntm_forecast.labels import TARGET_COLUMNS, status_label
 from ntm_forecast.schema import Locality, Target
 
 EPS = 1e-9
+_NOT_FLOAT = {
+    "locality",
+    "metric",
+    "target_year",
+    "target_kind",
+    "baseline_year",
+    "status",
+    "status_label",
+    "earliest_year_p50",
+    "earliest_year_p80",
+    "model",
+    "note",
+}
 
 
 @dataclass(frozen=True)
@@ -249,19 +262,7 @@ def assess_targets(
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    floats = [
-        "target_value",
-        "target_value_max",
-        "baseline_value",
-        "projected_median",
-        "projected_p10",
-        "projected_p90",
-        "probability",
-        "probability_max",
-        "required_per_year",
-        "recent_per_year",
-        "pace_ratio",
-    ]
+    floats = [c for c in TARGET_COLUMNS if c not in _NOT_FLOAT]
     frame[floats] = frame[floats].astype(float).round(4)
     for c in ("baseline_year", "earliest_year_p50", "earliest_year_p80"):
         frame[c] = frame[c].astype("Int64")
