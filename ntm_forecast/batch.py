@@ -40,6 +40,8 @@ TARGETS_NAME = "targets.csv"
 SUMMARY_NAME = "summary.csv"
 RUN_NAME = "run.json"
 AT_RISK = ("at_risk", "unlikely")
+CELL_TIMEOUT = 600  # seconds for one cell of a locality notebook
+START_TIMEOUT = 120  # seconds for a kernel to start
 KERNEL_NAME = "python3"
 
 
@@ -513,6 +515,9 @@ def _run_one(task: dict) -> dict:
                 kernel_name=KERNEL_NAME,
                 progress_bar=False,
                 cwd=task["cwd"],
+                # A lost kernel reply must fail the locality, not hang the batch.
+                execution_timeout=CELL_TIMEOUT,
+                start_timeout=START_TIMEOUT,
             )
             break
         except Exception as exc:

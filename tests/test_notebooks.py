@@ -182,6 +182,7 @@ def test_report_notebook_writes_its_files(tmp_path):
         },
         kernel_name="python3",
         progress_bar=False,
+        execution_timeout=300,
         cwd=str(ROOT),
     )
     assert (tmp_path / "targets.csv").is_file()
@@ -198,6 +199,7 @@ def test_report_notebook_runs_from_the_notebooks_folder(tmp_path):
         parameters={"n_paths": 500},
         kernel_name="python3",
         progress_bar=False,
+        execution_timeout=300,
         cwd=str(REPORT_NB.parent),
     )
 
@@ -212,6 +214,7 @@ def test_explore_notebook_renders_statically(tmp_path):
         parameters={"params_path": "params/ha_tinh.yaml", "n_paths": 300},
         kernel_name="python3",
         progress_bar=False,
+        execution_timeout=300,
         cwd=str(ROOT),
     )
     static = next(c for c in nb.cells if c.source.strip() == "show(params_path, pace)")
