@@ -20,6 +20,7 @@ from ntm_forecast.labels import FORECAST_COLUMNS
 from ntm_forecast.models import (
     DEFAULTS,
     MODELS,
+    ROOT_TAU,
     InsufficientHistory,
     MetricHistory,
 )
@@ -44,6 +45,7 @@ class Context:
     hazards: dict[str, PooledHazard]
     growth: PooledGrowth
     until: float | None = None
+    _effects: dict = field(default_factory=dict, repr=False, compare=False)  # memo
 
     @classmethod
     def from_localities(
@@ -60,12 +62,15 @@ class Context:
         parent = self.localities.get(loc.parent) if loc.parent else None
         if parent is None:
             return 0.0
-        ph = self.hazards[standard]
-        ivs = intervals_for(parent, standard, until=self.until)
-        u, _, _ = locality_effect(
-            ivs, ph.coef, ph.rho, ph.tau, self.parent_effect(parent, standard)
-        )
-        return u
+        key = (parent.slug, standard)
+        if key not in self._effects:
+            ph = self.hazards[standard]
+            ivs = intervals_for(parent, standard, until=self.until)
+            tau = ROOT_TAU if parent.level == "national" else ph.tau
+            self._effects[key], _, _ = locality_effect(
+                ivs, ph.coef, ph.rho, tau, self.parent_effect(parent, standard)
+            )
+        return self._effects[key]
 
 
 def cut_at(loc: Locality, year: int) -> Locality:
@@ -225,6 +230,8 @@ class LocalityForecast:
         )
         body = self._repr_frame().to_string(index=False)
         skipped = "".join(f"\n  {s.metric}: {s.reason}" for s in self.skipped)
+        if self.notes:
+            head += "".join(f"\nNote: {n}" for n in self.notes)
         return f"{head}\n{body}" + (f"\nNot forecast:{skipped}" if skipped else "")
 
     def _repr_html_(self) -> str:
@@ -348,6 +355,12 @@ def forecast_locality(
         out[metric] = fitted.forecast(
             end, n_paths=n_paths, seed=_seed_for(seed, loc.slug, metric), ceiling=ceiling
         )
+        points = fitted.history_.series.points
+        if points and points[-1].status == "estimate":
+            notes.append(
+                f"{metric} starts from an estimate: {points[-1].value:g} for {points[-1].year} "
+                f"({points[-1].source})"
+            )
     _stars(loc, out, skipped, seed, ctx)
     return LocalityForecast(
         loc, loc.origin_year, horizon, n_paths, seed, pace, out, tuple(skipped), tuple(notes)

@@ -201,6 +201,7 @@ class Report:
     def show_warnings(self) -> None:
         self._heading("warnings")
         lines = self.session.warnings_for(self.locality.slug)
+        lines += [f": {n}" for n in self.forecast.notes]  # estimates used, derived totals
         _display("\n".join(f"- {w.split(': ', 1)[-1]}" for w in lines) or self.text["no_warnings"])
 
     def fan_png(self, metric: str) -> bytes:
