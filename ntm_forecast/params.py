@@ -20,8 +20,9 @@ DEFAULT_DIR = Path("params")
 SUFFIXES = (".yaml", ".yml")
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that also refuses duplicate keys (a silent overwrite in plain YAML)."""
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader (libyaml's when installed: several times faster) that also refuses
+    duplicate keys, a silent overwrite in plain YAML."""
 
 
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:

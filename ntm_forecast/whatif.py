@@ -30,9 +30,9 @@ def required_pace(
     *,
     level: float = 0.8,
     horizon: int = 5,
-    n_paths: int = 2000,
+    n_paths: int = 1000,
     seed: int = 0,
-    steps: int = 12,
+    steps: int = 7,
 ) -> float:
     """Smallest pace factor with P(target reached) ≥ level, by bisection on log(pace).
 
