@@ -240,7 +240,9 @@ def _run_pool(runs, temps, output, notebook, settings, workers, retries, progres
     interrupted = False
     try:
         pending = {}
-        for r in runs:
+        # Longest first (a bigger params file means more metrics and targets), so that no
+        # worker is left with a long locality while the other one idles at the end.
+        for r in sorted(runs, key=lambda r: -Path(r.params_path).stat().st_size):
             tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{r.slug}-", dir=output))
             temps[r.slug] = tmp
             task = {
