@@ -6,6 +6,7 @@ with what happened. Brier scores sit next to two baselines: "the plan is always 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ HINDCAST_COLUMNS = [
     "p_pace_rule",
     "status",
     "note",
+    "p_plan_informed",
 ]
 
 
@@ -77,7 +79,7 @@ def hindcast(
                     "note": row["note"],
                 }
             )
-    return pd.DataFrame(rows, columns=HINDCAST_COLUMNS)
+    return with_plan_informed(pd.DataFrame(rows, columns=HINDCAST_COLUMNS[:-1]))
 
 
 def _needed(metric: str) -> list[str]:
@@ -88,13 +90,19 @@ def _needed(metric: str) -> list[str]:
 
 def brier_scores(table: pd.DataFrame) -> pd.DataFrame:
     """Brier score of each rule on the targets every rule could score."""
-    usable = table.dropna(subset=["probability", "p_pace_rule"])
+    every = ["probability", "p_pace_rule"]
+    if "p_plan_informed" in table:
+        every.append("p_plan_informed")
+    usable = table.dropna(subset=every)
     out = []
-    for name, col in (
+    rules = [
         ("model", "probability"),
         ("plan always met", "p_always_met"),
         ("pace-ratio rule", "p_pace_rule"),
-    ):
+    ]
+    if "p_plan_informed" in table:
+        rules.insert(1, ("model, plan-informed (leave-one-out)", "p_plan_informed"))
+    for name, col in rules:
         for subset, frame in (
             ("scored by all rules", usable),
             ("all with a probability", table.dropna(subset=[col])),
@@ -107,3 +115,65 @@ def brier_scores(table: pd.DataFrame) -> pd.DataFrame:
             b = float(np.mean((frame[col] - frame["outcome"]) ** 2))
             out.append({"rule": name, "targets": subset, "n": len(frame), "brier": round(b, 4)})
     return pd.DataFrame(out)
+
+
+@dataclass(frozen=True)
+class PlanCalibration:
+    """P(target met | trend-only probability), learnt from past targets (plans carry
+    information: many are set when the communes are already being assessed).
+
+    A logistic regression on logit(p) (scikit-learn), regularised because past targets
+    are few. It is a second column next to the trend-only probability, never instead of it.
+    """
+
+    coef: float
+    intercept: float
+    n: int
+
+    def __call__(self, p):
+        x = _logit(np.asarray(p, dtype=float))
+        return 1.0 / (1.0 + np.exp(-(self.intercept + self.coef * x)))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 0.01, 0.99)
+    return np.log(p / (1 - p))
+
+
+def fit_plan_calibration(table: pd.DataFrame) -> PlanCalibration | None:
+    from sklearn.linear_model import LogisticRegression
+
+    usable = table.dropna(subset=["probability"])
+    if usable["outcome"].nunique() < 2:
+        return None  # every past plan met (or none): nothing to learn a slope from
+    x = _logit(usable["probability"].to_numpy())[:, None]
+    model = LogisticRegression(C=1.0).fit(x, usable["outcome"].to_numpy())
+    return PlanCalibration(float(model.coef_[0, 0]), float(model.intercept_[0]), len(usable))
+
+
+def with_plan_informed(table: pd.DataFrame) -> pd.DataFrame:
+    """Add `p_plan_informed`: leave-one-out, so each target is scored by a calibration
+    that never saw it."""
+    out = table.copy()
+    out["p_plan_informed"] = np.nan
+    scored = out.index[out["probability"].notna()]
+    for i in scored:
+        cal = fit_plan_calibration(out.loc[scored.drop(i)])
+        if cal is not None:
+            out.loc[i, "p_plan_informed"] = float(cal(out.loc[i, "probability"]))
+    return out
+
+
+def add_plan_informed(frames: list[pd.DataFrame], pool: list[Locality], *, seed: int = 0):
+    """Append `probability_plan_informed` to target tables, calibrated on the pool's past
+    targets; NaN where no calibration can be learnt or the row has no probability."""
+    cal = fit_plan_calibration(hindcast(pool, pool=pool, seed=seed))
+    out = []
+    for f in frames:
+        f = f.copy()
+        f["probability_plan_informed"] = (
+            np.round(cal(f["probability"]), 4) if cal is not None else np.nan
+        )
+        f.loc[f["probability"].isna(), "probability_plan_informed"] = np.nan
+        out.append(f)
+    return out

@@ -75,9 +75,11 @@ def _recent_pace(loc: Locality, metric: str, until_year: int) -> float | None:
         # the earliest figure within three years before the last one, else the one before
         window = [p for p in pts[:-1] if last.t - p.t <= 3.0 + EPS] or [pts[-2]]
         first = window[0]
-        if last.t - first.t > EPS:
-            # a change seen over a few months is that year's change, not a yearly rate
-            return (last.value - first.value) / max(last.t - first.t, 1.0)
+        span, change = last.t - first.t, last.value - first.value
+        # A change seen over a few months is that year's change, not a yearly rate; no
+        # change over a few months (the same figure reported twice) says nothing.
+        if span >= 0.75 or (span > EPS and change > 0):
+            return change / max(span, 1.0)
     incs: dict[int, float] = {}
     for year, added, full in s.increments:
         if full and year <= until_year:
@@ -144,6 +146,14 @@ def assess_target(
         note="",
     )
     said = list((notes or {}).get((t.metric, t.year), []))
+    if any("is not the base" in s for s in said):
+        # The figures disagree: say which one this row tests.
+        said.append(
+            f"this row uses the stated {t.low:g} added during {t.year}, on top of the simulated "
+            f"end of {t.year - 1}"
+            if t.kind == "increment"
+            else f"this row uses the stated total {t.low:g} for the end of {t.year}"
+        )
 
     def finish(status: str, extra: str = "") -> dict:
         row["status"] = status

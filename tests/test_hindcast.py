@@ -28,11 +28,16 @@ def test_hindcast_rows(table):
     assert not set(table.target_kind) & {"maintain", "share"}
 
 
-def test_brier_scores_have_the_three_rules(table):
+def test_brier_scores_have_the_three_rules_and_the_plan_informed_column(table):
     b = brier_scores(table)
-    assert set(b.rule) == {"model", "plan always met", "pace-ratio rule"}
+    assert set(b.rule) == {
+        "model",
+        "model, plan-informed (leave-one-out)",
+        "plan always met",
+        "pace-ratio rule",
+    }
     scored = b[b.targets == "scored by all rules"]
-    assert len(scored) == 3 and scored.n.nunique() == 1
+    assert len(scored) == 4 and scored.n.nunique() == 1
     assert ((b.brier.dropna() >= 0) & (b.brier.dropna() <= 1)).all()
 
 
@@ -65,3 +70,30 @@ def test_hindcast_of_a_synthetic_target():
     assert t.probability.iloc[0] > t.probability.iloc[1]  # 6 more in a year vs 12 more
     assert list(t.p_pace_rule) == [1.0, 0.0]
     assert np.isfinite(t.pace_ratio).all()
+
+
+def test_plan_calibration_learns_that_plans_are_usually_met():
+    from ntm_forecast.hindcast import fit_plan_calibration, with_plan_informed
+
+    # Plans met even where the trend said 30–50%: the calibration must raise those.
+    t = pd.DataFrame(
+        {
+            "outcome": [1, 1, 1, 1, 0, 1, 1, 0],
+            "probability": [0.3, 0.4, 0.5, 0.35, 0.1, 0.45, 0.6, 0.05],
+        }
+    )
+    cal = fit_plan_calibration(t)
+    assert cal is not None and cal(0.4) > 0.4
+    loo = with_plan_informed(t)
+    assert loo["p_plan_informed"].between(0, 1).all()
+    # leave-one-out: a row's value does not depend on its own outcome
+    flipped = t.copy()
+    flipped.loc[0, "outcome"] = 0
+    assert with_plan_informed(flipped).loc[0, "p_plan_informed"] == loo.loc[0, "p_plan_informed"]
+
+
+def test_no_calibration_when_every_past_plan_was_met():
+    from ntm_forecast.hindcast import fit_plan_calibration
+
+    t = pd.DataFrame({"outcome": [1, 1, 1], "probability": [0.2, 0.5, 0.9]})
+    assert fit_plan_calibration(t) is None

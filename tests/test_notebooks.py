@@ -240,3 +240,11 @@ def test_batch_with_the_real_notebook(tmp_path):
             p.name for p in (tmp_path / slug).iterdir()
         }
     assert (tmp_path / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    # The HTML copy carries the target table: its Vietnamese heading and header cells,
+    # and a fan chart as an embedded image.
+    html = (tmp_path / "hau_giang" / "report.html").read_text(encoding="utf-8")
+    assert "Đánh giá khả năng đạt mục tiêu" in html
+    assert "Khả năng đạt" in html and "Năm mục tiêu" in html
+    assert "data:image/png;base64" in html
+    summary = (tmp_path / "summary.csv").read_text(encoding="utf-8-sig")
+    assert "hau_giang,communes_ntm,2022,level,39" in summary
