@@ -474,6 +474,11 @@ def _init_worker() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.getLogger("papermill").setLevel(logging.WARNING)
+    # Kernels inherit this stderr; their start-up chatter ("running over TCP without
+    # encryption") would bury the progress lines. Failures reach run.json through papermill.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
     with contextlib.suppress(ImportError):
         import papermill  # noqa: F401
 

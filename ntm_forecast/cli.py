@@ -273,6 +273,7 @@ def run(
         horizon=horizon,
         lang=lang,
     )
+    typer.echo(result.summary_text(), err=True)
     return result.exit_code
 
 
