@@ -108,7 +108,9 @@ def backtest_scores(
                         if metric == "communes_ntm"
                         else None
                     )
-                    pf = fitted.forecast(max(ahead), n_paths=n_paths, seed=seed, ceiling=ceiling)
+                    pf = fitted.forecast(
+                        max(ahead) - origin, n_paths=n_paths, seed=seed, ceiling=ceiling
+                    )
                     for y in ahead:
                         x = pf.at(y)
                         if x is None:

@@ -323,7 +323,6 @@ def forecast_locality(
     """Simulate every metric of `loc` to `origin_year + horizon`. Inputs are not mutated."""
     if ctx is None:
         ctx = Context.from_localities([loc])
-    end = loc.origin_year + horizon
     wanted = set(metrics_only) if metrics_only is not None else None
     names = [
         m
@@ -353,7 +352,7 @@ def forecast_locality(
             continue
         ceiling = _ceiling_for(metric, loc, out, totals)
         out[metric] = fitted.forecast(
-            end, n_paths=n_paths, seed=_seed_for(seed, loc.slug, metric), ceiling=ceiling
+            horizon, n_paths=n_paths, seed=_seed_for(seed, loc.slug, metric), ceiling=ceiling
         )
         points = fitted.history_.series.points
         if points and points[-1].status == "estimate":

@@ -1,10 +1,10 @@
 """Forecasting models. Every model has one shape (scikit-learn style):
 
     model = Model(**settings).fit(history)      # fitted state ends in "_"
-    paths = model.forecast(horizon_end, n_paths=10_000, seed=0, ceiling=None)
+    paths = model.forecast(horizon, n_paths=10_000, seed=0, ceiling=None)
 
 `history` is a :class:`MetricHistory`; `forecast` simulates year-end values from the year
-of the last figure to `horizon_end` and returns a :class:`PathForecast`. `ceiling(year)`
+of the last figure to `origin_year + horizon` and returns a :class:`PathForecast`. `ceiling(year)`
 bounds the paths (the communes_total, or the standard below for nested standards).
 `pace` multiplies what the model adds each year: the hazard, the additions or the drift.
 """
@@ -59,9 +59,18 @@ class MetricHistory:
         return self.series.points[-1]
 
 
-def _grid(history: MetricHistory, horizon_end: int) -> tuple[np.ndarray, float]:
+def _end(history: MetricHistory, horizon: int) -> int:
+    """The last forecast year: `horizon` years after the origin (or after the last figure)."""
+    origin = history.origin_year
+    if origin is None:
+        origin = int(np.ceil(history.last.t - 1e-9)) - 1
+    return origin + horizon
+
+
+def _grid(history: MetricHistory, horizon: int) -> tuple[np.ndarray, float]:
     last = history.last
     first_year = int(np.ceil(last.t - 1e-9)) - 1
+    horizon_end = _end(history, horizon)
     years = np.arange(first_year, max(horizon_end, first_year) + 1)
     return years, (first_year + 1.0) - last.t  # catch-up length to the first year-end
 
@@ -118,7 +127,7 @@ class CommuneHazard(_Model):
 
     def forecast(
         self,
-        horizon_end: int,
+        horizon: int,
         *,
         n_paths: int = 10_000,
         seed: int = 0,
@@ -127,7 +136,7 @@ class CommuneHazard(_Model):
         h = self.history_
         ph = h.pooled_hazard
         rng = np.random.default_rng(seed)
-        years, catch_up = _grid(h, horizon_end)
+        years, catch_up = _grid(h, horizon)
         coef = rng.multivariate_normal(ph.coef, ph.cov, size=n_paths, method="cholesky")
         u = rng.normal(self.u_, np.sqrt(self.u_var_), size=n_paths)
         if h.intervals:
@@ -210,14 +219,14 @@ class OcopGrowth(_Model):
 
     def forecast(
         self,
-        horizon_end: int,
+        horizon: int,
         *,
         n_paths: int = 10_000,
         seed: int = 0,
         ceiling: Ceiling | None = None,
     ) -> PathForecast:
         rng = np.random.default_rng(seed)
-        years, catch_up = _grid(self.history_, horizon_end)
+        years, catch_up = _grid(self.history_, horizon)
         log_mu = rng.normal(self.log_mu_, np.sqrt(self.log_var_), size=n_paths)
         k = self.dispersion_
         out = np.empty((n_paths, len(years)))
@@ -283,14 +292,14 @@ class BoundedTrend(_Model):
 
     def forecast(
         self,
-        horizon_end: int,
+        horizon: int,
         *,
         n_paths: int = 10_000,
         seed: int = 0,
         ceiling: Ceiling | None = None,
     ) -> PathForecast:
         rng = np.random.default_rng(seed)
-        years, catch_up = _grid(self.history_, horizon_end)
+        years, catch_up = _grid(self.history_, horizon)
         fwd, inv = _transform(self.history_.info)
         slope = rng.normal(self.slope_, self.slope_se_, size=n_paths) * self.pace
         z = np.full(n_paths, float(fwd(np.array([self.start_.value]))[0]))
@@ -339,7 +348,7 @@ class Drift(_Model):
 
     def forecast(
         self,
-        horizon_end: int,
+        horizon: int,
         *,
         n_paths: int = 10_000,
         seed: int = 0,
@@ -347,7 +356,7 @@ class Drift(_Model):
     ) -> PathForecast:
         rng = np.random.default_rng(seed)
         info = self.history_.info
-        years, catch_up = _grid(self.history_, horizon_end)
+        years, catch_up = _grid(self.history_, horizon)
         drift = rng.normal(self.drift_, self.drift_se_, size=n_paths) * self.pace
         level = np.full(n_paths, self.start_.value)
         out = np.empty((n_paths, len(years)))
@@ -423,13 +432,14 @@ class DampedETS(_Model):
 
     def forecast(
         self,
-        horizon_end: int,
+        horizon: int,
         *,
         n_paths: int = 10_000,
         seed: int = 0,
         ceiling: Ceiling | None = None,
     ) -> PathForecast:
         last_year = int(self.years_[-1])
+        horizon_end = _end(self.history_, horizon)
         years = np.arange(last_year, max(horizon_end, last_year) + 1)
         steps = len(years) - 1
         out = np.empty((n_paths, len(years)))
@@ -486,7 +496,7 @@ class YearlyAdditions(_Model):
 
     def forecast(
         self,
-        horizon_end: int,
+        horizon: int,
         *,
         n_paths: int = 10_000,
         seed: int = 0,
@@ -494,6 +504,7 @@ class YearlyAdditions(_Model):
     ) -> PathForecast:
         rng = np.random.default_rng(seed)
         origin = self.start_[0]
+        horizon_end = origin + horizon
         years = np.arange(origin, max(horizon_end, origin) + 1)
         log_mu = rng.normal(self.log_mu_, np.sqrt(self.log_var_), size=n_paths)
         k = self.dispersion_

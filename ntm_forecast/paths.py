@@ -42,6 +42,17 @@ class PathForecast:
         """(len(levels), H + 1) array; quantiles of a sample, 'linear' method, so ordered."""
         return np.quantile(self.values, levels, axis=0)
 
+    def to_frame(self, levels=tuple(QUANTILE_COLUMNS)):
+        """One row per year: the median and the quantiles, with the model and own weight."""
+        import pandas as pd
+
+        q = self.quantiles(levels)
+        cols = {QUANTILE_COLUMNS.get(lv, f"q{lv:g}"): q[i] for i, lv in enumerate(levels)}
+        frame = pd.DataFrame({"metric": self.metric, "year": self.years.astype(int), **cols})
+        frame["model"] = self.model
+        frame["own_weight"] = round(self.own_weight, 3)
+        return frame
+
     def prob_at_least(self, year: int, value: float) -> float | None:
         x = self.at(year)
         return None if x is None else float(np.mean(x >= value - 1e-9))

@@ -70,7 +70,8 @@ def _fit(name, pace=1.0):
 def _forecast(model, name, seed=0, n_paths=N):
     cap = CASES[name][2]
     ceiling = None if cap is None else (lambda year: cap)
-    return model.forecast(HORIZON_END, n_paths=n_paths, seed=seed, ceiling=ceiling)
+    horizon = HORIZON_END - model.history_.origin_year  # years after the origin
+    return model.forecast(horizon, n_paths=n_paths, seed=seed, ceiling=ceiling)
 
 
 def test_every_model_has_a_case():
@@ -208,3 +209,13 @@ def test_candidates_put_the_default_first():
     for fam in ("commune", "ocop", "criteria", "percent", "money", "count", "other"):
         c = candidates(fam)
         assert len(c) == len(set(c)) and set(c) <= set(MODELS)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_result_turns_into_a_frame_with_ordered_quantiles(name):
+    pf = _forecast(_fit(name), name)
+    frame = pf.to_frame()
+    assert list(frame.year) == list(pf.years)
+    q = frame[["p05", "p10", "p25", "median", "p75", "p90", "p95"]].to_numpy()
+    assert (q[:, 1:] >= q[:, :-1] - 1e-9).all()
+    assert set(frame.model) == {pf.model}
