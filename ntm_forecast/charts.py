@@ -15,7 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ntm_forecast.atomic import atomic_path
+from ntm_forecast.atomic import atomic_write_bytes
 from ntm_forecast.labels import status_label
 from ntm_forecast.numfmt import STATUS_COLOURS, fmt_number, fmt_percent, is_missing, metric_label
 
@@ -62,9 +62,7 @@ def _new_figure(size: tuple[float, float]) -> Figure:
 
 
 def _save(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    with rc_context(RC), atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI, metadata=PNG_METADATA)
-    return Path(path)
+    return atomic_write_bytes(path, png_bytes(fig))
 
 
 def _number_axis(axis, lang: str) -> None:
@@ -101,7 +99,7 @@ def draw_fan(
     targets: pd.DataFrame | None,
     lang: str,
 ) -> Figure:
-    """The fan chart as a figure (a notebook shows it; `save_figure` writes it)."""
+    """The fan chart as a figure (`png_bytes` renders it once for a notebook and a file)."""
     with rc_context(RC):
         return _draw_fan(fan, title, metric_label, ceiling, targets, lang)
 
