@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ntm_forecast.forecast import Context, _ceiling_for, cut_at, fit_metric
+from ntm_forecast.forecast import Context, cut_at, fit_metric
 from ntm_forecast.history import build_series, build_totals
-from ntm_forecast.models import DEFAULTS, InsufficientHistory, candidates
+from ntm_forecast.models import DEFAULTS, InsufficientHistory, bound_paths, candidates
+from ntm_forecast.pooling import pool_bound_series
 from ntm_forecast.schema import Locality
 
 MIN_POINTS = 4  # yearly figures a series needs before it is backtested
@@ -99,17 +100,19 @@ def backtest_scores(
                 for name in names[:2] if light else names:  # light: the default and one rival
                     try:
                         fitted = fit_metric(cut, metric, ctx, model=name)
-                    except (InsufficientHistory, KeyError):
+                    except InsufficientHistory:
                         continue
                     if fitted.name != name:
                         continue
                     ceiling = (
-                        _ceiling_for(metric, cut, {}, build_totals(cut, until=origin + 1.0))
-                        if metric == "communes_ntm"
-                        else None
+                        _backtest_ceiling(cut, metric, origin) if info.family == "commune" else None
                     )
-                    pf = fitted.forecast(
-                        max(ahead) - origin, n_paths=n_paths, seed=seed, ceiling=ceiling
+                    pf = bound_paths(
+                        fitted.forecast(
+                            max(ahead) - origin, n_paths=n_paths, seed=seed, ceiling=ceiling
+                        ),
+                        info,
+                        ceiling,
                     )
                     for y in ahead:
                         x = pf.at(y)
@@ -131,6 +134,19 @@ def backtest_scores(
                             )
                         )
     return scores
+
+
+def _backtest_ceiling(cut: Locality, metric: str, origin: int):
+    """The pool of a commune standard as known at the origin: the standard below it held
+    at its last figure (its future is not simulated here), or the communes_total."""
+    parent = (
+        pool_bound_series(metric, cut, until=origin + 1.0) if metric != "communes_ntm" else None
+    )
+    if parent is not None and len(parent):
+        last = parent.points[-1].value
+        return lambda year: last
+    totals = build_totals(cut, until=origin + 1.0)
+    return (lambda year: totals.at(year + 1.0)) if totals.last is not None else None
 
 
 def summarise(scores: list[Score], by=("family", "metric")) -> pd.DataFrame:

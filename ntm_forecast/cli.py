@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -160,7 +161,7 @@ def whatif(
     from ntm_forecast.whatif import whatif as run_whatif
 
     check_lang(lang)
-    if any(p <= 0 for p in pace):
+    if any(not math.isfinite(p) or p <= 0 for p in pace):
         raise InputError.at("--pace", "pace", "factors > 0", " ".join(f"{p:g}" for p in pace))
     session = open_session([params])
     frame = run_whatif(
@@ -204,7 +205,7 @@ def hindcast(
     output: Output = None,
 ) -> int:
     """Assess past targets from the data known before them; Brier scores against baselines."""
-    from ntm_forecast.hindcast import brier_scores
+    from ntm_forecast.hindcast import brier_scores, with_plan_informed
     from ntm_forecast.hindcast import hindcast as run_hindcast
     from ntm_forecast.session import open_session
     from ntm_forecast.tables import emit
@@ -213,6 +214,7 @@ def hindcast(
     table = run_hindcast(
         session.chosen, n_paths=paths, seed=seed, pool=list(session.context.localities.values())
     )
+    table = with_plan_informed(table)
     code = emit([table], fmt, output)
     if fmt == "table" and output is None:
         typer.echo("")

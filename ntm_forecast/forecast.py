@@ -23,6 +23,7 @@ from ntm_forecast.models import (
     ROOT_TAU,
     InsufficientHistory,
     MetricHistory,
+    bound_paths,
 )
 from ntm_forecast.paths import QUANTILE_COLUMNS, PathForecast
 from ntm_forecast.pooling import (
@@ -321,6 +322,8 @@ def forecast_locality(
     metrics_only: Iterable[str] | None = None,
 ) -> LocalityForecast:
     """Simulate every metric of `loc` to `origin_year + horizon`. Inputs are not mutated."""
+    if model is not None and model not in MODELS:
+        raise ValueError(f"no model named {model!r}; expected one of {', '.join(MODELS)}")
     if ctx is None:
         ctx = Context.from_localities([loc])
     wanted = set(metrics_only) if metrics_only is not None else None
@@ -347,12 +350,13 @@ def forecast_locality(
         except InsufficientHistory as exc:
             skipped.append(Skipped(metric, f"insufficient history: {exc}"))
             continue
-        except KeyError:
-            skipped.append(Skipped(metric, f"no model named {model!r}"))
-            continue
         ceiling = _ceiling_for(metric, loc, out, totals)
-        out[metric] = fitted.forecast(
-            horizon, n_paths=n_paths, seed=_seed_for(seed, loc.slug, metric), ceiling=ceiling
+        out[metric] = bound_paths(
+            fitted.forecast(
+                horizon, n_paths=n_paths, seed=_seed_for(seed, loc.slug, metric), ceiling=ceiling
+            ),
+            loc.info(metric),
+            ceiling,
         )
         points = fitted.history_.series.points
         if points and points[-1].status == "estimate":
@@ -395,7 +399,12 @@ def _stars(loc, out, skipped, seed, ctx):
     total = out.get("ocop_total")
     last = {m: build_series(loc, m, until=ctx.until) for m in stars}
     tseries = build_series(loc, "ocop_total", until=ctx.until)
-    ok = total is not None and len(tseries) and all(len(s) for s in last.values())
+    ok = (
+        total is not None
+        and total.model == "ocop_growth"  # other models' paths are not additions to split
+        and len(tseries)
+        and all(len(s) for s in last.values())
+    )
     if ok:
         t_last = tseries.points[-1]
         same = [s.points[-1] for s in last.values()]

@@ -14,6 +14,7 @@ import pandas as pd
 from ntm_forecast.forecast import Context, cut_at, forecast_locality
 from ntm_forecast.schema import Locality
 from ntm_forecast.targets import _outcome, assess_target
+from ntm_forecast.whatif import _needed_metrics
 
 HINDCAST_COLUMNS = [
     "locality",
@@ -28,7 +29,6 @@ HINDCAST_COLUMNS = [
     "p_pace_rule",
     "status",
     "note",
-    "p_plan_informed",
 ]
 
 
@@ -59,7 +59,12 @@ def hindcast(
                 ctx = contexts[cut_year] = Context.from_localities(pool, until=cut_year + 1.0)
             cut = cut_at(loc, cut_year)
             fc = forecast_locality(
-                cut, ctx, horizon=1, n_paths=n_paths, seed=seed, metrics_only=_needed(t.metric)
+                cut,
+                ctx,
+                horizon=1,
+                n_paths=n_paths,
+                seed=seed,
+                metrics_only=_needed_metrics(t.metric),
             )
             row = assess_target(fc, t)
             ratio = row["pace_ratio"]
@@ -79,13 +84,7 @@ def hindcast(
                     "note": row["note"],
                 }
             )
-    return with_plan_informed(pd.DataFrame(rows, columns=HINDCAST_COLUMNS[:-1]))
-
-
-def _needed(metric: str) -> list[str]:
-    from ntm_forecast.whatif import _needed_metrics
-
-    return _needed_metrics(metric)
+    return pd.DataFrame(rows, columns=HINDCAST_COLUMNS[:-1])
 
 
 def brier_scores(table: pd.DataFrame) -> pd.DataFrame:

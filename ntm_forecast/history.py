@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ntm_forecast.schema import Locality, Observation
+from ntm_forecast.schema import Locality
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,6 @@ class Point:
     @property
     def year_end(self) -> bool:
         return abs(self.t - (self.year + 1.0)) < 1e-9
-
-
-def point_time(o: Observation) -> float:
-    return o.t
 
 
 def _longest_non_decreasing(
@@ -118,7 +114,7 @@ def build_series(loc: Locality, metric: str, *, until: float | None = None) -> S
     for o in loc.observations:
         if o.metric != metric or o.status == "plan":
             continue
-        t = point_time(o)
+        t = o.t
         if until is not None and t > until + 1e-9:
             continue
         if o.kind == "increment":
@@ -179,7 +175,7 @@ def build_totals(loc: Locality, *, until: float | None = None) -> Totals:
             ]
             if same:
                 total = round(same[0].value * 100.0 / o.value)
-                p = Point(point_time(o), float(total), o.year, o.status, o.source)
+                p = Point(o.t, float(total), o.year, o.status, o.source)
                 note = (
                     f"communes_total {total} derived from {same[0].value:g} communes = "
                     f"{o.value:g}% ({o.as_of or o.year})"

@@ -12,7 +12,7 @@ bounds the paths (the communes_total, or the standard below for nested standards
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,7 +52,6 @@ class MetricHistory:
     ocop_additions: tuple = ()
     origin_year: int | None = None
     is_root: bool = False  # the national locality: nothing above it to borrow from
-    extra: dict = field(default_factory=dict)
 
     @property
     def last(self):
@@ -137,6 +136,8 @@ class CommuneHazard(_Model):
         ph = h.pooled_hazard
         rng = np.random.default_rng(seed)
         years, catch_up = _grid(h, horizon)
+        if ceiling is None and h.totals is not None and h.totals.last is not None:
+            ceiling = lambda year: h.totals.at(year + 1.0)  # noqa: E731 - no pool given: all communes
         coef = rng.multivariate_normal(ph.coef, ph.cov, size=n_paths, method="cholesky")
         u = rng.normal(self.u_, np.sqrt(self.u_var_), size=n_paths)
         if h.intervals:
@@ -514,6 +515,24 @@ class YearlyAdditions(_Model):
             out[:, j] = out[:, j - 1] + rng.poisson(lam)
         note = f"levels unknown: values count what is added after {origin}"
         return PathForecast(self.history_.info.name, self.name, years, out, 1.0, note)
+
+
+def bound_paths(
+    pf: PathForecast, info: metrics.MetricInfo, ceiling: Ceiling | None
+) -> PathForecast:
+    """What every forecast obeys, whichever model made it: running totals never fall,
+    commune counts stay under their ceiling (their pool), values stay within 0 and the
+    metric's upper bound. Models aim for this themselves; this makes it a guarantee."""
+    values = np.clip(pf.values, 0.0, info.upper if info.upper is not None else np.inf)
+    if info.cumulative or info.family == "commune":
+        values = np.maximum.accumulate(values, axis=1)
+    if ceiling is not None and info.family == "commune":
+        n = values.shape[0]
+        for j, year in enumerate(pf.years):
+            cap = _ceiling_values(ceiling, int(year), n)
+            # the ceiling wins over "never falls" only where communes merged away
+            values[:, j] = np.minimum(values[:, j], np.maximum(cap, values[:, 0]))
+    return PathForecast(pf.metric, pf.model, pf.years, values, pf.own_weight, pf.note)
 
 
 MODELS: dict[str, type[_Model]] = {

@@ -17,8 +17,8 @@ estimated by moments and used both as quasi-likelihood weights and in the simula
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -132,11 +132,11 @@ def _terms(eta: np.ndarray):
     return mu, p
 
 
-def fit_cloglog(X, R, k, dt, w, prior_mean, prior_sd, offset=None, iters=50):
+def fit_cloglog(X, R, k, dt, w, prior_mean, prior_sd, iters=50):
     """Penalised (Gaussian prior) cloglog binomial by Fisher scoring; returns (coef, cov)."""
     beta = prior_mean.astype(float).copy()
     P = np.diag(1.0 / prior_sd**2)
-    off = np.log(dt) + (0.0 if offset is None else offset)
+    off = np.log(dt)
     for _ in range(iters):
         mu, p = _terms(X @ beta + off)
         grad = X.T @ (w * mu * (k / p - R)) - P @ (beta - prior_mean)
@@ -167,8 +167,6 @@ class PooledHazard:
     tau: float
     n_intervals: int
     localities: tuple[str, ...]
-    effects: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
-    """slug -> (posterior mean of u, posterior variance, own weight)"""
 
 
 def locality_effect(ivs: list[Interval], coef, rho, tau, prior_mean=0.0):

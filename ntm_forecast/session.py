@@ -35,19 +35,17 @@ class Session:
 
 def open_session(paths: Sequence[str | Path] | None = None) -> Session:
     files = discover(paths)
-    chosen = load_many(files)
-    if chosen.errors:
-        raise InputError(chosen.errors)
     folders = {f.parent for f in files}
     neighbours = [p for d in sorted(folders) for p in discover([d]) if p not in files]
-    everything = load_many([*files, *neighbours]) if neighbours else chosen
+    everything = load_many([*files, *neighbours])  # each file parsed and checked once
+    asked = [str(f) for f in files]
+    mine = [e for e in everything.errors if any(e.startswith(f"{a}:") for a in asked)]
+    if mine:
+        raise InputError(mine)
     pool = dict(everything.localities)
-    loaded = Loaded(
-        pool,
-        dict(everything.paths),
-        [],
-        everything.warnings + [f"{line} (left out of the pool)" for line in everything.errors],
-    )
+    left_out = [f"{line} (left out of the pool)" for line in everything.errors]
+    loaded = Loaded(pool, dict(everything.paths), [], everything.warnings + left_out)
     ctx = Context.from_localities(pool.values())
-    picked = [chosen.localities[s] for s in chosen.localities]
+    wanted = set(files)
+    picked = [loc for slug, loc in pool.items() if everything.paths[slug] in wanted]
     return Session(picked, dict(everything.paths), loaded, ctx)

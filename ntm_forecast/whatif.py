@@ -10,7 +10,7 @@ from ntm_forecast import metrics
 from ntm_forecast.forecast import Context, forecast_locality
 from ntm_forecast.labels import TARGET_COLUMNS
 from ntm_forecast.schema import Locality
-from ntm_forecast.targets import Thresholds, assess_target, assess_targets, findings_by_target
+from ntm_forecast.targets import Thresholds, assess_target, assess_targets
 
 WHATIF_COLUMNS = ["pace", *TARGET_COLUMNS, "required_pace_p80"]
 PACE_RANGE = (0.25, 8.0)
@@ -84,12 +84,10 @@ def whatif(
     frame = pd.concat(blocks, ignore_index=True)
     needed = [np.nan] * len(loc.targets)
     if search:
-        first = blocks[0]
+        # A target is searched when it has a probability at today's pace (1.0 if given).
+        base = blocks[list(paces).index(1.0)] if 1.0 in paces else blocks[0]
         for i in range(len(loc.targets)):
-            if first.loc[i, "status"] in SEARCHABLE:
+            if base.loc[i, "status"] in SEARCHABLE:
                 needed[i] = required_pace(loc, ctx, i, horizon=horizon, seed=seed)
     frame["required_pace_p80"] = np.tile(needed, len(paces)) if needed else []
     return frame[WHATIF_COLUMNS]
-
-
-__all__ = ["WHATIF_COLUMNS", "findings_by_target", "required_pace", "whatif"]

@@ -18,6 +18,7 @@ from engine_fixtures import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ntm_forecast import models
 from ntm_forecast.forecast import Context, cut_at, fit_metric, forecast_locality
 from ntm_forecast.labels import FORECAST_COLUMNS
 from ntm_forecast.models import InsufficientHistory
@@ -120,11 +121,10 @@ def test_adding_a_metric_does_not_change_another(rich):
     assert np.array_equal(only["avg_criteria"].values, fc["avg_criteria"].values)
 
 
-def test_unknown_model_is_skipped_not_raised(rich):
+def test_unknown_model_is_refused_by_name(rich):
     loc, ctx, _ = rich
-    fc = forecast_locality(loc, ctx, n_paths=100, model="nonsense")
-    assert not fc.paths
-    assert all("nonsense" in s.reason for s in fc.skipped)
+    with pytest.raises(ValueError, match="nonsense"):
+        forecast_locality(loc, ctx, n_paths=100, model="nonsense")
 
 
 # --- bounds ----------------------------------------------------------------------------
@@ -418,3 +418,19 @@ def test_commune_forecast_properties(case, seed):
     assert (fcast[QCOLS].diff(axis=1).iloc[:, 1:] >= -1e-9).all().all()
     again = forecast_locality(loc, ctx, horizon=4, n_paths=300, seed=seed)
     assert again.to_frame().to_csv() == frame.to_csv()
+
+
+@pytest.mark.parametrize("name", sorted(models.MODELS))
+def test_any_model_chosen_by_hand_stays_bounded_and_never_fails(name):
+    """`--model NAME` on real data: every model's paths obey the same bounds."""
+    locs = params_localities()
+    ctx = Context.from_localities(locs.values())
+    for slug in ("vietnam", "hau_giang"):
+        fc = forecast_locality(locs[slug], ctx, n_paths=300, seed=1, model=name)
+        for metric, pf in fc.paths.items():
+            v = pf.values
+            assert np.isfinite(v).all() and (v >= 0).all(), (slug, metric)
+            if locs[slug].info(metric).cumulative:
+                assert (np.diff(v, axis=1) >= -1e-9).all(), (slug, metric)
+            if metric.startswith("communes_") and metric != "communes_total":
+                assert v.max() <= 8267, (slug, metric)  # never above the national total

@@ -12,11 +12,13 @@ from ntm_forecast.hindcast import HINDCAST_COLUMNS, brier_scores, hindcast
 
 @pytest.fixture(scope="module")
 def table():
-    return hindcast(params_localities().values(), n_paths=500)
+    from ntm_forecast.hindcast import with_plan_informed
+
+    return with_plan_informed(hindcast(params_localities().values(), n_paths=500))
 
 
 def test_hindcast_rows(table):
-    assert list(table.columns) == HINDCAST_COLUMNS
+    assert list(table.columns) == [*HINDCAST_COLUMNS, "p_plan_informed"]
     assert len(table) > 0
     assert set(table.outcome) <= {0, 1}
     p = table.probability
