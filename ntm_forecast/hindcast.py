@@ -84,7 +84,7 @@ def hindcast(
                     "note": row["note"],
                 }
             )
-    return pd.DataFrame(rows, columns=HINDCAST_COLUMNS[:-1])
+    return pd.DataFrame(rows, columns=HINDCAST_COLUMNS)
 
 
 def brier_scores(table: pd.DataFrame) -> pd.DataFrame:
