@@ -6,6 +6,7 @@ global state or GUI backend is touched. Only export code imports this module.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -55,6 +56,17 @@ BANDS = (("p025", "p975", 95, 0.15), ("p10", "p90", 80, 0.25), ("p25", "p75", 50
 FAN_COLOUR = "#1f5fa8"
 
 
+def _in_rc(draw):
+    """Draw under the project's style (font with Vietnamese glyphs, sizes)."""
+
+    @functools.wraps(draw)
+    def inner(*args, **kwargs):
+        with rc_context(RC):
+            return draw(*args, **kwargs)
+
+    return inner
+
+
 def _new_figure(size: tuple[float, float]) -> Figure:
     fig = Figure(figsize=size, dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
@@ -90,20 +102,6 @@ def fan_chart(
     return _save(fig, path)
 
 
-def draw_fan(
-    fan: pd.DataFrame,
-    *,
-    title: str,
-    metric_label: str,
-    ceiling: pd.Series | float | None,
-    targets: pd.DataFrame | None,
-    lang: str,
-) -> Figure:
-    """The fan chart as a figure (`png_bytes` renders it once for a notebook and a file)."""
-    with rc_context(RC):
-        return _draw_fan(fan, title, metric_label, ceiling, targets, lang)
-
-
 def png_bytes(fig: Figure) -> bytes:
     """Render once; the same bytes go to the notebook and to the PNG file."""
     import io
@@ -114,14 +112,17 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _draw_fan(
+@_in_rc
+def draw_fan(
     fan: pd.DataFrame,
+    *,
     title: str,
     metric_label: str,
     ceiling: pd.Series | float | None,
     targets: pd.DataFrame | None,
     lang: str,
 ) -> Figure:
+    """The fan chart as a figure (`png_bytes` renders it once for a notebook and a file)."""
     words = WORDS[lang]
     fig = _new_figure(FAN_SIZE)
     ax = fig.add_subplot()
@@ -208,11 +209,11 @@ def target_overview_chart(
     summary: pd.DataFrame, *, lang: str, path: str | os.PathLike[str]
 ) -> Path:
     """One horizontal bar per target of every locality, its length the probability."""
-    with rc_context(RC):
-        fig = _draw_overview(summary, lang)
+    fig = _draw_overview(summary, lang)
     return _save(fig, path)
 
 
+@_in_rc
 def _draw_overview(summary: pd.DataFrame, lang: str) -> Figure:
     words = WORDS[lang]
     rows = summary.reset_index(drop=True)

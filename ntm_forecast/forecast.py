@@ -119,8 +119,9 @@ class LocalityForecast:
         rows = []
         for metric, pf in self.paths.items():
             q = pf.quantiles(levels)
+            until = _observed_until(build_series(self.locality, metric))
             for j, year in enumerate(pf.years):
-                if year <= self.origin_year and j == 0 and _is_observed(self, metric, int(year)):
+                if year <= self.origin_year and j == 0 and year <= until:
                     continue
                 rows.append(
                     {
@@ -131,9 +132,9 @@ class LocalityForecast:
                 )
         return pd.DataFrame(rows)
 
-    def observed_frame(self) -> pd.DataFrame:
+    def observed_frame(self, metrics_only: Iterable[str] | None = None) -> pd.DataFrame:
         rows = []
-        for metric in self._metrics_in_order():
+        for metric in metrics_only or self._metrics_in_order():
             s = build_series(self.locality, metric)
             for year, value in sorted(s.yearly_levels().items()):
                 rows.append({"metric": metric, "year": year, "value": value})
@@ -158,6 +159,7 @@ class LocalityForecast:
         for metric in self._metrics_in_order():
             s = build_series(self.locality, metric)
             observed = s.yearly_levels()
+            until = _observed_until(s)
             for year, value in sorted(observed.items()):
                 rows.append(
                     {
@@ -173,12 +175,8 @@ class LocalityForecast:
                 continue
             q = pf.quantiles(levels)
             for j, year in enumerate(pf.years):
-                if (
-                    int(year) in observed
-                    and s.points[-1].year_end
-                    and int(year) <= s.points[-1].year
-                ):
-                    continue
+                if int(year) in observed and year <= until:
+                    continue  # a year the data already close
                 row = {
                     "locality": self.locality.slug,
                     "metric": metric,
@@ -198,8 +196,7 @@ class LocalityForecast:
 
     def fan_frame(self, metric: str) -> pd.DataFrame:
         """Observed points and the 50/80/95% bands of one metric, for a fan chart."""
-        obs = self.observed_frame()
-        obs = obs[obs.metric == metric]
+        obs = self.observed_frame([metric])
         rows = [
             {"year": int(r.year), "kind": "observed", "value": r.value} for r in obs.itertuples()
         ]
@@ -243,9 +240,11 @@ class LocalityForecast:
         return head + self._repr_frame().to_html(index=False)
 
 
-def _is_observed(fc: LocalityForecast, metric: str, year: int) -> bool:
-    s = build_series(fc.locality, metric)
-    return bool(s.points) and s.points[-1].year_end and year <= s.points[-1].year
+def _observed_until(s) -> float:
+    """The last year a year-end figure closes (forecast rows start after it)."""
+    if s.points and s.points[-1].year_end:
+        return s.points[-1].year
+    return float("-inf")
 
 
 _ORDER = {m: i for i, m in enumerate(metrics.CORE)}

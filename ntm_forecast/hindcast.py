@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ntm_forecast.forecast import Context, cut_at, forecast_locality
+from ntm_forecast.history import build_series
 from ntm_forecast.schema import Locality
-from ntm_forecast.targets import _outcome, assess_target
+from ntm_forecast.targets import assess_target, outcome
 from ntm_forecast.whatif import _needed_metrics
 
 HINDCAST_COLUMNS = [
@@ -50,7 +51,8 @@ def hindcast(
             value = t.low
             if t.kind == "share":
                 continue  # the historical number of communes is not known well enough
-            met = _outcome(loc, t.metric, t.kind, t.year, value)
+            s = build_series(loc, t.metric)
+            met = outcome(s, loc.info(t.metric).cumulative, t.kind, t.year, value)
             if met is None:
                 continue
             cut_year = t.year - 1

@@ -14,27 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ntm_forecast import metrics
 from ntm_forecast.checks import check_locality
 from ntm_forecast.forecast import LocalityForecast
-from ntm_forecast.history import build_series, build_totals
+from ntm_forecast.history import Series, build_series, build_totals
 from ntm_forecast.labels import TARGET_COLUMNS, status_label
 from ntm_forecast.schema import Locality, Target
 
 EPS = 1e-9
-_NOT_FLOAT = {
-    "locality",
-    "metric",
-    "target_year",
-    "target_kind",
-    "baseline_year",
-    "status",
-    "status_label",
-    "earliest_year_p50",
-    "earliest_year_p80",
-    "model",
-    "note",
-}
 
 
 @dataclass(frozen=True)
@@ -66,9 +52,8 @@ def _share_to_count(loc: Locality, t: Target, year: int) -> tuple[float | None, 
     return low, high, f"{t.low:g}% of {total:g} communes = {low:.1f}"
 
 
-def _recent_pace(loc: Locality, metric: str, until_year: int) -> float | None:
+def _recent_pace(s: Series, until_year: int) -> float | None:
     """What the metric added per year lately: its last two figures up to the given year."""
-    s = build_series(loc, metric)
     pts = [p for p in s.points if p.t <= until_year + 1.0 + EPS]
     if len(pts) >= 2:
         last = pts[-1]
@@ -90,18 +75,17 @@ def _recent_pace(loc: Locality, metric: str, until_year: int) -> float | None:
     return None
 
 
-def _outcome(loc: Locality, metric: str, kind: str, year: int, value: float) -> bool | None:
+def outcome(s: Series, cumulative: bool, kind: str, year: int, value: float) -> bool | None:
     """Whether a past target was met, from the data (cumulative counts cannot fall)."""
-    s = build_series(loc, metric)
     if kind in ("level", "share"):
         before = [p for p in s.points if p.t <= year + 1.0 + EPS]
         after = [p for p in s.points if year + 1.0 + EPS < p.t <= year + 1.5]
         end = [p for p in before if abs(p.t - (year + 1.0)) < EPS]
         if end:
             return end[-1].value >= value - EPS
-        if before and before[-1].value >= value - EPS and loc.info(metric).cumulative:
+        if before and before[-1].value >= value - EPS and cumulative:
             return True
-        if after and after[0].value < value - EPS and loc.info(metric).cumulative:
+        if after and after[0].value < value - EPS and cumulative:
             return False
         return None
     full = [added for y, added, is_full in s.increments if y == year and is_full]
@@ -162,6 +146,7 @@ def assess_target(
         return row
 
     pf = fc.paths.get(t.metric)
+    s = build_series(loc, t.metric)  # built once: outcome, baseline and recent pace read it
     low, high = t.low, t.high
     if t.kind == "share":
         low, high, how = _share_to_count(loc, t, t.year)
@@ -180,7 +165,7 @@ def assess_target(
             ),
         )
     met = (
-        _outcome(loc, t.metric, t.kind, t.year, low)
+        outcome(s, loc.info(t.metric).cumulative, t.kind, t.year, low)
         if t.year <= _last_data_year(loc, t.metric)
         else None
     )
@@ -210,7 +195,6 @@ def assess_target(
     else:
         x = pf.values[:, col]
         by_year = [(years[j], pf.values[:, j]) for j in range(1, len(years))]
-    s = build_series(loc, t.metric)
     base_year = min(fc.origin_year, t.year - 1)
     if additions_only or not len(s):
         base_value = float("nan")
@@ -225,7 +209,7 @@ def assess_target(
         )
         if not math.isnan(base_value) and base_value >= low - EPS:
             said.insert(0, f"already reached at the baseline ({base_value:g} ≥ {low:g})")
-    recent = _recent_pace(loc, t.metric, base_year)
+    recent = _recent_pace(s, base_year)
     p = float(np.mean(x >= low - EPS))
     q = np.quantile(x, [0.1, 0.5, 0.9])
     row.update(
@@ -272,13 +256,8 @@ def assess_targets(
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    floats = [c for c in TARGET_COLUMNS if c not in _NOT_FLOAT]
+    floats = frame.select_dtypes("float").columns
     frame[floats] = frame[floats].astype(float).round(4)
     for c in ("baseline_year", "earliest_year_p50", "earliest_year_p80"):
         frame[c] = frame[c].astype("Int64")
     return frame
-
-
-def metric_label(metric: str, lang: str = "vi") -> str:
-    info = metrics.info(metric)
-    return info.label_vi if lang == "vi" else info.label_en
