@@ -131,7 +131,8 @@ def test_run_json_records_every_locality(broken_batch):
         assert len(rec["params_sha256"]) == 64
         assert rec["version"] == batch.__version__
         assert rec["seconds"] == round(rec["seconds"], 1) > 0
-        assert rec["attempts"] == 1
+        # 2 when a kernel lost the start-up port race on a loaded machine and was retried
+        assert rec["attempts"] in (1, 2)
     text = (out / "run.json").read_text(encoding="utf-8")
     assert text == json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
