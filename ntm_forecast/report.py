@@ -16,7 +16,7 @@ import pandas as pd
 from ntm_forecast import metrics
 from ntm_forecast.forecast import LocalityForecast, forecast_locality
 from ntm_forecast.labels import column_label
-from ntm_forecast.session import Session, open_session
+from ntm_forecast.session import Session, load_session, open_session
 from ntm_forecast.targets import Thresholds, assess_targets
 from ntm_forecast.version import __version__
 
@@ -285,14 +285,21 @@ def build(
     thresholds: Thresholds | None = None,
     model: str | None = None,
     session: Session | None = None,
+    session_path: str | None = None,
 ) -> Report:
-    """Load one params file (pooling with its folder), forecast it and wrap the results."""
+    """Load one params file (pooling with its folder), forecast it and wrap the results.
+
+    ``session_path``: a session saved by the batch (pool loaded and fitted once); without
+    it the notebook loads the folder and fits the pool itself.
+    """
     from ntm_forecast.numfmt import check_lang
 
     check_lang(lang)
     path = Path(params_path)
     if not path.exists() and (Path("..") / path).exists():
         path = Path("..") / path  # a notebook opened from notebooks/
+    if session is None and session_path:
+        session = load_session(session_path).select(path)
     session = session or open_session([path])
     loc = session.chosen[0] if session.chosen else None
     if loc is None:

@@ -7,8 +7,9 @@ be valid; a broken neighbour is left out of the pool with a warning.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ntm_forecast.errors import InputError
@@ -31,6 +32,33 @@ class Session:
     def warnings_for(self, slug: str) -> list[str]:
         path = str(self.paths.get(slug, slug))
         return [w for w in self.loaded.warnings if w.startswith(f"{path}:")]
+
+    def select(self, params_path: str | Path) -> Session:
+        """The same pool and fit, with the locality of ``params_path`` chosen."""
+        wanted = Path(params_path).resolve()
+        picked = [
+            self.loaded.localities[slug]
+            for slug, p in self.paths.items()
+            if Path(p).resolve() == wanted
+        ]
+        if not picked:
+            raise InputError.at(params_path, "params_path", "a file of the saved session", "none")
+        return replace(self, chosen=picked)
+
+    def save(self, path: str | Path) -> Path:
+        """Pickle the pool and its fit, so that a batch fits once for every notebook."""
+        from ntm_forecast.atomic import atomic_write_bytes
+
+        return atomic_write_bytes(path, pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_session(path: str | Path) -> Session:
+    """A session written by :meth:`Session.save` (the batch's own file, never user input)."""
+    with open(path, "rb") as fh:
+        session = pickle.load(fh)
+    if not isinstance(session, Session):
+        raise InputError.at(path, "session", "a saved ntm-forecast session", type(session).__name__)
+    return session
 
 
 def open_session(paths: Sequence[str | Path] | None = None) -> Session:
