@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ntm_forecast import metrics
+from ntm_forecast.messages import msg, render
 from ntm_forecast.schema import Locality, Observation, Target
 
 SHARE_TOLERANCE = 0.1  # percentage points
@@ -19,11 +20,25 @@ SHARE_TOLERANCE = 0.1  # percentage points
 
 @dataclass(frozen=True)
 class Finding:
+    """``message`` is a `Message` (code + values; its str is the English line) or plain text."""
+
     slug: str
     field: str
     message: str
     metric: str | None = None
     year: int | None = None
+
+    @property
+    def code(self) -> str | None:
+        return getattr(self.message, "code", None)
+
+    @property
+    def values(self) -> dict:
+        return dict(getattr(self.message, "values", {}))
+
+    def render(self, lang: str) -> str:
+        """The warning in the reader's language (from the catalogue, by its code)."""
+        return render(self.message, lang)
 
     def line(self, path: Path | str | None = None) -> str:
         return f"{path or self.slug}: {self.field}: {self.message}"
@@ -59,8 +74,7 @@ def check_all(localities: Mapping[str, Locality], paths: Mapping[str, Path]) -> 
                     Finding(
                         slug,
                         "parent",
-                        f"the parent '{loc.parent}' has no params file; "
-                        "forecasts borrow from the national series instead",
+                        msg("warn.parent_missing", parent=loc.parent),
                     ).line(path)
                 )
     return lines
@@ -85,9 +99,14 @@ def falling_actuals(loc: Locality) -> list[Finding]:
                     Finding(
                         loc.slug,
                         f"observations[{j}]",
-                        f"{metric} falls from {_n(a.value)} ({_when(a)}) to {_n(b.value)} "
-                        f"({_when(b)}); a cumulative count should not fall (merged communes, "
-                        "or a conflict of sources)",
+                        msg(
+                            "warn.falling",
+                            metric=metric,
+                            a=a.value,
+                            when_a=_when(a),
+                            b=b.value,
+                            when_b=_when(b),
+                        ),
                         metric,
                         b.year,
                     )
@@ -115,9 +134,18 @@ def conflicting_values(loc: Locality) -> list[Finding]:
                         Finding(
                             loc.slug,
                             f"observations[{j}]",
-                            f"two {status} values for {metric} in {year}: {_n(a.value)} "
-                            f"({_when(a)}, {_short(a.source)}) and {_n(b.value)} "
-                            f"({_when(b)}, {_short(b.source)})",
+                            msg(
+                                "warn.conflict",
+                                status=status,
+                                metric=metric,
+                                year=year,
+                                a=a.value,
+                                when_a=_when(a),
+                                source_a=_short(a.source),
+                                b=b.value,
+                                when_b=_when(b),
+                                source_b=_short(b.source),
+                            ),
                             metric,
                             year,
                         )
@@ -179,9 +207,16 @@ def totals_not_adding_up(loc: Locality) -> list[Finding]:
                             Finding(
                                 loc.slug,
                                 f"{where}[{i}]",
-                                f"{metric} {year}: the stated total {_n(lv)} is not the base "
-                                f"{_n(base.value)} ({_when(base)}) plus the stated {_n(iv)} "
-                                f"(= {_n(base.value + iv)})",
+                                msg(
+                                    "warn.total_not_base",
+                                    metric=metric,
+                                    year=year,
+                                    total=lv,
+                                    base=base.value,
+                                    when=_when(base),
+                                    inc=iv,
+                                    sum=base.value + iv,
+                                ),
                                 metric,
                                 year,
                             )
@@ -230,10 +265,16 @@ def shares_not_matching(loc: Locality) -> list[Finding]:
                     Finding(
                         loc.slug,
                         f"observations[{i}]",
-                        f"{o.metric} {_n(o.value)}% in {o.year} does not match "
-                        f"{_n(matches[0].value)} / {_n(total)} communes = {pct:.2f}%; "
-                        "the source used another number of communes "
-                        f"(about {matches[0].value * 100 / o.value:.0f})",
+                        msg(
+                            "warn.share_obs",
+                            metric=o.metric,
+                            value=o.value,
+                            year=o.year,
+                            count=matches[0].value,
+                            total=total,
+                            pct=round(pct, 2),
+                            implied=round(matches[0].value * 100 / o.value),
+                        ),
                         o.metric,
                         o.year,
                     )
@@ -251,8 +292,15 @@ def shares_not_matching(loc: Locality) -> list[Finding]:
                     Finding(
                         loc.slug,
                         f"targets[{i}]",
-                        f"{t.metric} target {_n(t.low)}% in {t.year} does not match "
-                        f"{_n(lvl.low)} / {_n(total)} communes = {pct:.2f}%",
+                        msg(
+                            "warn.share_target",
+                            metric=t.metric,
+                            value=t.low,
+                            year=t.year,
+                            count=lvl.low,
+                            total=total,
+                            pct=round(pct, 2),
+                        ),
                         t.metric,
                         t.year,
                     )

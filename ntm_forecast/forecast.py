@@ -17,6 +17,7 @@ import pandas as pd
 from ntm_forecast import metrics
 from ntm_forecast.history import build_series, build_totals
 from ntm_forecast.labels import FORECAST_COLUMNS
+from ntm_forecast.messages import msg
 from ntm_forecast.models import (
     DEFAULTS,
     MODELS,
@@ -341,13 +342,13 @@ def forecast_locality(
             continue
         if metric.endswith("_share") and metric.removesuffix("_share") in out:
             skipped.append(
-                Skipped(metric, f"follows from {metric.removesuffix('_share')} / communes_total")
+                Skipped(metric, msg("fc.follows_share", metric=metric.removesuffix("_share")))
             )
             continue
         try:
             fitted = fit_metric(loc, metric, ctx, model=model, pace=pace)
         except InsufficientHistory as exc:
-            skipped.append(Skipped(metric, f"insufficient history: {exc}"))
+            skipped.append(Skipped(metric, msg("fc.insufficient", detail=str(exc))))
             continue
         ceiling = _ceiling_for(metric, loc, out, totals)
         out[metric] = bound_paths(
@@ -359,9 +360,15 @@ def forecast_locality(
         )
         points = fitted.history_.series.points
         if points and points[-1].status == "estimate":
+            last = points[-1]
             notes.append(
-                f"{metric} starts from an estimate: {points[-1].value:g} for {points[-1].year} "
-                f"({points[-1].source})"
+                msg(
+                    "fc.estimate_start",
+                    metric=metric,
+                    value=last.value,
+                    year=last.year,
+                    source=last.source,
+                )
             )
     _stars(loc, out, skipped, seed, ctx)
     return LocalityForecast(
@@ -416,8 +423,11 @@ def _stars(loc, out, skipped, seed, ctx):
             skipped.append(
                 Skipped(
                     m,
-                    "insufficient history: no star breakdown that adds up to "
-                    "the OCOP total at its latest date",
+                    msg(
+                        "fc.insufficient",
+                        detail="no star breakdown that adds up to the OCOP total at its latest "
+                        "date",
+                    ),
                 )
             )
         return

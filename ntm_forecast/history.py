@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ntm_forecast.messages import msg
 from ntm_forecast.schema import Locality
 
 
@@ -176,9 +177,12 @@ def build_totals(loc: Locality, *, until: float | None = None) -> Totals:
             if same:
                 total = round(same[0].value * 100.0 / o.value)
                 p = Point(o.t, float(total), o.year, o.status, o.source)
-                note = (
-                    f"communes_total {total} derived from {same[0].value:g} communes = "
-                    f"{o.value:g}% ({o.as_of or o.year})"
+                note = msg(
+                    "fc.total_derived",
+                    total=total,
+                    count=same[0].value,
+                    pct=o.value,
+                    when=o.as_of or str(o.year),
                 )
                 return Totals(Series("communes_total", (p,)), True, (note,))
     return Totals(s)

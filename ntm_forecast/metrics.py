@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ntm_forecast import lang_en, lang_vi
+
 COMMUNE_STANDARDS = ("communes_ntm", "communes_advanced", "communes_model")
 """The commune standards, each a subset of the one before it."""
 
@@ -46,40 +48,9 @@ CORE: dict[str, MetricInfo] = {
     "districts_ntm": MetricInfo("districts_ntm", "districts", "count", cumulative=True),
 }
 
-LABELS_VI = {
-    "communes_total": "Tổng số xã",
-    "communes_ntm": "Xã đạt chuẩn NTM",
-    "communes_advanced": "Xã đạt chuẩn NTM nâng cao",
-    "communes_model": "Xã đạt chuẩn NTM kiểu mẫu",
-    "avg_criteria": "Số tiêu chí bình quân/xã",
-    "ocop_total": "Sản phẩm OCOP (3 sao trở lên)",
-    "ocop_3star": "Sản phẩm OCOP 3 sao",
-    "ocop_4star": "Sản phẩm OCOP 4 sao",
-    "ocop_5star": "Sản phẩm OCOP 5 sao",
-    "districts_ntm": "Đơn vị cấp huyện đạt chuẩn NTM",
-    "income_per_capita": "Thu nhập bình quân đầu người",
-    "poverty_rate": "Tỷ lệ hộ nghèo",
-    "trained_labour_rate": "Tỷ lệ lao động qua đào tạo",
-    "health_insurance_rate": "Tỷ lệ tham gia bảo hiểm y tế",
-    "clean_water_rate": "Tỷ lệ hộ dùng nước sạch",
-    "waste_treated_rate": "Tỷ lệ rác thải được xử lý",
-    "villages_ntm": "Thôn đạt chuẩn NTM",
-    "model_villages": "Thôn NTM kiểu mẫu",
-    "gardens_ntm": "Vườn đạt chuẩn NTM",
-}
-
-LABELS_EN = {
-    "communes_total": "Communes (total)",
-    "communes_ntm": "NTM communes",
-    "communes_advanced": "Advanced NTM communes",
-    "communes_model": "Model NTM communes",
-    "avg_criteria": "Average criteria met per commune",
-    "ocop_total": "OCOP products (3 stars or more)",
-    "ocop_3star": "OCOP 3-star products",
-    "ocop_4star": "OCOP 4-star products",
-    "ocop_5star": "OCOP 5-star products",
-    "districts_ntm": "NTM districts",
-}
+# The labels live in the language catalogues; these views keep `MetricInfo.label_*` working.
+LABELS_VI = {k[7:]: v for k, v in lang_vi.MESSAGES.items() if k.startswith("metric.")}
+LABELS_EN = {k[7:]: v for k, v in lang_en.MESSAGES.items() if k.startswith("metric.")}
 
 
 def info(name: str, unit: str | None = None) -> MetricInfo:

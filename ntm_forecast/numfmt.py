@@ -13,7 +13,7 @@ from babel.numbers import format_decimal, format_percent
 
 from ntm_forecast.errors import InputError
 from ntm_forecast.labels import LANGS, status_label
-from ntm_forecast.metrics import LABELS_EN, LABELS_VI
+from ntm_forecast.messages import has, word
 
 LOCALES = {"vi": "vi_VN", "en": "en_US"}
 EMPTY = ""
@@ -21,38 +21,8 @@ EMPTY = ""
 # Some CLDR versions put a (narrow) no-break space before "%"; planning documents write 70,59%.
 _SPACES = ("\u00a0", "\u202f", " ")
 
-CODE_LABELS: dict[str, dict[str, dict[str, str]]] = {
-    "vi": {
-        "kind": {
-            "observed": "Thực tế",
-            "forecast": "Dự báo",
-            "level": "Lũy kế",
-            "increment": "Tăng thêm",
-        },
-        "target_kind": {
-            "level": "Mức lũy kế",
-            "increment": "Tăng thêm trong năm",
-            "share": "Tỷ lệ so với tổng số xã",
-            "maintain": "Duy trì 100%",
-        },
-        "status_data": {"actual": "Thực tế", "estimate": "Ước tính", "plan": "Kế hoạch"},
-    },
-    "en": {
-        "kind": {
-            "observed": "Observed",
-            "forecast": "Forecast",
-            "level": "Cumulative",
-            "increment": "Added in year",
-        },
-        "target_kind": {
-            "level": "Cumulative level",
-            "increment": "Added in year",
-            "share": "Share of all communes",
-            "maintain": "Maintain 100%",
-        },
-        "status_data": {"actual": "Actual", "estimate": "Estimate", "plan": "Plan"},
-    },
-}
+# Columns whose values are codes with words in the catalogue ("kind.level", ...).
+CODE_COLUMNS = ("kind", "target_kind", "status_data", "pace_category", "model")
 
 # Fill colours (RGB hex) for a target's status, shared by the workbook and the charts.
 STATUS_COLOURS = {
@@ -103,9 +73,8 @@ def fmt_year(value: object) -> str:
 
 
 def metric_label(metric: str, lang: str = "vi") -> str:
-    if lang == "vi":
-        return LABELS_VI.get(metric, metric)
-    return LABELS_EN.get(metric, metric.replace("_", " "))
+    key = f"metric.{metric}"
+    return word(key, lang) if has(key) else word("metric.other", lang, code=metric)
 
 
 def code_label(column: str, code: object, lang: str = "vi") -> object:
@@ -116,7 +85,8 @@ def code_label(column: str, code: object, lang: str = "vi") -> object:
         return metric_label(str(code), lang)
     if column == "status":
         return status_label(str(code), lang)
-    return CODE_LABELS[lang].get(column, {}).get(str(code), code)
+    key = f"{column}.{code}"
+    return word(key, lang) if column in CODE_COLUMNS and has(key) else code
 
 
 def check_lang(lang: str) -> str:
@@ -127,15 +97,13 @@ def check_lang(lang: str) -> str:
 
 def run_note(meta: dict, lang: str = "vi") -> str:
     """One line saying what produced a document: locality, origin year, seed, paths, version."""
-    vi = lang == "vi"
     parts = [str(meta["locality"])] if meta.get("locality") else []
     if not is_missing(meta.get("origin_year")):
-        parts.append(("năm gốc " if vi else "origin year ") + fmt_year(meta["origin_year"]))
+        parts.append(word("report.run_origin", lang, year=meta["origin_year"]))
     if meta.get("seed") is not None:
-        parts.append(("hạt giống ngẫu nhiên " if vi else "seed ") + str(meta["seed"]))
+        parts.append(word("report.run_seed", lang, seed=str(meta["seed"])))
     if meta.get("n_paths") is not None:
-        paths = fmt_number(meta["n_paths"], lang, digits=0)
-        parts.append(paths + (" đường mô phỏng" if vi else " simulated paths"))
+        parts.append(word("report.run_paths", lang, paths=int(meta["n_paths"])))
     if meta.get("version"):
         parts.append(f"ntm-forecast {meta['version']}")
     return " · ".join(parts)

@@ -18,6 +18,7 @@ from ntm_forecast.checks import check_locality
 from ntm_forecast.forecast import LocalityForecast
 from ntm_forecast.history import Series, build_series, build_totals
 from ntm_forecast.labels import TARGET_COLUMNS, status_label
+from ntm_forecast.messages import msg, render
 from ntm_forecast.schema import Locality, Target
 
 EPS = 1e-9
@@ -38,18 +39,33 @@ class Thresholds:
         return "at_risk"
 
 
+# UNDP SDG Accelerator rule on the ratio of actual to required growth (progress reports):
+# (lower bound of the ratio, code), checked from the top.
+PACE_CATEGORIES = ((0.95, "on_track"), (0.5, "fair"), (-0.1, "limited"))
+
+
+def pace_category(ratio: float | None) -> str:
+    """on_track (≥ 0.95), fair (0.5–0.95), limited (−0.1–0.5), deteriorating; "" if none."""
+    if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)):
+        return ""
+    for low, code in PACE_CATEGORIES:
+        if ratio >= low:
+            return code
+    return "deteriorating"
+
+
 def _f(x) -> float:
     return float("nan") if x is None else float(x)
 
 
-def _share_to_count(loc: Locality, t: Target, year: int) -> tuple[float | None, float | None, str]:
+def _share_to_count(loc: Locality, t: Target, year: int):
     totals = build_totals(loc)
     total = totals.at(year + 1.0)
     if total is None:
-        return None, None, "the number of communes is unknown, so a share cannot be counted"
+        return None, None, msg("note.share_unknown_total")
     low = t.low * total / 100.0
     high = t.high * total / 100.0 if t.high is not None else None
-    return low, high, f"{t.low:g}% of {total:g} communes = {low:.1f}"
+    return low, high, msg("note.share_count", pct=t.low, total=total, count=round(low, 1))
 
 
 def _recent_pace(s: Series, until_year: int) -> float | None:
@@ -127,22 +143,25 @@ def assess_target(
         target_value=t.low,
         target_value_max=_f(t.high),
         model="",
+        pace_category="",
         note="",
     )
     said = list((notes or {}).get((t.metric, t.year), []))
-    if any("is not the base" in s for s in said):
+    if any(getattr(s, "code", "") == "warn.total_not_base" for s in said):
         # The figures disagree: say which one this row tests.
         said.append(
-            f"this row uses the stated {t.low:g} added during {t.year}, on top of the simulated "
-            f"end of {t.year - 1}"
+            msg("note.uses_increment", value=t.low, year=t.year, prev=t.year - 1)
             if t.kind == "increment"
-            else f"this row uses the stated total {t.low:g} for the end of {t.year}"
+            else msg("note.uses_total", value=t.low, year=t.year)
         )
 
     def finish(status: str, extra: str = "") -> dict:
         row["status"] = status
         row["status_label"] = status_label(status, lang)
-        row["note"] = "; ".join(x for x in [extra, *said, t.note or ""] if x)
+        row["pace_category"] = pace_category(row["pace_ratio"])
+        # Computed notes in the reader's language; a params file's own note as written.
+        parts = [render(x, lang) for x in [extra, *said]] + [t.note or ""]
+        row["note"] = "; ".join(x for x in parts if x)
         return row
 
     pf = fc.paths.get(t.metric)
@@ -154,16 +173,7 @@ def assess_target(
         if low is None:
             return finish("insufficient")
     if t.kind == "maintain":
-        return finish(
-            "not_modelled",
-            (
-                "Không mô hình hóa: trong mô hình số xã đạt chuẩn không giảm, nên việc giữ vững "
-                f"{t.low:g}% được giả định, không dự báo"
-                if lang == "vi"
-                else f"Not modelled: counts cannot fall in this model, so keeping {t.low:g}% is "
-                "assumed, not forecast"
-            ),
-        )
+        return finish("not_modelled", msg("note.maintain", value=t.low))
     met = (
         outcome(s, loc.info(t.metric).cumulative, t.kind, t.year, low)
         if t.year <= _last_data_year(loc, t.metric)
@@ -171,24 +181,27 @@ def assess_target(
     )
     if t.year <= fc.origin_year or met is not None:
         if met is None:
-            return finish("past", "target year already past; outcome not in the data")
-        row["probability"] = 1.0 if met else 0.0
-        return finish("met" if met else "missed", "target year already past; outcome from the data")
+            return finish("past", msg("note.past_unknown"))
+        # The outcome is a fact, not a probability: the probability cell stays empty.
+        return finish("met" if met else "missed", msg("note.past_known"))
     if pf is None:
-        reason = next((s.reason for s in fc.skipped if s.metric == t.metric), "no figures")
+        reason = next(
+            (s.reason for s in fc.skipped if s.metric == t.metric),
+            msg("fc.insufficient", detail="no figures"),
+        )
         return finish("insufficient", reason)
     additions_only = pf.model == "additions_only"
     if additions_only and t.kind != "increment":
-        return finish("insufficient", pf.note)
+        return finish("insufficient", _model_note(pf))
     row["model"] = pf.model
     years = [int(y) for y in pf.years]
     if t.year > years[-1]:
-        return finish("insufficient", f"target year beyond the forecast horizon ({years[-1]})")
+        return finish("insufficient", msg("note.beyond_horizon", year=years[-1]))
     col = years.index(t.year)
     base_col = max(col - 1, 0)
     if t.kind == "increment":
         if col == 0:
-            return finish("insufficient", "the year before the target year is not simulated")
+            return finish("insufficient", msg("note.no_prior_year"))
         x = pf.values[:, col] - pf.values[:, base_col]
         by_year = [(years[j], pf.values[:, j] - pf.values[:, j - 1]) for j in range(1, len(years))]
         required = low
@@ -202,13 +215,13 @@ def assess_target(
         base_pts = [p for p in s.points if p.t <= base_year + 1.0 + EPS]
         base_value = base_pts[-1].value if base_pts else float("nan")
         if base_pts and not base_pts[-1].year_end:
-            said.append(f"baseline {base_value:g} is a floor stated before the end of {base_year}")
+            said.append(msg("note.baseline_floor", value=base_value, year=base_year))
     if t.kind != "increment":
         required = (
             (low - base_value) / (t.year - base_year) if not math.isnan(base_value) else np.nan
         )
         if not math.isnan(base_value) and base_value >= low - EPS:
-            said.insert(0, f"already reached at the baseline ({base_value:g} ≥ {low:g})")
+            said.insert(0, msg("note.already_reached", base=base_value, value=low))
     recent = _recent_pace(s, base_year)
     p = float(np.mean(x >= low - EPS))
     q = np.quantile(x, [0.1, 0.5, 0.9])
@@ -228,8 +241,14 @@ def assess_target(
     if recent is not None and required is not None and not math.isnan(required) and required > EPS:
         row["pace_ratio"] = recent / required
     if pf.note:
-        said.append(pf.note)
+        said.append(_model_note(pf))
     return finish(thresholds.status(p))
+
+
+def _model_note(pf) -> str:
+    if pf.model == "additions_only":
+        return msg("fc.additions_only", year=int(pf.years[0]))
+    return pf.note
 
 
 def findings_by_target(loc: Locality) -> dict:

@@ -91,7 +91,7 @@ def test_share_target_is_converted_with_communes_total(assessed):
     share, level = t.iloc[2], t.iloc[0]
     assert share.target_value == 60  # the percentage as stated
     assert share.probability == level.probability  # 60% of 100 communes = 60 communes
-    assert "60% of 100 communes = 60.0" in share.note
+    assert "60% của 100 xã = 60 xã" in share.note  # the reader's language (vi default)
 
 
 def test_share_target_without_a_total_is_insufficient():
@@ -108,10 +108,10 @@ def test_maintain_target_is_not_modelled(assessed):
     r = t.iloc[3]
     assert r.status == "not_modelled"
     assert math.isnan(r.probability)
-    assert "Không mô hình hóa" in r.note
+    assert "giữ vững 100%" in r.note
     assert r.status_label == STATUS_LABELS["vi"]["not_modelled"]
     en = assess_targets(assessed[0], lang="en").iloc[3]
-    assert "not modelled" in en.note.lower()
+    assert "assumed, not forecast" in en.note
 
 
 def test_range_target_gets_two_probabilities(assessed):
@@ -130,17 +130,18 @@ def test_target_already_met_at_the_origin(assessed):
     r = t.iloc[5]
     assert r.probability == 1.0
     assert r.status == "likely"
-    assert "already reached" in r.note and "50" in r.note
+    assert "đã đạt từ năm gốc" in r.note and "50" in r.note
 
 
 def test_past_targets_take_their_outcome_from_the_data(assessed):
     _, t = assessed
     met, missed, unknown = t.iloc[6], t.iloc[7], t.iloc[8]
-    assert (met.status, met.probability) == ("met", 1.0)
-    assert (missed.status, missed.probability) == ("missed", 0.0)
+    # an outcome is a fact, never shown as 100% or 0%
+    assert met.status == "met" and math.isnan(met.probability)
+    assert missed.status == "missed" and math.isnan(missed.probability)
     assert unknown.status == "past" and math.isnan(unknown.probability)
     assert met.status_label == "Đã đạt" and missed.status_label == "Không đạt"
-    assert "past" in met.note
+    assert "năm mục tiêu đã qua" in met.note
 
 
 def test_unmodelled_metric_is_insufficient(assessed):
@@ -156,7 +157,7 @@ def test_unmodelled_metric_is_insufficient(assessed):
 def test_target_beyond_the_horizon_is_insufficient(assessed):
     _, t = assessed
     r = t.iloc[11]
-    assert r.status == "insufficient" and "horizon" in r.note
+    assert r.status == "insufficient" and "ngoài khoảng dự báo" in r.note
 
 
 def test_ocop_level_target(assessed):
