@@ -67,17 +67,22 @@ def check_all(localities: Mapping[str, Locality], paths: Mapping[str, Path]) -> 
         path = paths.get(slug)
         for f in check_locality(loc):
             lines.append(f.line(path))
-        if loc.parent and loc.parent not in localities:
-            sibling = path.with_name(f"{loc.parent}.yaml") if path else None
-            if sibling is None or not sibling.exists():
-                lines.append(
-                    Finding(
-                        slug,
-                        "parent",
-                        msg("warn.parent_missing", parent=loc.parent),
-                    ).line(path)
-                )
+        parent = parent_finding(loc, localities, path)
+        if parent is not None:
+            lines.append(parent.line(path))
     return lines
+
+
+def parent_finding(
+    loc: Locality, localities: Mapping[str, Locality], path: Path | None = None
+) -> Finding | None:
+    """The parent named by ``loc`` has no params file (so nothing to borrow from)."""
+    if not loc.parent or loc.parent in localities:
+        return None
+    sibling = path.with_name(f"{loc.parent}.yaml") if path else None
+    if sibling is not None and sibling.exists():
+        return None
+    return Finding(loc.slug, "parent", msg("warn.parent_missing", parent=loc.parent))
 
 
 def _indexed(loc: Locality, kind: str = "level"):

@@ -13,53 +13,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from ntm_forecast import metrics
+from ntm_forecast import metrics, planner
 from ntm_forecast.forecast import LocalityForecast, forecast_locality
-from ntm_forecast.labels import column_label
+from ntm_forecast.messages import render, word
 from ntm_forecast.session import Session, load_session, open_session
 from ntm_forecast.targets import Thresholds, assess_targets
+from ntm_forecast.textsafe import escape_html
 from ntm_forecast.version import __version__
 
 WHATIF_PACES = (0.8, 1.0, 1.2, 1.5)
 CHART_FAMILIES = ("commune", "ocop", "criteria")
 
-TEXT = {
-    "vi": {
-        "data": "Số liệu và nguồn",
-        "warnings": "Cảnh báo về số liệu",
-        "no_warnings": "Không có cảnh báo.",
-        "targets": "Đánh giá khả năng đạt mục tiêu",
-        "whatif": "Kịch bản tốc độ (what-if)",
-        "backtest": "Kiểm định mô hình trên số liệu quá khứ",
-        "no_backtest": "Chưa có chuỗi số liệu đủ dài (từ 4 năm) để kiểm định.",
-        "chart": "Biểu đồ dự báo",
-        "level": {"national": "cả nước", "province": "tỉnh", "district": "huyện"},
-        "header": "Địa phương: {name} ({level}); năm gốc {origin}; dự báo đến {end}; "
-        "{paths} đường mô phỏng, seed {seed}, hệ số tốc độ {pace:g}.",
-    },
-    "en": {
-        "data": "Data and sources",
-        "warnings": "Data warnings",
-        "no_warnings": "No warnings.",
-        "targets": "Target assessment",
-        "whatif": "What-if: faster or slower pace",
-        "backtest": "Backtest on past data",
-        "no_backtest": "No series is long enough (4 years or more) to backtest.",
-        "chart": "Forecast chart",
-        "level": {"national": "national", "province": "province", "district": "district"},
-        "header": "Locality: {name} ({level}); origin year {origin}; forecast to {end}; "
-        "{paths} simulated paths, seed {seed}, pace factor {pace:g}.",
-    },
-}
-
-
 def _display(obj) -> None:
+    """HTML in a notebook (its data text escaped by the caller); plain text elsewhere."""
     try:
-        from IPython.display import Markdown, display
+        from IPython.display import HTML, display
     except ImportError:  # plain Python: print instead
         print(obj)
         return
-    display(Markdown(obj) if isinstance(obj, str) else obj)
+    display(HTML(obj) if isinstance(obj, str) else obj)
 
 
 @dataclass
@@ -74,9 +46,12 @@ class Report:
     def locality(self):
         return self.forecast.locality
 
+    def word(self, key: str, **values) -> str:
+        return word(key, self.lang, **values)
+
     @property
-    def text(self) -> dict:
-        return TEXT[self.lang]
+    def names(self) -> dict[str, str]:
+        return {self.locality.slug: self.locality.name}
 
     @cached_property
     def targets(self) -> pd.DataFrame:
@@ -171,38 +146,81 @@ class Report:
             "communes_total": totals,
         }
 
+    # --- planner tables ------------------------------------------------------------------
+
+    def _planner(self, what, frame: pd.DataFrame | None = None):
+        totals = self.meta()["communes_total"]
+        return what(
+            self.targets if frame is None else frame,
+            self.lang,
+            names=self.names,
+            communes_total=totals,
+        )
+
+    def coming_table(self):
+        """Coming targets, most at risk first (`planner.PlannerTable`: .frame, .to_html())."""
+        return self._planner(planner.coming_table)
+
+    def past_table(self):
+        """Past targets with their outcome in words."""
+        return self._planner(planner.past_table)
+
+    def headline(self) -> str:
+        return self._planner(planner.headline)
+
+    def whatif_table(self):
+        """A row per coming target, a column per pace factor, and the pace needed for 80%."""
+        totals = self.meta()["communes_total"]
+        return planner.whatif_table(self.whatif, self.lang, communes_total=totals)
+
     # --- notebook blocks ---------------------------------------------------------------
 
-    def _heading(self, key: str) -> None:
-        _display(f"## {self.text[key]}")
+    def _heading(self, key: str, level: int = 2) -> None:
+        _display(f"<h{level}>{escape_html(self.word(key))}</h{level}>")
 
-    def _labelled(self, frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.rename(columns=lambda c: column_label(c, self.lang))
+    def _paragraph(self, text: str) -> None:
+        _display(f"<p>{escape_html(text)}</p>")
 
     def show_header(self) -> None:
         loc, fc = self.locality, self.forecast
-        _display(f"# {loc.name}")
-        _display(
-            self.text["header"].format(
+        _display(f"<h1>{escape_html(loc.name)}</h1>")
+        self._paragraph(
+            self.word(
+                "report.header",
                 name=loc.name,
-                level=self.text["level"][loc.level],
+                level=self.word(f"level.{loc.level}"),
                 origin=fc.origin_year,
                 end=fc.end_year,
                 paths=fc.n_paths,
-                seed=fc.seed,
+                seed=str(fc.seed),
                 pace=fc.pace,
             )
         )
+        _display(f"<p><b>{escape_html(self.headline())}</b></p>")
 
     def show_data(self) -> None:
-        self._heading("data")
-        _display(self._labelled(self.data_frame()))
+        self._heading("report.data")
+        _display(planner.html_table(planner.display_frame(self.data_frame(), self.lang)))
+
+    def warnings(self) -> list[str]:
+        """The data warnings and the forecast's notes, in the report's language."""
+        from ntm_forecast.checks import check_locality, parent_finding
+
+        found = list(check_locality(self.locality))
+        parent = parent_finding(self.locality, self.session.loaded.localities)
+        if parent is not None:
+            found.append(parent)
+        lines = [f.render(self.lang) for f in found]
+        lines += [render(n, self.lang) for n in self.forecast.notes]
+        return lines
 
     def show_warnings(self) -> None:
-        self._heading("warnings")
-        lines = self.session.warnings_for(self.locality.slug)
-        lines += [f": {n}" for n in self.forecast.notes]  # estimates used, derived totals
-        _display("\n".join(f"- {w.split(': ', 1)[-1]}" for w in lines) or self.text["no_warnings"])
+        self._heading("report.warnings")
+        lines = self.warnings()
+        if not lines:
+            self._paragraph(self.word("report.no_warnings"))
+            return
+        _display("<ul>" + "".join(f"<li>{escape_html(w)}</li>" for w in lines) + "</ul>")
 
     def fan_png(self, metric: str) -> bytes:
         """The fan chart of one metric as PNG, rendered once and reused by `write`."""
@@ -236,27 +254,31 @@ class Report:
         _display(Image(data=self.fan_png(metric), format="png"))
 
     def show_targets(self) -> None:
-        self._heading("targets")
-        _display(self._labelled(self.targets))
+        self._heading("report.targets")
+        _display(f"<p><b>{escape_html(self.headline())}</b></p>")
+        self._heading("report.coming", level=3)
+        coming = self.coming_table()
+        if len(coming):
+            _display(coming.to_html())
+        else:
+            self._paragraph(self.word("report.no_coming"))
+        past = self.past_table()
+        if len(past):
+            self._heading("report.past", level=3)
+            _display(past.to_html())
 
     def show_whatif(self) -> None:
-        self._heading("whatif")
-        cols = [
-            "pace",
-            "metric",
-            "target_year",
-            "target_kind",
-            "target_value",
-            "probability",
-            "status_label",
-            "required_pace_p80",
-        ]
-        _display(self._labelled(self.whatif[cols]))
+        self._heading("report.whatif")
+        self._paragraph(self.word("report.whatif_note"))
+        _display(self.whatif_table().to_html())
 
     def show_backtest(self) -> None:
-        self._heading("backtest")
+        self._heading("report.backtest")
         bt = self.backtest
-        _display(self._labelled(bt) if len(bt) else self.text["no_backtest"])
+        if len(bt):
+            _display(planner.html_table(planner.display_frame(bt, self.lang)))
+        else:
+            self._paragraph(self.word("report.no_backtest"))
 
     def write(self, output_dir, formats=("csv", "xlsx", "docx", "png")) -> list[Path]:
         from ntm_forecast.export import export_locality

@@ -1,0 +1,54 @@
+"""Text from params files (names, quotes, sources, notes) stays text wherever it is rendered.
+
+HTML and Markdown: escaped, so a name like ``<img src=x onerror=…>`` shows as written.
+Spreadsheets (xlsx, CSV): text that starts like a formula is prefixed with an apostrophe,
+the mark Excel and LibreOffice both read as "this cell is text".
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+def escape_html(text: object) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def escape_markdown(text: object) -> str:
+    """HTML-escaped first (Markdown passes raw HTML through), then Markdown's own marks."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", escape_html(text))
+
+
+def spreadsheet_text(value: object) -> object:
+    """A string that a spreadsheet would evaluate, made inert; anything else unchanged.
+
+    A number written as text ("-5") is left alone: it is a value, not a formula.
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    if value[0] in "+-" and _is_number(value):
+        return value
+    return "'" + value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text columns are safe to open in a spreadsheet (numbers untouched)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(spreadsheet_text)
+    return out
