@@ -232,3 +232,26 @@ def load_or_raise(paths: Iterable[str | Path] | None = None) -> Loaded:
     if loaded.errors:
         raise InputError(loaded.errors)
     return loaded
+
+
+# ---------------------------------------------------------------- the one writer
+
+TOP_ORDER = ("name", "slug", "level", "parent", "members", "origin_year", "notes")
+
+
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def dump_params(data: dict) -> str:
+    """The canonical text of a params mapping: the same data always gives the same bytes,
+    top-level keys in a fixed order, entries in the order given, long lines kept whole."""
+    ordered = {k: data[k] for k in TOP_ORDER if k in data}
+    ordered.update((k, v) for k, v in data.items() if k not in ordered)
+    return yaml.dump(
+        ordered,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=4096,
+        default_flow_style=False,
+    )
