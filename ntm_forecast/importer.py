@@ -41,6 +41,8 @@ REQUIRED = (
     "quote",
 )
 OPTIONAL = ("unit", "note")
+# A table of merged units (the provinces of 1 July 2025): one row per unit.
+UNIT_COLUMNS = ("new_unit", "former_units", "resolution", "effective_date", "source_url", "quote")
 LEVELS = ("national", "province", "district")
 STATUSES = ("actual", "estimate", "plan", "target")
 INCREMENT_SUFFIX = "_new_in_year"
@@ -91,9 +93,42 @@ class Row:
 
     where: str  # "file:row"
     place: Place
-    section: str  # observations | targets
+    section: str  # observations | targets | members
     entry: dict
     also: tuple[dict, ...] = ()  # entries implied by the row (x/y gives communes_total)
+
+
+def _unit_rows(path: Path, header: list[str], records: list[list[str]]) -> list[Row]:
+    """Units formed from several former provinces; a unit of one is the same locality."""
+    rows, errors = [], []
+    for n, cells in enumerate(records, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        where = f"{path}:{n}"
+        if len(cells) != len(header):
+            errors.append(
+                _problem(where, "row", f"{len(header)} cells like the header", len(cells))
+            )
+            continue
+        get = {name: cells[header.index(name)].strip() for name in UNIT_COLUMNS}
+        formers = [f.strip() for f in get["former_units"].split(";") if f.strip()]
+        empty = [c for c in ("new_unit", "former_units", "source_url", "quote") if not get[c]]
+        errors.extend(_problem(where, c, "a value", "an empty cell") for c in empty)
+        if empty or len(formers) < 2:
+            continue
+        entry = {
+            "members": [slugify(f) for f in formers],
+            "notes": (
+                f"Formed on {get['effective_date']} from {', '.join(formers)} under "
+                f'Resolution {get["resolution"]} ({get["source_url"]}: "{get["quote"]}"). '
+                "Its history is the sum of its members' figures for the years where every "
+                "member has one."
+            ),
+        }
+        rows.append(Row(where, Place(get["new_unit"], "province"), "members", entry))
+    if errors:
+        raise InputError(errors)
+    return rows
 
 
 @dataclass
@@ -183,6 +218,8 @@ def read_table(path: str | os.PathLike[str]) -> list[Row]:
     if not records or not any(cell.strip() for cell in records[0]):
         raise InputError(_problem(f"{path}:1", "header", "a header row", "an empty file"))
     header = [h.strip() for h in records[0]]
+    if set(UNIT_COLUMNS) <= set(header):
+        return _unit_rows(path, header, records[1:])
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InputError(
@@ -446,12 +483,14 @@ def plan_import(
     # Provinces and the country claim their slugs first: a district takes its province's
     # name as a suffix when its own name is a province's (Quảng Ninh in Quảng Bình).
     claimed: dict[str, Place] = {}
-    places = sorted({r.place for r in rows}, key=lambda p: (p.level == "district", p.name))
+    figures = [r for r in rows if r.section != "members"]
+    places = sorted({r.place for r in figures}, key=lambda p: (p.level == "district", p.name))
     slug_of = {p: _locate(p, into, existing, claimed) for p in places}
     origin = max((r.entry["year"] for r in rows if r.section == "observations"), default=None)
 
     changes: dict[str, Change] = {}
-    for r in rows:
+    units = [r for r in rows if r.section == "members"]
+    for r in figures:
         slug = slug_of[r.place]
         change = changes.get(slug)
         if change is None:
@@ -468,9 +507,62 @@ def plan_import(
         _merge(section, r.entry, r.where, change, r.section)
         for extra in r.also:
             _merge(change.data["observations"], extra, r.where, change, "observations")
+    known = set(existing) | set(changes)
+    _plan_units(units, into, existing, changes, known)
     out = list(changes.values())
     _validate(out)
     return out
+
+
+UNIT_SUFFIX = "_2025"
+
+
+def _plan_units(units, into: Path, existing: dict, changes: dict, known: set) -> None:
+    errors = []
+    for r in units:
+        members = r.entry["members"]
+        missing = [m for m in members if m not in known]
+        if missing:
+            errors.append(
+                _problem(
+                    r.where,
+                    "former_units",
+                    "former provinces with params files",
+                    ", ".join(missing),
+                )
+            )
+            continue
+        slug = r.place.base_slug
+        if slug in members or (slug in existing and not existing[slug].get("members")):
+            slug += UNIT_SUFFIX  # the unit keeps a former province's name: its own slug
+        path = into / f"{slug}.yaml"
+        years = [(existing.get(m) or changes[m].data).get("origin_year") for m in members]
+        if slug in existing:
+            change = Change(slug, path, False, data=existing[slug])
+            if list(existing[slug].get("members") or []) == members:
+                change.skipped.append((r.where, {"metric": "members", "year": "", "value": 0}))
+            else:
+                change.conflicts.append(
+                    f"{path}: members: {existing[slug].get('members')} in the file and "
+                    f"{members} from {r.where} (the file's kept)"
+                )
+        else:
+            data = {
+                "name": r.place.name,
+                "slug": slug,
+                "level": "province",
+                "parent": NATIONAL_SLUG,
+                "members": members,
+                "origin_year": max(y for y in years if y),
+                "notes": r.entry["notes"],
+                "observations": [],
+                "targets": [],
+            }
+            change = Change(slug, path, True, data=data)
+            change.added.append((r.where, {"metric": "members", "year": "", "value": len(members)}))
+        changes[slug] = change
+    if errors:
+        raise InputError(errors)
 
 
 def _new_file(place: Place, slug: str, origin: int | None, first: Row) -> dict:
