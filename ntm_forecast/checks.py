@@ -58,6 +58,58 @@ def check_locality(loc: Locality) -> list[Finding]:
         *conflicting_values(loc),
         *totals_not_adding_up(loc),
         *shares_not_matching(loc),
+        *after_origin(loc),
+        *stale_metrics(loc),
+    ]
+
+
+STALE_YEARS = 2  # a latest figure this many years before origin_year is stale
+
+
+def after_origin(loc: Locality) -> list[Finding]:
+    """Figures dated after the origin year: not what the forecast starts from."""
+    return [
+        Finding(
+            loc.slug,
+            f"observations[{i}]",
+            msg(
+                "warn.after_origin",
+                metric=o.metric,
+                value=o.value,
+                year=o.year,
+                origin=loc.origin_year,
+            ),
+            o.metric,
+            o.year,
+        )
+        for i, o in enumerate(loc.observations)
+        if o.year > loc.origin_year and o.status != "plan"
+    ]
+
+
+def stale_metrics(loc: Locality) -> list[Finding]:
+    """A metric whose latest figure is old: its forecast starts years before the origin.
+    Keyed by year None, so every target of the metric carries it."""
+    latest: dict[str, int] = {}
+    for o in loc.observations:
+        if o.status != "plan" and not o.metric.endswith("_share"):
+            latest[o.metric] = max(latest.get(o.metric, o.year), o.year)
+    return [
+        Finding(
+            loc.slug,
+            "observations",
+            msg(
+                "warn.stale",
+                metric=metric,
+                year=year,
+                years=loc.origin_year - year,
+                origin=loc.origin_year,
+            ),
+            metric,
+            None,
+        )
+        for metric, year in latest.items()
+        if loc.origin_year - year >= STALE_YEARS
     ]
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from ntm_forecast import metrics
 from ntm_forecast.history import build_series, build_totals
 from ntm_forecast.labels import FORECAST_COLUMNS
-from ntm_forecast.messages import msg
+from ntm_forecast.messages import Message, msg
 from ntm_forecast.models import (
     DEFAULTS,
     MODELS,
@@ -54,10 +54,10 @@ class Context:
         cls, localities: Iterable[Locality], *, until: float | None = None
     ) -> Context:
         locs = {loc.slug: loc for loc in localities}
-        hazards = {
-            s: fit_pooled_hazard(s, locs.values(), until=until) for s in metrics.COMMUNE_STANDARDS
-        }
-        return cls(locs, hazards, fit_pooled_growth(locs.values(), until=until), until)
+        # A unit made of members is forecast with the pool, never a second data point in it.
+        pool = [loc for loc in locs.values() if not loc.members]
+        hazards = {s: fit_pooled_hazard(s, pool, until=until) for s in metrics.COMMUNE_STANDARDS}
+        return cls(locs, hazards, fit_pooled_growth(pool, until=until), until)
 
     def parent_effect(self, loc: Locality, standard: str) -> float:
         """The prior mean of a locality's hazard shift: its parent's posterior, else 0."""
@@ -283,6 +283,9 @@ def fit_metric(
 ):
     """The fitted model for one metric, or raise InsufficientHistory."""
     hist = metric_history(loc, metric, ctx)
+    if hist.series.unpinned:
+        # Forecasting from an older level would contradict the share; say so instead.
+        raise InsufficientHistory(hist.series.unpinned[-1])
     if not len(hist.series):
         if hist.series.increments and hist.info.cumulative:
             return MODELS["additions_only"](pace=pace).fit(hist)
@@ -348,7 +351,8 @@ def forecast_locality(
         try:
             fitted = fit_metric(loc, metric, ctx, model=model, pace=pace)
         except InsufficientHistory as exc:
-            skipped.append(Skipped(metric, msg("fc.insufficient", detail=str(exc))))
+            said = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else None
+            skipped.append(Skipped(metric, said or msg("fc.insufficient", detail=str(exc))))
             continue
         ceiling = _ceiling_for(metric, loc, out, totals)
         out[metric] = bound_paths(

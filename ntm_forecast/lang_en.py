@@ -212,6 +212,9 @@ MESSAGES: dict[str, str] = {
     "communes = {pct}%",
     "warn.parent_missing": "the parent '{parent}' has no params file; forecasts borrow from the "
     "national series instead",
+    "warn.after_origin": "{metric} {value} is for {year}, after origin_year {origin}",
+    "warn.stale": "the latest figure of {metric} is for {year}, {years} years before "
+    "origin_year {origin}; its forecast starts from that old figure",
     "warn.left_out": "{detail} (left out of the pool)",
     # --- notes on a target row (targets.py) ---------------------------------------------
     "note.share_unknown_total": "the number of communes is unknown, so a share cannot be counted",
@@ -228,6 +231,8 @@ MESSAGES: dict[str, str] = {
     "note.baseline_floor": "baseline {value} is a floor stated before the end of {year}",
     "note.already_reached": "already reached at the baseline ({base} ≥ {value})",
     # --- notes of the forecast (forecast.py, history.py, models.py) ---------------------
+    "fc.unpinned": "{metric} {value}% in {year} says every commune is at the standard, but "
+    "the number of communes is not known",
     "fc.insufficient": "insufficient history: {detail}",
     "fc.follows_share": "follows from {metric} / communes_total",
     "fc.estimate_start": "{metric} starts from an estimate: {value} for {year} ({source})",

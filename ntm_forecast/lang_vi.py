@@ -216,6 +216,9 @@ MESSAGES: dict[str, str] = {
     "xã = {pct}%",
     "warn.parent_missing": "địa phương cấp trên “{parent}” không có tệp tham số; dự báo vay "
     "thông tin từ chuỗi cả nước",
+    "warn.after_origin": "{metric} {value} là số của năm {year}, sau năm gốc {origin}",
+    "warn.stale": "số liệu mới nhất của {metric} là năm {year}, {years} năm trước năm gốc "
+    "{origin}; dự báo bắt đầu từ số liệu cũ đó",
     "warn.left_out": "{detail} (không đưa vào dữ liệu chung)",
     # --- notes on a target row (targets.py) ---------------------------------------------
     "note.share_unknown_total": "chưa biết tổng số xã nên không đổi được tỷ lệ ra số xã",
@@ -232,6 +235,8 @@ MESSAGES: dict[str, str] = {
     "note.baseline_floor": "số gốc {value} là mức sàn nêu trước cuối năm {year}",
     "note.already_reached": "đã đạt từ năm gốc ({base} ≥ {value})",
     # --- notes of the forecast (forecast.py, history.py, models.py) ---------------------
+    "fc.unpinned": "{metric} {value}% năm {year} cho biết mọi xã đã đạt chuẩn, nhưng chưa "
+    "biết tổng số xã",
     "fc.insufficient": "chưa đủ số liệu để dự báo",
     "fc.follows_share": "suy ra từ {metric} / tổng số xã",
     "fc.estimate_start": "{metric} bắt đầu từ một số ước tính: {value} năm {year} ({source})",
