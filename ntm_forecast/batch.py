@@ -40,6 +40,7 @@ TARGETS_NAME = "targets.csv"
 SUMMARY_NAME = "summary.csv"
 RUN_NAME = "run.json"
 AT_RISK = ("at_risk", "unlikely")
+PAST_STATUSES = ("met", "missed", "past")  # left out of the summary unless all_targets
 CELL_TIMEOUT = 600  # seconds for one cell of a locality notebook
 START_TIMEOUT = 120  # seconds for a kernel to start
 KERNEL_NAME = "python3"
@@ -137,6 +138,7 @@ def run_batch(
     notebook: Path = DEFAULT_NOTEBOOK,
     progress: bool = True,
     retries: int = 1,
+    all_targets: bool = False,
 ) -> BatchResult:
     """Run ``notebook`` once per locality into ``output/<slug>/`` and record the run.
 
@@ -180,7 +182,7 @@ def run_batch(
         _recover(output, [r.slug for r in runs])
 
     meta = {"version": __version__, "seed": seed, "n_paths": n_paths}
-    result.export_error = _write_summary(runs, output, lang, meta)
+    result.export_error = _write_summary(runs, output, lang, meta, all_targets=all_targets)
     result.finished_at = _now()
     _write_run_json(result, settings, workers, notebook)
     return result
@@ -370,8 +372,11 @@ def _report_line(r: LocalityRun, bar) -> None:
 # ---------------------------------------------------------------- the summary and record
 
 
-def _write_summary(runs: list[LocalityRun], output: Path, lang: str, meta: dict) -> str | None:
-    """``summary.csv`` of every successful locality's targets; the export if it exists.
+def _write_summary(
+    runs: list[LocalityRun], output: Path, lang: str, meta: dict, *, all_targets: bool = False
+) -> str | None:
+    """``summary.csv`` of every successful locality's coming targets (every target with
+    ``all_targets``); the export if it exists.
 
     The CSV keeps each cell's text as the notebook wrote it (so the same seed gives the
     same bytes); the exporters get the numbers parsed. Returns an export error, if any.
@@ -386,6 +391,8 @@ def _write_summary(runs: list[LocalityRun], output: Path, lang: str, meta: dict)
         texts.append(pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False))
         frames.append(pd.read_csv(path, encoding="utf-8-sig"))
     text = pd.concat(texts, ignore_index=True) if texts else pd.DataFrame()
+    if not all_targets and "status" in text:
+        text = text[~text["status"].isin(PAST_STATUSES)]
     _atomic_write(output / SUMMARY_NAME, text.to_csv(index=False), encoding="utf-8-sig")
     if not frames:
         return None
@@ -396,7 +403,13 @@ def _write_summary(runs: list[LocalityRun], output: Path, lang: str, meta: dict)
         return None
     try:
         export_summary(
-            summary, formats=("xlsx", "docx", "png"), lang=lang, output_dir=output, meta=meta
+            summary,
+            formats=("xlsx", "docx", "png"),
+            lang=lang,
+            output_dir=output,
+            meta=meta,
+            names={r.slug: r.name for r in runs},
+            all_targets=all_targets,
         )
     except Exception as exc:  # the run is still recorded; the summary names the problem
         return _one_line(exc)

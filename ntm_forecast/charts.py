@@ -18,7 +18,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ntm_forecast.atomic import atomic_write_bytes
 from ntm_forecast.labels import status_label
+from ntm_forecast.messages import word
 from ntm_forecast.numfmt import STATUS_COLOURS, fmt_number, fmt_percent, is_missing, metric_label
+from ntm_forecast.textsafe import chart_text
 
 DPI = 150
 FAN_SIZE = (8.0, 4.5)  # 1200 x 675 px at 150 dpi
@@ -28,28 +30,13 @@ RC = {"font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"]}
 # PNG metadata would otherwise carry the matplotlib version and break byte-identical output.
 PNG_METADATA = {"Software": None}
 
-WORDS = {
-    "vi": {
-        "year": "Năm",
-        "observed": "Thực tế",
-        "median": "Trung vị dự báo",
-        "band": "Khoảng dự báo {}%",
-        "ceiling": "Tổng số xã",
-        "target": "Mục tiêu",
-        "probability": "Khả năng đạt mục tiêu",
-        "overview": "Khả năng đạt các mục tiêu",
-    },
-    "en": {
-        "year": "Year",
-        "observed": "Observed",
-        "median": "Forecast median",
-        "band": "{}% interval",
-        "ceiling": "Communes (total)",
-        "target": "Target",
-        "probability": "Probability of reaching the target",
-        "overview": "Probability of reaching each target",
-    },
-}
+MAX_BARS = 40  # targets per overview image: more would not stay legible
+PAST_MARKS = {"met": "✓", "missed": "✗", "past": "?"}
+
+
+def _w(key: str, lang: str, **values) -> str:
+    return word(f"chart.{key}", lang, **values)
+
 
 QUANTILES = ("p025", "p10", "p25", "p75", "p90", "p975")
 BANDS = (("p025", "p975", 95, 0.15), ("p10", "p90", 80, 0.25), ("p25", "p75", 50, 0.4))
@@ -123,10 +110,9 @@ def draw_fan(
     lang: str,
 ) -> Figure:
     """The fan chart as a figure (`png_bytes` renders it once for a notebook and a file)."""
-    words = WORDS[lang]
     fig = _new_figure(FAN_SIZE)
     ax = fig.add_subplot()
-    ax.set_title(title)
+    ax.set_title(chart_text(title))
 
     observed = fan[fan["kind"] == "observed"].sort_values("year")
     forecast = fan[fan["kind"] == "forecast"].sort_values("year")
@@ -144,10 +130,14 @@ def draw_fan(
             color=FAN_COLOUR,
             alpha=alpha,
             linewidth=0,
-            label=words["band"].format(level),
+            label=_w("band", lang, level=str(level)),
         )
     ax.plot(
-        forecast["year"], forecast["median"], color=FAN_COLOUR, linewidth=2, label=words["median"]
+        forecast["year"],
+        forecast["median"],
+        color=FAN_COLOUR,
+        linewidth=2,
+        label=_w("median", lang),
     )
     ax.plot(
         observed["year"],
@@ -155,7 +145,7 @@ def draw_fan(
         "o",
         color="black",
         markersize=5,
-        label=words["observed"],
+        label=_w("observed", lang),
     )
 
     if isinstance(ceiling, pd.Series):
@@ -169,34 +159,45 @@ def draw_fan(
                 where="post",
                 linestyle="--",
                 color="grey",
-                label=words["ceiling"],
+                label=_w("ceiling", lang),
             )
     elif not is_missing(ceiling):
-        ax.axhline(float(ceiling), linestyle="--", color="grey", label=words["ceiling"])
+        ax.axhline(float(ceiling), linestyle="--", color="grey", label=_w("ceiling", lang))
 
     if targets is not None and not targets.empty:
-        ax.plot(
-            targets["target_year"],
-            targets["target_value"],
-            marker="*",
-            linestyle="none",
-            markersize=14,
-            color="#c00000",
-            label=words["target"],
+        status = targets["status"] if "status" in targets else pd.Series("", index=targets.index)
+        groups = (
+            (~status.isin(PAST_MARKS), "target", "*", "#c00000"),
+            (status == "met", "target_met", "P", "#2e7d32"),
+            (status.isin(("missed", "past")), "target_missed", "X", "#7f7f7f"),
         )
-        for row in targets.itertuples(index=False):
-            text = fmt_percent(row.probability, lang, digits=1) or "—"
+        for rows, key, marker, colour in groups:
+            part = targets[rows]
+            if part.empty:
+                continue
+            ax.plot(
+                part["target_year"],
+                part["target_value"],
+                marker=marker,
+                linestyle="none",
+                markersize=12,
+                color=colour,
+                label=_w(key, lang),
+            )
+        for row, code in zip(targets.itertuples(index=False), status, strict=True):
+            # A past target's outcome is a fact (✓ met, ✗ missed), never a percentage.
+            text = PAST_MARKS.get(code) or fmt_percent(row.probability, lang, digits=1) or "—"
             ax.annotate(
                 text,
                 (row.target_year, row.target_value),
                 xytext=(8, 6),
                 textcoords="offset points",
-                color="#c00000",
+                color="#c00000" if code not in PAST_MARKS else "#404040",
                 fontweight="bold",
             )
 
-    ax.set_xlabel(words["year"])
-    ax.set_ylabel(metric_label)
+    ax.set_xlabel(_w("year", lang))
+    ax.set_ylabel(chart_text(metric_label))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: str(round(v))))
     _number_axis(ax.yaxis, lang)
@@ -205,22 +206,48 @@ def draw_fan(
     return fig
 
 
-def target_overview_chart(
-    summary: pd.DataFrame, *, lang: str, path: str | os.PathLike[str]
-) -> Path:
-    """One horizontal bar per target of every locality, its length the probability."""
-    fig = _draw_overview(summary, lang)
-    return _save(fig, path)
+def overview_parts(summary: pd.DataFrame, size: int = MAX_BARS) -> list[pd.DataFrame]:
+    """The summary cut into images of at most ``size`` targets, the most at risk first."""
+    from ntm_forecast.planner import split
+
+    coming, past = split(summary)
+    rows = pd.concat([coming, past], ignore_index=True)
+    return [rows.iloc[i : i + size] for i in range(0, len(rows), size)] or [rows]
+
+
+def target_overview_charts(
+    summary: pd.DataFrame,
+    *,
+    lang: str,
+    folder: str | os.PathLike[str],
+    names: dict | None = None,
+    stem: str = "summary",
+) -> list[Path]:
+    """summary.png, summary_2.png, …: one bar per target, at most MAX_BARS per image."""
+    parts = overview_parts(summary)
+    out = []
+    for i, part in enumerate(parts, start=1):
+        title = (
+            _w("overview", lang)
+            if len(parts) == 1
+            else _w("overview_part", lang, part=str(i), parts=str(len(parts)))
+        )
+        fig = _draw_overview(part, lang, names or {}, title)
+        name = f"{stem}.png" if i == 1 else f"{stem}_{i}.png"
+        out.append(_save(fig, Path(folder) / name))
+    return out
 
 
 @_in_rc
-def _draw_overview(summary: pd.DataFrame, lang: str) -> Figure:
-    words = WORDS[lang]
+def _draw_overview(summary: pd.DataFrame, lang: str, names: dict, title: str) -> Figure:
     rows = summary.reset_index(drop=True)
-    fig = _new_figure((8.0, max(2.5, 0.35 * len(rows) + 1.2)))
+    fig = _new_figure((9.0, max(2.5, 0.32 * len(rows) + 1.4)))
     ax = fig.add_subplot()
     labels = [
-        f"{r.locality} · {metric_label(r.metric, lang)} {int(r.target_year)}"
+        chart_text(
+            f"{names.get(r.locality, r.locality)} · {metric_label(r.metric, lang)} "
+            f"{int(r.target_year)}"
+        )
         for r in rows.itertuples(index=False)
     ]
     probability = rows["probability"].astype(float)
@@ -228,14 +255,17 @@ def _draw_overview(summary: pd.DataFrame, lang: str) -> Figure:
     positions = range(len(rows))
     ax.barh(positions, probability.fillna(0), color=colours, edgecolor="#595959")
     for y, p, status in zip(positions, probability, rows["status"], strict=True):
-        text = fmt_percent(p, lang, digits=0) or status_label(status, lang)
+        if status in PAST_MARKS:
+            text = f"{PAST_MARKS[status]} {status_label(status, lang)}"
+        else:
+            text = fmt_percent(p, lang, digits=0) or status_label(status, lang)
         ax.text(min(p, 1.0) + 0.01 if not is_missing(p) else 0.01, y, text, va="center")
     ax.set_yticks(list(positions), labels)
-    ax.invert_yaxis()  # first target on top, as in the table
-    ax.set_xlim(0, 1.12)
+    ax.invert_yaxis()  # most at risk on top, as in the table
+    ax.set_xlim(0, 1.15)
     ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_percent(v, lang, digits=0)))
-    ax.set_xlabel(words["probability"])
-    ax.set_title(words["overview"])
+    ax.set_xlabel(_w("probability", lang))
+    ax.set_title(title)
     ax.grid(True, axis="x", alpha=0.3)
     return fig

@@ -163,7 +163,18 @@ def targets(
 @app.command()
 def whatif(
     params: Annotated[Path, typer.Argument(help="params file")],
-    pace: Annotated[list[float], typer.Option(help="pace factors: --pace 0.8 1.0 1.2 1.5")] = [1.0],  # noqa: B006
+    more: Annotated[
+        list[float] | None,
+        typer.Argument(
+            metavar="[PACE]...",
+            help="more pace factors: `--pace 0.8 1.0 1.2` (or `--pace 0.8 --pace 1.0`)",
+            show_default=False,
+        ),
+    ] = None,
+    pace: Annotated[
+        list[float] | None,
+        typer.Option(help="pace factor(s), e.g. --pace 0.8 1.0 1.2 1.5 (default 1.0)"),
+    ] = None,
     horizon: Horizon = 5,
     paths: NPaths = 10_000,
     seed: Seed = 0,
@@ -180,6 +191,9 @@ def whatif(
     from ntm_forecast.whatif import whatif as run_whatif
 
     check_lang(lang)
+    # click takes one value per option; the values after the first are the variadic
+    # argument, so `--pace 0.8 1.0 1.2` parses without rewriting argv.
+    pace = [*(pace or []), *(more or [])] or [1.0]
     if any(not math.isfinite(p) or p <= 0 for p in pace):
         raise InputError.at("--pace", "pace", "factors > 0", " ".join(f"{p:g}" for p in pace))
     session = open_session([params])
@@ -281,6 +295,12 @@ def run(
     paths: NPaths = 10_000,
     horizon: Horizon = 5,
     lang: Lang = "vi",
+    all_targets: Annotated[
+        bool,
+        typer.Option(
+            "--all-targets", help="the summary lists past targets too (default: coming ones)"
+        ),
+    ] = False,
 ) -> int:
     """Run the locality notebook for every params file through papermill, in parallel."""
     from ntm_forecast.batch import run_batch
@@ -293,6 +313,7 @@ def run(
         n_paths=paths,
         horizon=horizon,
         lang=lang,
+        all_targets=all_targets,
     )
     typer.echo(result.summary_text(), err=True)
     return result.exit_code
@@ -311,36 +332,8 @@ def _click_exit(exc: Exception) -> int:
     raise exc
 
 
-def _expand_multi(argv: list[str], option: str = "--pace") -> list[str]:
-    """`--pace 0.8 1.0 1.2` → `--pace 0.8 --pace 1.0 --pace 1.2` (click takes one value each)."""
-    out: list[str] = []
-    i = 0
-    while i < len(argv):
-        out.append(argv[i])
-        if argv[i] == option:
-            i += 1
-            first = True
-            while i < len(argv) and _is_number(argv[i]):
-                if not first:
-                    out.append(option)
-                out.append(argv[i])
-                first = False
-                i += 1
-            continue
-        i += 1
-    return out
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = _expand_multi(list(sys.argv[1:] if argv is None else argv))
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
         code = app(args=args, prog_name="ntm-forecast", standalone_mode=False)
     except InputError as exc:

@@ -21,14 +21,12 @@ from openpyxl.xml.functions import tostring
 
 from ntm_forecast.atomic import atomic_write_bytes, fixed_zip_times
 from ntm_forecast.labels import FORECAST_COLUMNS, TARGET_COLUMNS, column_label
+from ntm_forecast.messages import word
 from ntm_forecast.numfmt import STATUS_COLOURS, code_label, is_missing, run_note
+from ntm_forecast.textsafe import FORMULA_STARTS
 
 DATA_COLUMNS = ["metric", "year", "value", "status", "kind", "as_of", "unit", "source", "quote"]
 
-SHEET_NAMES = {
-    "vi": {"targets": "Mục tiêu", "forecast": "Dự báo", "data": "Số liệu"},
-    "en": {"targets": "Targets", "forecast": "Forecast", "data": "Data"},
-}
 
 PERCENT = "0.0%"
 COUNT = "#,##0"
@@ -67,6 +65,22 @@ def _cell_value(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
+def put(ws: Worksheet, row: int, column: int, value: object):
+    """Write one cell; text that looks like a formula stays text (never evaluated)."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        # openpyxl would store "=..." as a formula: keep it a string, marked as text
+        # (quotePrefix) so Excel and LibreOffice do not evaluate it, even after an edit.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def sheet_name(key: str, lang: str) -> str:
+    return word(f"sheet.{key}", lang)
+
+
 def write_sheet(
     ws: Worksheet,
     frame: pd.DataFrame,
@@ -78,11 +92,11 @@ def write_sheet(
 ) -> None:
     """Note row, header row, then one row per frame row; frozen header, filter, widths."""
     keys = keys or {}
-    ws.cell(row=1, column=1, value=note).font = Font(italic=True)
+    put(ws, 1, 1, note).font = Font(italic=True)
     widths = []
     for j, column in enumerate(columns, start=1):
         header = column_label(keys.get(column, column), lang)
-        cell = ws.cell(row=HEADER_ROW, column=j, value=header)
+        cell = put(ws, HEADER_ROW, j, header)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         widths.append(len(header))
@@ -101,7 +115,7 @@ def write_sheet(
             else:
                 value = code_label(key, record[column], lang)
             value = _cell_value(value)
-            cell = ws.cell(row=i, column=j, value=value)
+            cell = put(ws, i, j, value)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 cell.number_format = number_format(column, value)
             if fill is not None and column in ("status", "status_label"):
@@ -130,6 +144,60 @@ def _new_workbook() -> Workbook:
     return wb
 
 
+def write_planner_sheet(
+    ws: Worksheet,
+    records: list[dict],
+    statuses: list[str],
+    columns: list[str],
+    *,
+    note: str,
+    lang: str,
+) -> None:
+    """The planner's table: words and formatted figures, the probability a real percentage."""
+    put(ws, 1, 1, note).font = Font(italic=True)
+    widths = []
+    for j, column in enumerate(columns, start=1):
+        header = column_label(column, lang)
+        cell = put(ws, HEADER_ROW, j, header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        widths.append(len(header))
+    for i, (record, status) in enumerate(zip(records, statuses), start=HEADER_ROW + 1):
+        fill = PatternFill("solid", fgColor=STATUS_COLOURS.get(status, "D9D9D9"))
+        for j, column in enumerate(columns, start=1):
+            value = _cell_value(record[column])
+            if value == "":
+                value = None
+            cell = put(ws, i, j, value)
+            if column == "probability" and value is not None:
+                cell.number_format = PERCENT
+            elif column == "target_year":
+                cell.number_format = YEAR
+            if column in ("status_label", "outcome"):
+                cell.fill = fill
+            widths[j - 1] = max(widths[j - 1], len(str(value)) if value is not None else 0)
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), MAX_WIDTH)
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
+    last = get_column_letter(len(columns))
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(len(records), 1)}"
+
+
+def _planner_sheets(wb: Workbook, targets, *, note, lang, names, communes_total) -> None:
+    from ntm_forecast import planner
+
+    kw = {"names": names, "communes_total": communes_total, "numbers": True}
+    rows, statuses = planner.coming_records(targets, lang, **kw)
+    ws = wb.create_sheet(sheet_name("targets", lang))
+    write_planner_sheet(ws, rows, statuses, planner.COMING_COLUMNS, note=note, lang=lang)
+    full = wb.create_sheet(sheet_name("all_targets", lang))
+    write_sheet(full, targets, TARGET_COLUMNS, note=note, lang=lang)
+    rows, statuses = planner.past_records(targets, lang, **kw)
+    if rows:
+        ws = wb.create_sheet(sheet_name("past", lang))
+        write_planner_sheet(ws, rows, statuses, planner.PAST_COLUMNS, note=note, lang=lang)
+
+
 def write_locality_workbook(
     path: str | os.PathLike[str],
     *,
@@ -139,25 +207,45 @@ def write_locality_workbook(
     meta: dict,
     lang: str,
 ) -> Path:
-    """Sheets: targets, forecast, data with sources; each headed by the run note."""
-    names = SHEET_NAMES[lang]
+    """Sheets: the planner's targets, the full target table, past targets, forecast, data."""
     note = run_note(meta, lang)
     wb = _new_workbook()
-    write_sheet(wb.create_sheet(names["targets"]), targets, TARGET_COLUMNS, note=note, lang=lang)
-    write_sheet(
-        wb.create_sheet(names["forecast"]), forecast, FORECAST_COLUMNS, note=note, lang=lang
+    _planner_sheets(
+        wb,
+        targets,
+        note=note,
+        lang=lang,
+        names={meta.get("slug"): meta.get("locality")} if meta.get("slug") else None,
+        communes_total=meta.get("communes_total"),
     )
     write_sheet(
-        wb.create_sheet(names["data"]), data, DATA_COLUMNS, note=note, lang=lang, keys=DATA_KEYS
+        wb.create_sheet(sheet_name("forecast", lang)),
+        forecast,
+        FORECAST_COLUMNS,
+        note=note,
+        lang=lang,
+    )
+    write_sheet(
+        wb.create_sheet(sheet_name("data", lang)),
+        data,
+        DATA_COLUMNS,
+        note=note,
+        lang=lang,
+        keys=DATA_KEYS,
     )
     return atomic_write_bytes(path, workbook_bytes(wb))
 
 
 def write_summary_workbook(
-    path: str | os.PathLike[str], *, summary: pd.DataFrame, meta: dict, lang: str
+    path: str | os.PathLike[str],
+    *,
+    summary: pd.DataFrame,
+    meta: dict,
+    lang: str,
+    names: dict | None = None,
 ) -> Path:
-    """One sheet: every target of every locality."""
+    """The planner's table of every target (names, one row each, autofilter), then in full."""
     wb = _new_workbook()
-    ws = wb.create_sheet(SHEET_NAMES[lang]["targets"])
-    write_sheet(ws, summary, TARGET_COLUMNS, note=run_note(meta, lang), lang=lang)
+    note = run_note(meta, lang)
+    _planner_sheets(wb, summary, note=note, lang=lang, names=names or {}, communes_total=None)
     return atomic_write_bytes(path, workbook_bytes(wb))

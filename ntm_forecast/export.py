@@ -19,6 +19,7 @@ from ntm_forecast.errors import InputError
 from ntm_forecast.labels import FORECAST_COLUMNS, TARGET_COLUMNS
 from ntm_forecast.metrics import COMMUNE_STANDARDS
 from ntm_forecast.numfmt import check_lang, metric_label
+from ntm_forecast.textsafe import spreadsheet_frame
 from ntm_forecast.version import __version__
 
 FORMATS = ("csv", "xlsx", "docx", "png")
@@ -41,12 +42,13 @@ def parse_formats(text: str | Iterable[str]) -> tuple[str, ...]:
 
 
 def write_csv(frame: pd.DataFrame, columns: list[str], path: str | os.PathLike[str]) -> Path:
-    """UTF-8 with a BOM (Excel then reads the diacritics), dot decimals, English headers."""
+    """UTF-8 with a BOM (Excel then reads the diacritics), dot decimals, English headers;
+    text that a spreadsheet would take for a formula is written as text."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"{Path(path).name}: missing columns {missing}")
     with atomic_path(path) as tmp:
-        frame[columns].to_csv(
+        spreadsheet_frame(frame[columns]).to_csv(
             tmp,
             index=False,
             encoding="utf-8-sig",
@@ -67,7 +69,7 @@ def _ceiling(metric: str, meta: dict) -> pd.Series | None:
 def _chart_targets(targets: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Only level targets sit on the same scale as the fan of cumulative values."""
     rows = targets[(targets["metric"] == metric) & (targets["target_kind"] == "level")]
-    return rows[["target_year", "target_value", "probability"]]
+    return rows[["target_year", "target_value", "probability", "status"]]
 
 
 def _fan_charts(
@@ -164,6 +166,20 @@ def export_locality(
     return written
 
 
+def coming_only(summary: pd.DataFrame) -> pd.DataFrame:
+    """The targets still ahead (past ones, met or missed, left out)."""
+    from ntm_forecast.planner import PAST
+
+    return summary[~summary["status"].isin(PAST)].reset_index(drop=True)
+
+
+def by_risk(summary: pd.DataFrame) -> pd.DataFrame:
+    """Coming targets, lowest probability first, then past ones (the order every part uses)."""
+    from ntm_forecast.planner import split
+
+    return pd.concat(split(summary), ignore_index=True)
+
+
 def export_summary(
     summary: pd.DataFrame,
     *,
@@ -171,10 +187,16 @@ def export_summary(
     lang: str = "vi",
     output_dir: str | os.PathLike[str],
     meta: dict | None = None,
+    names: dict | None = None,
+    all_targets: bool = False,
 ) -> list[Path]:
-    """summary.csv, summary.xlsx, summary.docx and summary.png: every target of every locality."""
+    """summary.csv, summary.xlsx, summary.docx and summary.png (summary_2.png, … when more
+    than 40 targets): the coming targets of every locality, or every target."""
     formats, out = _check(formats, lang, output_dir)
     meta = meta if meta is not None else {"version": __version__}
+    if not all_targets:
+        summary = coming_only(summary)
+    summary = by_risk(summary)
     written: list[Path] = []
     if "csv" in formats:
         written.append(write_csv(summary, TARGET_COLUMNS, out / "summary.csv"))
@@ -182,22 +204,32 @@ def export_summary(
         from ntm_forecast.excel import write_summary_workbook
 
         written.append(
-            write_summary_workbook(out / "summary.xlsx", summary=summary, meta=meta, lang=lang)
+            write_summary_workbook(
+                out / "summary.xlsx", summary=summary, meta=meta, lang=lang, names=names
+            )
         )
     if "png" in formats or "docx" in formats:
-        from ntm_forecast.charts import target_overview_chart
+        from ntm_forecast.charts import target_overview_charts
 
+        for old in out.glob("summary_*.png"):  # parts of an earlier, longer summary
+            if old.stem.removeprefix("summary_").isdigit():
+                old.unlink()
         with tempfile.TemporaryDirectory() as scratch:
             folder = out if "png" in formats else Path(scratch)
-            chart = target_overview_chart(summary, lang=lang, path=folder / "summary.png")
+            charts = target_overview_charts(summary, lang=lang, folder=folder, names=names)
             if "png" in formats:
-                written.append(chart)
+                written.extend(charts)
             if "docx" in formats:
                 from ntm_forecast.word import write_summary_report
 
                 written.append(
                     write_summary_report(
-                        out / "summary.docx", summary=summary, chart=chart, meta=meta, lang=lang
+                        out / "summary.docx",
+                        summary=summary,
+                        charts=charts,
+                        meta=meta,
+                        lang=lang,
+                        names=names,
                     )
                 )
     return written

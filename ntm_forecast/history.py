@@ -166,9 +166,7 @@ def _full_shares(loc: Locality, metric: str, until: float | None):
             continue
         total = build_totals(loc, until=o.t).at(o.t)
         if total is None:
-            unknown.append(
-                msg("fc.unpinned", metric=o.metric, value=o.value, year=o.year)
-            )
+            unknown.append(msg("fc.unpinned", metric=o.metric, value=o.value, year=o.year))
         else:
             pins.append(Point(o.t, float(total), o.year, o.status, o.source))
     return pins, unknown

@@ -120,23 +120,30 @@ def _projection(row, lang: str) -> str:
     return f"{mid} ({fmt_number(lo, lang, digits=1)}–{fmt_number(hi, lang, digits=1)})"
 
 
-def coming_table(
+def coming_records(
     targets: pd.DataFrame,
     lang: str,
     *,
     names: dict | None = None,
     communes_total: dict | None = None,
-) -> PlannerTable:
+    numbers: bool = False,
+) -> tuple[list[dict], list[str]]:
+    """The coming rows as cells keyed by COMING_COLUMNS, and their status codes.
+
+    ``numbers``: probability and year stay numbers (a workbook formats and sorts them)."""
     coming, _ = split(targets)
     rows = []
     for _, r in coming.iterrows():
+        p = r["probability"]
         rows.append(
             {
                 "locality": _name(r["locality"], names),
                 "metric": _metric_label(str(r["metric"]), lang),
                 "target": target_words(r, lang, communes_total),
-                "target_year": fmt_year(r["target_year"]),
-                "probability": fmt_percent(r["probability"], lang, digits=PERCENT_DIGITS),
+                "target_year": int(r["target_year"]) if numbers else fmt_year(r["target_year"]),
+                "probability": (None if is_missing(p) else float(p))
+                if numbers
+                else fmt_percent(p, lang, digits=PERCENT_DIGITS),
                 "status_label": status_label(str(r["status"]), lang),
                 "pace_category": pace_category_label(r.get("pace_category"), lang),
                 "projection": _projection(r, lang),
@@ -144,8 +151,41 @@ def coming_table(
                 "pace_recent": fmt_number(r.get("recent_per_year"), lang, digits=1),
             }
         )
+    return rows, list(coming["status"])
+
+
+def coming_table(
+    targets: pd.DataFrame,
+    lang: str,
+    *,
+    names: dict | None = None,
+    communes_total: dict | None = None,
+) -> PlannerTable:
+    rows, statuses = coming_records(targets, lang, names=names, communes_total=communes_total)
     frame = pd.DataFrame(rows, columns=COMING_COLUMNS)
-    return PlannerTable(_headed(frame, lang), list(coming["status"]))
+    return PlannerTable(_headed(frame, lang), statuses)
+
+
+def past_records(
+    targets: pd.DataFrame,
+    lang: str,
+    *,
+    names: dict | None = None,
+    communes_total: dict | None = None,
+    numbers: bool = False,
+) -> tuple[list[dict], list[str]]:
+    _, past = split(targets)
+    rows = [
+        {
+            "locality": _name(r["locality"], names),
+            "metric": _metric_label(str(r["metric"]), lang),
+            "target": target_words(r, lang, communes_total),
+            "target_year": int(r["target_year"]) if numbers else fmt_year(r["target_year"]),
+            "outcome": status_label(str(r["status"]), lang),
+        }
+        for _, r in past.iterrows()
+    ]
+    return rows, list(past["status"])
 
 
 def past_table(
@@ -155,19 +195,9 @@ def past_table(
     names: dict | None = None,
     communes_total: dict | None = None,
 ) -> PlannerTable:
-    _, past = split(targets)
-    rows = [
-        {
-            "locality": _name(r["locality"], names),
-            "metric": _metric_label(str(r["metric"]), lang),
-            "target": target_words(r, lang, communes_total),
-            "target_year": fmt_year(r["target_year"]),
-            "outcome": status_label(str(r["status"]), lang),
-        }
-        for _, r in past.iterrows()
-    ]
+    rows, statuses = past_records(targets, lang, names=names, communes_total=communes_total)
     frame = pd.DataFrame(rows, columns=PAST_COLUMNS)
-    return PlannerTable(_headed(frame, lang), list(past["status"]))
+    return PlannerTable(_headed(frame, lang), statuses)
 
 
 def _headed(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -208,7 +238,7 @@ def headline(
         "headline.behind",
         lang,
         what=target_words(worst, lang, communes_total),
-        metric=_lower_first(_metric_label(str(worst["metric"]), lang)),
+        label=_lower_first(_metric_label(str(worst["metric"]), lang)),
         year=int(worst["target_year"]),
         where=where,
         p=fmt_percent(worst["probability"], lang, digits=PERCENT_DIGITS),

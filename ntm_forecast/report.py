@@ -24,6 +24,7 @@ from ntm_forecast.version import __version__
 WHATIF_PACES = (0.8, 1.0, 1.2, 1.5)
 CHART_FAMILIES = ("commune", "ocop", "criteria")
 
+
 def _display(obj) -> None:
     """HTML in a notebook (its data text escaped by the caller); plain text elsewhere."""
     try:

@@ -25,6 +25,20 @@ def escape_markdown(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", escape_html(text))
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: object) -> str:
+    """Text for a Word document: characters XML cannot hold are dropped (python-docx
+    escapes the rest)."""
+    return _XML_ILLEGAL.sub("", "" if text is None else str(text))
+
+
+def chart_text(text: object) -> str:
+    """Text for a matplotlib label: a `$` would start mathtext."""
+    return ("" if text is None else str(text)).replace("$", r"\$")
+
+
 def spreadsheet_text(value: object) -> object:
     """A string that a spreadsheet would evaluate, made inert; anything else unchanged.
 

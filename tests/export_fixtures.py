@@ -44,7 +44,7 @@ def target_frame() -> pd.DataFrame:
          "target_kind": "level", "target_value": 39.0, "baseline_year": 2021,
          "baseline_value": 33.0, "projected_median": 36.0, "projected_p10": 34.0,
          "projected_p90": 38.0, "probability": 0.7059, "required_per_year": 6.0,
-         "recent_per_year": 3.0, "pace_ratio": 0.5, "status": "likely",
+         "recent_per_year": 3.0, "pace_ratio": 0.5, "pace_category": "fair", "status": "likely",
          "status_label": "Có khả năng đạt", "earliest_year_p50": 2023.0, "model": "hazard",
          "note": ""},
         {**base, "locality": "Hậu Giang", "metric": "communes_advanced", "target_year": 2025,

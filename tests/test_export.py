@@ -49,9 +49,9 @@ def test_every_format_written_and_vietnamese_survives(tmp_path):
         "chart_communes_ntm.png", "forecast.csv", "report.docx", "report.xlsx", "targets.csv",
     ]  # fmt: skip
     ws = load_workbook(tmp_path / "report.xlsx")["Mục tiêu"]
-    assert ws.cell(row=4, column=2).value == "Xã đạt chuẩn NTM nâng cao"
+    assert ws.cell(row=3, column=2).value == "Xã đạt chuẩn NTM nâng cao"
     doc = Document(tmp_path / "report.docx")
-    assert "Xã đạt chuẩn NTM nâng cao" in [c.text for c in doc.tables[0].rows[2].cells]
+    assert "Xã đạt chuẩn NTM nâng cao" in [c.text for c in doc.tables[0].rows[1].cells]
     assert len(doc.inline_shapes) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
 
@@ -104,6 +104,33 @@ def test_summary_exports(tmp_path):
                            output_dir=tmp_path)  # fmt: skip
     assert [p.name for p in paths] == ["summary.csv", "summary.xlsx", "summary.png", "summary.docx"]
     back = pd.read_csv(tmp_path / "summary.csv", encoding="utf-8-sig")
-    assert back["locality"].tolist() == ["Hậu Giang"] * 3 + ["Hà Tĩnh"]
-    assert load_workbook(tmp_path / "summary.xlsx").sheetnames == ["Targets"]
+    # most at risk first, no probability last
+    assert back["locality"].tolist() == ["Hậu Giang", "Hà Tĩnh", "Hậu Giang", "Hậu Giang"]
+    assert back["probability"].tolist()[:3] == [0.23, 0.4, 0.7059]
+    assert load_workbook(tmp_path / "summary.xlsx").sheetnames == ["Targets", "Full table"]
     assert len(Document(tmp_path / "summary.docx").inline_shapes) == 1
+
+
+def test_summary_keeps_coming_targets_unless_asked(tmp_path):
+    summary = summary_frame()
+    summary.loc[0, ["status", "probability"]] = ["met", float("nan")]
+    export_summary(summary, formats="csv,xlsx", output_dir=tmp_path / "coming")
+    back = pd.read_csv(tmp_path / "coming" / "summary.csv", encoding="utf-8-sig")
+    assert len(back) == 3 and "met" not in set(back["status"])
+    export_summary(summary, formats="csv,xlsx", output_dir=tmp_path / "all", all_targets=True)
+    back = pd.read_csv(tmp_path / "all" / "summary.csv", encoding="utf-8-sig")
+    assert len(back) == 4 and back["status"].iloc[-1] == "met"  # past targets after
+    wb = load_workbook(tmp_path / "all" / "summary.xlsx")
+    assert wb.sheetnames == ["Mục tiêu", "Bảng đầy đủ", "Mục tiêu đã qua"]
+
+
+def test_summary_of_hundreds_of_targets_has_images_of_40(tmp_path):
+    one = summary_frame().iloc[[0]]
+    many = one.loc[one.index.repeat(130)].reset_index(drop=True)
+    many["locality"] = [f"loc_{i}" for i in range(130)]
+    many["probability"] = [i / 130 for i in range(130)]
+    paths = export_summary(many, formats="png", output_dir=tmp_path)
+    assert [p.name for p in paths] == ["summary.png", "summary_2.png", "summary_3.png",
+                                       "summary_4.png"]  # fmt: skip
+    export_summary(many.head(10), formats="png", output_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["summary.png"]  # no stale parts
