@@ -41,6 +41,8 @@ def _localised(key: str, value: Any, lang: str) -> str:
         return value.render(lang)
     if key in METRIC_KEYS and isinstance(value, str):
         return metric_label(value, lang)
+    if key == "status" and isinstance(value, str) and has(f"status_data.{value}"):
+        return word(f"status_data.{value}", lang).lower()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
     if key in YEAR_KEYS:
