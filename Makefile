@@ -36,6 +36,10 @@ test: $(VENV)/.installed-dev ## Set up with the dev extra, then lint and run the
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+.PHONY: test-browser
+test-browser: $(VENV)/.installed-dev ## Both notebooks in JupyterLab, in headless Chromium (apt-get install chromium)
+	$(BIN)/python -m pytest -m browser tests/test_browser.py
+
 .PHONY: lint
 lint: $(VENV)/.installed-dev ## ruff check and format check
 	$(BIN)/ruff check .

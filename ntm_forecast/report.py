@@ -256,7 +256,6 @@ class Report:
 
     def show_targets(self) -> None:
         self._heading("report.targets")
-        _display(f"<p><b>{escape_html(self.headline())}</b></p>")
         self._heading("report.coming", level=3)
         coming = self.coming_table()
         if len(coming):
