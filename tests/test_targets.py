@@ -263,3 +263,33 @@ def test_hau_giang_ocop_116_note_says_it_does_not_add_up(real):
 def test_ha_tinh_20_more_advanced_communes_in_2024(real):
     r = _row(real["ha_tinh"], "communes_advanced", 2024, "increment", 20)
     assert 0 < r.probability < 1
+
+
+@pytest.mark.parametrize(
+    ("ratio", "code"),
+    [
+        (1.56, "on_track"),
+        (0.95, "on_track"),
+        (0.9499, "fair"),
+        (0.5, "fair"),
+        (0.4999, "limited"),
+        (-0.1, "limited"),
+        (-0.1001, "deteriorating"),
+        (float("nan"), ""),
+        (None, ""),
+    ],
+)
+def test_pace_category_at_each_undp_threshold(ratio, code):
+    from ntm_forecast.targets import pace_category
+
+    assert pace_category(ratio) == code
+
+
+def test_pace_category_follows_pace_ratio_in_the_table(assessed):
+    from ntm_forecast.targets import pace_category
+
+    _, t = assessed
+    cols = list(t.columns)
+    assert cols.index("pace_category") == cols.index("pace_ratio") + 1
+    assert list(t.pace_category) == [pace_category(r) for r in t.pace_ratio]
+    assert (t.pace_category != "").any()
