@@ -297,8 +297,8 @@ def display_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
                 values.append(fmt_year(v))
             elif isinstance(v, (int, float)):
                 values.append(fmt_number(v, lang, digits=4 if abs(v) < 10 else 2))
-            elif key == "family" and has(f"family.{v}"):
-                values.append(word(f"family.{v}", lang))
+            elif key in ("family", "unit") and has(f"{key}.{v}"):
+                values.append(word(f"{key}.{v}", lang))
             else:
                 values.append(str(code_label(key, v, lang)))
         out[column_label(key, lang)] = values

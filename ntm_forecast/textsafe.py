@@ -63,6 +63,6 @@ def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text columns are safe to open in a spreadsheet (numbers untouched)."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object:
+        if not pd.api.types.is_numeric_dtype(out[column]):
             out[column] = out[column].map(spreadsheet_text)
     return out
