@@ -109,7 +109,7 @@ def test_explore_has_widgets_and_a_static_view():
         "widgets.Dropdown",
         "widgets.FloatSlider",
         "interactive_output",
-        "report.build(",
+        "build_report(",
         "show(params_path, pace)",
     ):
         assert needle in source
@@ -160,6 +160,7 @@ def test_plain_papermill_command_from_the_repo_root(tmp_path):
         str(o.get("text", ""))
         + str(o.get("data", {}).get("text/plain", ""))
         + str(o.get("data", {}).get("text/markdown", ""))
+        + str(o.get("data", {}).get("text/html", ""))
         for c in nb.cells
         if c.cell_type == "code"
         for o in c.outputs
