@@ -218,7 +218,7 @@ def hindcast(
     code = emit([table], fmt, output)
     if fmt == "table" and output is None:
         typer.echo("")
-        typer.echo(brier_scores(table).to_string(index=False))
+        typer.echo(brier_scores(table, seed=seed).to_string(index=False))
     return code
 
 

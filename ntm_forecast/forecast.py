@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ntm_forecast import metrics
-from ntm_forecast.history import build_series, build_totals
+from ntm_forecast.history import build_series, build_totals, known_at
 from ntm_forecast.labels import FORECAST_COLUMNS
 from ntm_forecast.models import (
     DEFAULTS,
@@ -75,8 +75,9 @@ class Context:
 
 
 def cut_at(loc: Locality, year: int) -> Locality:
-    """The locality as it was known at the end of `year`: later figures removed."""
-    obs = tuple(o for o in loc.observations if o.t <= year + 1.0 + 1e-9)
+    """The locality as it was known at the end of `year`: figures published later removed
+    (a back-cast about `year` published the year after included)."""
+    obs = tuple(o for o in loc.observations if known_at(o) <= year + 1.0 + 1e-9)
     return loc.model_copy(update={"origin_year": year, "observations": obs})
 
 

@@ -139,6 +139,9 @@ class Target(_Sourced):
     value: float | None = None
     min: float | None = None
     max: float | None = None
+    # Recorded from a report of its own outcome ("vượt kế hoạch", "đạt 100% kế hoạch"):
+    # met by construction, so the hindcast scores it apart.
+    recorded_after: bool = False
 
     @model_validator(mode="after")
     def _value_or_range(self):
