@@ -2,7 +2,8 @@
 end of a past year, forecast the next years with every candidate model, and score against
 what happened (the design is in the README: how the model structure is chosen).
 
-Scores per forecast: the CRPS of the paths (also divided by the locality's number of
+Outcomes are the latest figure of each year dated in its last quarter; the paths are read
+at that date. Scores per forecast: the CRPS of the paths (also divided by the locality's number of
 communes, or its OCOP products, so that every locality counts on one scale), whether the
 50% and 80% intervals held the outcome, the PIT, and a target-style event (the recent pace
 kept up) with its forecast probability. A model's score against drift is the ratio of the
@@ -120,7 +121,7 @@ def backtest_scores(
             info = loc.info(metric)
             if metric == "communes_total" or (wanted is not None and info.family not in wanted):
                 continue
-            truth = build_series(loc, metric).year_end_levels()
+            truth = outcomes(build_series(loc, metric))
             if not truth:
                 continue
             for origin in origins:
@@ -161,10 +162,10 @@ def backtest_scores(
                         ceiling,
                     )
                     for y in ahead:
-                        x = pf.at(y)
+                        t, actual = truth[y]
+                        x = _paths_at(pf, y, t)
                         if x is None:
                             continue
-                        actual = truth[y]
                         lo, q25, med, q75, hi = np.quantile(x, [0.1, 0.25, 0.5, 0.75, 0.9])
                         below, ties = (
                             np.mean(x < actual - 1e-9),
@@ -191,6 +192,33 @@ def backtest_scores(
                             )
                         )
     return scores
+
+
+LATE = 0.75  # a figure from the last quarter of its year is an outcome of that year
+
+
+def outcomes(series) -> dict[int, tuple[float, float]]:
+    """Year → (time, value) of the latest figure of each year, where that figure is dated in
+    its last quarter (October on): a year-end count, or close enough to compare with the
+    paths read at the same date."""
+    out: dict[int, tuple[float, float]] = {}
+    for p in series.points:
+        year = int(np.ceil(p.t - 1e-9)) - 1
+        if p.t - year >= LATE - 1e-9:
+            out[year] = (p.t, p.value)
+    return out
+
+
+def _paths_at(pf, year: int, t: float):
+    """The paths at time t within `year`: between the year-ends of year − 1 and year
+    (linear within the year; exactly the year-end column when t is the year's end)."""
+    end, before = pf.at(year), pf.at(year - 1)
+    if end is None:
+        return None
+    frac = t - year
+    if before is None or frac >= 1.0 - 1e-9:
+        return end
+    return before + frac * (end - before)
 
 
 def _backtest_ceiling(cut: Locality, metric: str, origin: int):

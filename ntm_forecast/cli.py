@@ -106,14 +106,6 @@ def targets(
     unlikely: Unlikely = 0.25,
     fmt: Format = "table",
     output: Output = None,
-    plan_informed: Annotated[
-        bool,
-        typer.Option(
-            "--plan-informed",
-            help="add probability_plan_informed: the trend-only probability calibrated on "
-            "past targets whose outcome is known (ntm-forecast hindcast)",
-        ),
-    ] = False,
 ) -> int:
     """The probability that each plan target is reached, with the pace it needs."""
     from ntm_forecast.forecast import forecast_locality
@@ -133,11 +125,6 @@ def targets(
         )
         for loc in session.chosen
     ]
-    if plan_informed:
-        from ntm_forecast.hindcast import add_plan_informed
-
-        pool = list(session.context.localities.values())
-        frames = add_plan_informed(frames, pool, seed=seed)
     return emit(frames, fmt, output)
 
 

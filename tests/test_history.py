@@ -18,6 +18,7 @@ def _loc(*observations, **kw):
         (2022, "2022-12", 2023.0, True),
         (2022, "2022-06", 2022.5, False),
         (2022, "2022", 2022.5, False),  # a bare year sits mid-year
+        (2018, "2019", 2019.0, True),  # stated in a later year: the year was over
         (2022, None, 2022.5, False),
         (2021, "2022-03", 2022.0, True),  # "for 2021", decided in 2022: end of 2021
         (2022, "2022-12-31", 2023.0, True),

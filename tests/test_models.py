@@ -8,14 +8,14 @@ from engine_fixtures import commune_series, context, locality, obs, rich_provinc
 
 from ntm_forecast.forecast import metric_history
 from ntm_forecast.models import (
-    SELECTION,
     MODELS,
+    SELECTION,
     BoundedTrend,
     CommuneHazard,
     Drift,
     InsufficientHistory,
-    OcopGrowth,
     NotFittedError,
+    OcopGrowth,
     YearlyAdditions,
 )
 from ntm_forecast.paths import PathForecast
