@@ -69,20 +69,22 @@ def after_origin(loc: Locality) -> list[Finding]:
 def stale_metrics(loc: Locality) -> list[Finding]:
     """A metric whose latest figure is old: its forecast starts years before the origin.
     Keyed by year None, so every target of the metric carries it."""
-    latest: dict[str, int] = {}
-    for o in loc.observations:
-        if o.status != "plan" and not o.metric.endswith("_share"):
-            latest[o.metric] = max(latest.get(o.metric, o.year), o.year)
+    latest: dict[str, tuple[int, int]] = {}  # metric → (year, index)
+    for i, o in enumerate(loc.observations):
+        forecast = o.metric != "communes_total" and not o.metric.endswith("_share")
+        if o.status != "plan" and forecast:
+            if o.year >= latest.get(o.metric, (o.year, i))[0]:
+                latest[o.metric] = (o.year, i)
     return [
         Finding(
             loc.slug,
-            "observations",
+            f"observations[{i}]",
             f"the latest figure of {metric} is for {year}, {loc.origin_year - year} years "
             f"before origin_year {loc.origin_year}; its forecast starts from that old figure",
             metric,
             None,
         )
-        for metric, year in latest.items()
+        for metric, (year, i) in latest.items()
         if loc.origin_year - year >= STALE_YEARS
     ]
 
