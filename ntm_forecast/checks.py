@@ -72,9 +72,8 @@ def stale_metrics(loc: Locality) -> list[Finding]:
     latest: dict[str, tuple[int, int]] = {}  # metric → (year, index)
     for i, o in enumerate(loc.observations):
         forecast = o.metric != "communes_total" and not o.metric.endswith("_share")
-        if o.status != "plan" and forecast:
-            if o.year >= latest.get(o.metric, (o.year, i))[0]:
-                latest[o.metric] = (o.year, i)
+        if o.status != "plan" and forecast and o.year >= latest.get(o.metric, (o.year, i))[0]:
+            latest[o.metric] = (o.year, i)
     return [
         Finding(
             loc.slug,

@@ -24,7 +24,7 @@ HEADER = [
 ]
 URL = "https://example.vn/tin"
 ROWS = [
-    ["Hậu Giang", "province", "2019", "2019-12", "communes_ntm", "34", "51", "actual", URL, "34/51 xã"],
+    ["Hậu Giang", "province", "2019", "2019-12", "communes_ntm", "34", "51", "actual", URL, "34/51 xã"],  # noqa: E501
     ["Hậu Giang", "province", "2020", "2020", "communes_ntm_new_in_year", "2", "", "actual", URL,
      "thêm 2 xã [a note]"],
     ["Hậu Giang", "province", "2022", "", "communes_ntm", "39", "", "target", URL, "39 xã"],
