@@ -278,6 +278,9 @@ def fit_metric(
 ):
     """The fitted model for one metric, or raise InsufficientHistory."""
     hist = metric_history(loc, metric, ctx)
+    if hist.series.unpinned:
+        # Forecasting from an older level would contradict the share; say so instead.
+        raise InsufficientHistory(hist.series.unpinned[-1])
     if not len(hist.series):
         if hist.series.increments and hist.info.cumulative:
             return MODELS["additions_only"](pace=pace).fit(hist)
