@@ -128,31 +128,37 @@ def _with_base_rate(table: pd.DataFrame) -> pd.DataFrame:
 def brier_scores(
     table: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, level: float = 0.9
 ) -> pd.DataFrame:
-    """Brier score of each rule with a bootstrap interval (targets resampled), per set,
-    on the targets every rule scores."""
+    """Brier score of each rule with a bootstrap interval (targets resampled), per set, on
+    the targets every rule scores, and again without the pace-ratio rule (it has no answer
+    where there is no recent pace), so that more targets are compared."""
     rules = list(RULES)
     if "p_plan_informed" in table:
         rules.insert(1, ("model, plan-informed (leave-one-out)", "p_plan_informed"))
-    cols = [c for _, c in rules]
     out = []
     rng = np.random.default_rng(seed)
     for flag, name in zip((False, True), SETS):
-        frame = table[table["recorded_after"] == flag].dropna(subset=cols)
-        n = len(frame)
-        boot = rng.integers(0, n, size=(n_boot, n)) if n else None
-        for rule, col in rules:
-            row = {"rule": rule, "targets": name, "n": n, "brier": np.nan}
-            row.update(lo=np.nan, hi=np.nan)
-            if n:
-                sq = (frame[col].to_numpy(float) - frame["outcome"].to_numpy(float)) ** 2
-                b = sq[boot].mean(axis=1)
-                row.update(
-                    brier=round(float(sq.mean()), 4),
-                    lo=round(float(np.quantile(b, (1 - level) / 2)), 4),
-                    hi=round(float(np.quantile(b, (1 + level) / 2)), 4),
-                )
-            out.append(row)
-    return pd.DataFrame(out, columns=["rule", "targets", "n", "brier", "lo", "hi"])
+        part = table[table["recorded_after"] == flag]
+        able = [r for r in rules if part[r[1]].notna().any()]  # a rule with no answer here
+        for subset, chosen in (
+            ("every rule", able),
+            ("pace-ratio rule aside", [r for r in able if r[1] != "p_pace_rule"]),
+        ):
+            frame = part.dropna(subset=[c for _, c in chosen])
+            n = len(frame)
+            boot = rng.integers(0, n, size=(n_boot, n)) if n else None
+            for rule, col in chosen:
+                row = {"rule": rule, "targets": name, "scored_by": subset, "n": n}
+                row.update(brier=np.nan, lo=np.nan, hi=np.nan)
+                if n:
+                    sq = (frame[col].to_numpy(float) - frame["outcome"].to_numpy(float)) ** 2
+                    b = sq[boot].mean(axis=1)
+                    row.update(
+                        brier=round(float(sq.mean()), 4),
+                        lo=round(float(np.quantile(b, (1 - level) / 2)), 4),
+                        hi=round(float(np.quantile(b, (1 + level) / 2)), 4),
+                    )
+                out.append(row)
+    return pd.DataFrame(out, columns=["rule", "targets", "scored_by", "n", "brier", "lo", "hi"])
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

@@ -611,6 +611,6 @@ SELECTION = Selection(
         "percent": ("bounded_trend", "drift", "ets"),
         "money": ("bounded_trend", "drift", "ets"),
     },
-    hazard=HazardStructure(time_varying=False, coverage=False, phase=False, push=False),
+    hazard=HazardStructure(time_varying=False, coverage=True, phase=False, push=False),
     growth=GrowthStructure(stock=False),
 )

@@ -457,7 +457,7 @@ class Additions:
     slug: str
     year: int
     added: float
-    stock: float  # products at the start of the year
+    stock: float  # products at the start of the year (NaN where no level says)
 
 
 def ocop_additions(loc: Locality, *, until: float | None = None) -> list[Additions]:
@@ -468,8 +468,14 @@ def ocop_additions(loc: Locality, *, until: float | None = None) -> list[Additio
         if y - 1 in levels:
             out[y] = Additions(loc.slug, y, v - levels[y - 1], levels[y - 1])
     for year, added, full in s.increments:
-        if full and year not in out and year in levels:
-            out[year] = Additions(loc.slug, year, added, max(levels[year] - added, 0.0))
+        if full and year not in out:
+            # a year's additions count even where no level frames them; the stock is then
+            # known only from a level at either end of that year
+            if year in levels:
+                stock = max(levels[year] - added, 0.0)
+            else:
+                stock = levels.get(year - 1, float("nan"))
+            out[year] = Additions(loc.slug, year, added, stock)
     return [out[y] for y in sorted(out) if out[y].added >= 0]
 
 
@@ -515,6 +521,8 @@ class PooledGrowth:
     def locality_state(self, adds: list[Additions]):
         """Posterior of the locality's log-level u per grid point: (means, vars, own weight)."""
         taus = self.grid[:, 0]
+        if self.structure.stock:
+            adds = [a for a in adds if np.isfinite(a.stock)]
         if not adds:
             return np.zeros(len(self.grid)), taus**2, 0.0
         X = self.structure.row([a.stock for a in adds])
@@ -544,10 +552,11 @@ def fit_pooled_growth(
 ) -> PooledGrowth:
     """Fit the pooled OCOP growth on the provinces' yearly additions."""
     structure = structure if structure is not None else GrowthStructure()
+    usable = (lambda a: np.isfinite(a.stock)) if structure.stock else (lambda a: True)
     by_slug = {
         loc.slug: adds
         for loc in localities
-        if in_pool(loc) and (adds := ocop_additions(loc, until=until))
+        if in_pool(loc) and (adds := [a for a in ocop_additions(loc, until=until) if usable(a)])
     }
     grid = _grid(False)
     kk = len(structure.columns)

@@ -37,7 +37,7 @@ def test_targets_recorded_from_their_outcome_are_scored_apart(table):
     assert len(after) >= 5 and (after.outcome == 1).all()  # met by construction
     b = brier_scores(table)
     assert set(b.targets) == {"targets set before their outcome", "recorded from their own outcome"}
-    n = b.groupby("targets").n.first()
+    n = b.groupby("targets").n.max()
     assert n["recorded from their own outcome"] <= len(after)
     assert n["targets set before their outcome"] <= int((~table.recorded_after).sum())
 
@@ -67,12 +67,12 @@ def test_brier_by_hand():
             "p_base_rate": [0.0, 1.0],
         }
     )
-    b = brier_scores(t).set_index(["rule", "targets"]).brier
-    first = "targets set before their outcome"
-    assert b[("model", first)] == pytest.approx((0.04 + 0.16) / 2)
-    assert b[("plan always met", first)] == pytest.approx(0.5)
-    assert b[("pace-ratio rule", first)] == pytest.approx(0.5)
-    assert b[("base rate (leave-one-out)", first)] == pytest.approx(1.0)
+    b = brier_scores(t).set_index(["rule", "targets", "scored_by"]).brier
+    first = ("targets set before their outcome", "every rule")
+    assert b[("model", *first)] == pytest.approx((0.04 + 0.16) / 2)
+    assert b[("plan always met", *first)] == pytest.approx(0.5)
+    assert b[("pace-ratio rule", *first)] == pytest.approx(0.5)
+    assert b[("base rate (leave-one-out)", *first)] == pytest.approx(1.0)
 
 
 def test_base_rate_is_leave_one_out():
