@@ -232,7 +232,9 @@ class OcopGrowth(_Model):
             # The pooled level is a province's yearly additions: not a nation's or a district's.
             raise InsufficientHistory("no yearly additions of its own to set its scale")
         self.history_, self.start_ = history, history.last
-        self.state_mean_, self.state_var_, self.own_weight_ = pg.locality_state(adds)
+        self.state_mean_, self.state_var_, self.own_weight_ = pg.locality_state(
+            adds, pooled=history.in_pool
+        )
         return self
 
     def forecast(

@@ -23,6 +23,7 @@ into it, so no locality is both data and prior of itself.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -41,6 +42,7 @@ RHO_BOUNDS = (0.002, 0.5)
 TAUS = np.geomspace(0.02, 3.0, 36)  # grid of the between-locality sd of the log-hazard
 SIGMAS = np.concatenate([[0.0], np.geomspace(0.03, 1.5, 16)])  # yearly random-walk sd
 N_BOOT = 200  # locality bootstrap of ρ
+OUTSIDE_SD = 3.0  # log-scale prior sd of an OCOP level outside the pool: e^±6, no borrowing
 
 
 def in_pool(loc: Locality) -> bool:
@@ -518,8 +520,17 @@ class PooledGrowth:
     def tau(self) -> float:
         return float(self.weights @ self.grid[:, 0])
 
-    def locality_state(self, adds: list[Additions]):
-        """Posterior of the locality's log-level u per grid point: (means, vars, own weight)."""
+    def locality_state(self, adds: list[Additions], *, pooled: bool = True):
+        """Posterior of the locality's log-level u per grid point: (means, vars, own weight).
+        `pooled=False` (a nation, a district): the pool's level is a province's, not its
+        scale, so its own additions stand on a flat prior (sd OUTSIDE_SD) instead."""
+        if not pooled:
+            wide = dataclasses.replace(
+                self, grid=np.array([[OUTSIDE_SD, 0.0]]), weights=np.array([1.0])
+            )
+            m, v, own = wide.locality_state(adds)
+            g = len(self.grid)
+            return np.full(g, m[0]), np.full(g, v[0]), own
         taus = self.grid[:, 0]
         if self.structure.stock:
             adds = [a for a in adds if np.isfinite(a.stock)]
@@ -538,10 +549,11 @@ class PooledGrowth:
 
 
 def _nb_obs(eta, y, k, u0):
-    mu = np.exp(np.clip(eta + u0, -20, 12))
-    w = 1.0 / (1.0 + mu / k)
-    info = np.maximum(mu * w, 1e-8)
-    return np.clip(u0 + (y - mu) * w / info, -10, 10), np.minimum(1.0 / info, 1e4)
+    """Each year's additions as a Gaussian observation of u: log(count) − the fixed part,
+    with the delta-method variance of a negative-binomial log count (1/count + 1/k). It does
+    not depend on u0, so a level far from the pool's (a nation's) is read in one step."""
+    c = np.maximum(y, 0.5)
+    return np.log(c) - eta, 1.0 / c + 1.0 / k
 
 
 def fit_pooled_growth(
