@@ -418,10 +418,11 @@ def plot_calibration(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    from ntm_forecast.atomic import atomic_write_bytes, ensure_writable_dir
+
+    folder = ensure_writable_dir(folder)
     df = _frame(scores)
-    written = []
+    pictures: dict[Path, bytes] = {}
     for family, g in df.groupby("family", sort=True):
         g = g[g.model == selection.default(family)]
         if g.empty:
@@ -430,11 +431,7 @@ def plot_calibration(
         ax.hist(g["pit"], bins=10, range=(0, 1), color="#3b6e8f", edgecolor="white")
         ax.axhline(len(g) / 10, color="black", lw=1, ls="--")
         ax.set(xlabel="PIT", ylabel="forecasts", title=f"{family}: PIT ({len(g)} forecasts)")
-        path = folder / f"pit_{family}.png"
-        fig.tight_layout()
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        written.append(path)
+        pictures[folder / f"pit_{family}.png"] = _png(fig)
         ev = g.dropna(subset=["event_p"])
         bins = np.clip((ev["event_p"] * 5).astype(int), 0, 4)
         rel = ev.groupby(bins).agg(
@@ -450,9 +447,18 @@ def plot_calibration(
             ylabel="observed frequency",
             title=f"{family}: recent pace kept up ({len(ev)})",
         )
-        path = folder / f"reliability_{family}.png"
-        fig.tight_layout()
-        fig.savefig(path, dpi=120)
-        plt.close(fig)
-        written.append(path)
-    return written
+        pictures[folder / f"reliability_{family}.png"] = _png(fig)
+    # drawn first, written after: a failure leaves no half of the pictures behind
+    return [atomic_write_bytes(path, data) for path, data in pictures.items()]
+
+
+def _png(fig) -> bytes:
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png", dpi=120, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()

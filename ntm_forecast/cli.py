@@ -209,6 +209,10 @@ def backtest(
     from ntm_forecast.session import open_session
     from ntm_forecast.tables import emit
 
+    if plot is not None:
+        from ntm_forecast.atomic import ensure_writable_dir
+
+        ensure_writable_dir(plot)  # before the work, not after it
     session = open_session(params)
     pool = list(session.context.localities.values())
     if select:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -163,3 +164,34 @@ def test_pit_and_events_are_probabilities(scored):
     assert df.pit.between(0, 1).all()
     ev = df.dropna(subset=["event_p"])
     assert ev.event_p.between(0, 1).all() and set(ev.event) <= {0.0, 1.0}
+
+
+def test_cli_backtest_writes_the_pictures_and_refuses_a_bad_folder(tmp_path, capsys):
+    from ntm_forecast.cli import main
+    from ntm_forecast.errors import EXIT_BAD_INPUT, EXIT_OK
+
+    params = str(Path(__file__).parents[1] / "params" / "hau_giang.yaml")
+    out = tmp_path / "bt.csv"
+    code = main(
+        [
+            "backtest",
+            params,
+            "--paths",
+            "200",
+            "--plot",
+            str(tmp_path / "png"),
+            "--format",
+            "csv",
+            "--output",
+            str(out),
+        ]
+    )
+    assert code == EXIT_OK
+    assert list(pd.read_csv(out, encoding="utf-8-sig").columns) == BACKTEST_COLUMNS
+    assert sorted(p.name for p in (tmp_path / "png").iterdir())
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    capsys.readouterr()
+    assert main(["backtest", params, "--plot", str(blocker / "sub")]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "expected a writable directory" in err[0]
