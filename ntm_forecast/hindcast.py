@@ -52,13 +52,9 @@ def hindcast(
     n_paths: int = 4000,
     seed: int = 0,
     pool: Iterable[Locality] | None = None,
-    context_for=None,
 ) -> pd.DataFrame:
-    """One row per past target with a settled outcome, duplicates once.
-
-    `context_for(cut_year)` may supply the pooled context of a cut (the batch shares one);
-    by default it is fitted on `pool` cut at that year.
-    """
+    """One row per past target with a settled outcome, duplicates once; each assessed with
+    the pool fitted on what was published by the end of the year before it."""
     locs = list(localities)
     pool = list(pool) if pool is not None else locs
     contexts: dict[int, Context] = {}
@@ -77,11 +73,7 @@ def hindcast(
             cut_year = t.year - 1
             ctx = contexts.get(cut_year)
             if ctx is None:
-                ctx = contexts[cut_year] = (
-                    context_for(cut_year)
-                    if context_for is not None
-                    else Context.from_localities(pool, until=cut_year + 1.0)
-                )
+                ctx = contexts[cut_year] = Context.from_localities(pool, until=cut_year + 1.0)
             fc = forecast_locality(
                 cut_at(loc, cut_year),
                 ctx,

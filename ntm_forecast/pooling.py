@@ -38,6 +38,9 @@ PHASE2_START = 2021.0  # the 2021–2025 criteria
 PUSH_YEARS = (2018, 2019, 2020, 2023, 2024, 2025)
 B0_PRIOR = (np.log(0.15), 3.0)  # a wide prior on the intercept: 1.5% to 99% a year within 2 sd
 TERM_PRIOR_SD = 1.0  # the term coefficients: centred on zero, no direction assumed
+# Where the moment estimate of ρ is read: it can come out negative or above 1 on few
+# intervals, and a beta-binomial needs 0 < ρ < 1; the bounds hold it there, they do not
+# widen anything the data say.
 RHO_BOUNDS = (0.002, 0.5)
 TAUS = np.geomspace(0.02, 3.0, 36)  # grid of the between-locality sd of the log-hazard
 SIGMAS = np.concatenate([[0.0], np.geomspace(0.03, 1.5, 16)])  # yearly random-walk sd
