@@ -1,0 +1,79 @@
+"""`ntm-forecast extract` on the five seed texts: precision and recall of
+(kind, metric, year, value) against the entries of params/ whose `source` is that seed, and the
+time to read a 20 kB report.
+
+Run: python benchmarks/bench_extract.py [--verbose]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from ntm_forecast.extract import extract, read_report
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "tests" / "data" / "seeds"
+# Seeds whose date line lacks the year ("Chiều 21/2"): the date a user gives with --date.
+DATES = {"001_76c953a9d45b4d14.txt": "2024-02-21"}
+
+
+def key(rec: dict) -> tuple:
+    value = rec.get("value")
+    if value is None:
+        value = (rec.get("min"), rec.get("max"))
+    else:
+        value = round(float(value), 6)
+    return (rec["kind"], rec["metric"], rec["year"], value)
+
+
+def gold() -> dict[str, set]:
+    out: dict[str, set] = {}
+    for path in sorted((ROOT / "params").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for rec in [*data.get("observations", []), *data.get("targets", [])]:
+            out.setdefault(rec["source"], set()).add(key(rec))
+    return out
+
+
+def run_seed(path: Path):
+    import datetime as dt
+
+    date = DATES.get(path.name)
+    return extract(
+        read_report(path),
+        date=dt.date.fromisoformat(date) if date else None,
+        source=path.name,
+    )
+
+
+def main(verbose: bool = False) -> int:
+    truth = gold()
+    tp = fp = fn = 0
+    print(f"{'seed':28} {'gold':>5} {'found':>6} {'hits':>5} {'precision':>10} {'recall':>7}")
+    for path in sorted(SEEDS.glob("*.txt")):
+        draft = run_seed(path)
+        found = {key(r) for r in (*draft.observations, *draft.targets)}
+        want = truth.get(path.name, set())
+        hits = found & want
+        tp += len(hits)
+        fp += len(found - want)
+        fn += len(want - found)
+        p = len(hits) / len(found) if found else 1.0
+        r = len(hits) / len(want) if want else 1.0
+        print(f"{path.name:28} {len(want):5} {len(found):6} {len(hits):5} {p:10.3f} {r:7.3f}")
+        if verbose:
+            for k in sorted(found - want, key=str):
+                print("   extra  ", k)
+            for k in sorted(want - found, key=str):
+                print("   missed ", k)
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    print(f"{'all five seeds':28} {tp + fn:5} {tp + fp:6} {tp:5} {precision:10.3f} {recall:7.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main("--verbose" in sys.argv))

@@ -1,0 +1,990 @@
+"""Draft a params file from a Vietnamese report: every programme figure with its own words.
+
+Rule-based and transparent. The text is normalised (NFC, lower case, one dash, old and new
+tone placement folded) with a map back to the original characters, so every quote is a
+verbatim slice of the report. A figure is a number followed by a unit ("36/51 xã", "70,59%",
+"66 sản phẩm", "64 triệu đồng"); the table :data:`METRIC_RULES` (and the star, criterion and
+rate tables) turn the words around it into a metric, cue words decide status and kind, and
+year words ("năm 2022", "cuối năm", "đến nay" with the report's date) the year. A figure
+whose year cannot be told is skipped and reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from ntm_forecast import metrics
+from ntm_forecast.errors import InputError
+from ntm_forecast.vi_numbers import Number, find_numbers
+
+MAX_BYTES = 50 * 1024 * 1024
+
+# ---------------------------------------------------------------------------------------------
+# Normalised text with a map back to the original
+# ---------------------------------------------------------------------------------------------
+
+_DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "−": "-", "\u00a0": " ", "\u202f": " "})
+# Old ("hoà", "luỹ") and new ("hòa", "lũy") tone placement: same length, so spans survive.
+_TONE = {f"{a}{t}": f"{ta}{b}" for a, b, pairs in (
+    ("o", "a", "àòáóảỏãõạọ"), ("o", "e", "èòéóẻỏẽõẹọ"), ("u", "y", "ỳùýúỷủỹũỵụ"),
+) for t, ta in zip(pairs[0::2], pairs[1::2])}  # fmt: skip
+_TONE_RE = re.compile("|".join(_TONE))
+
+
+@dataclass(frozen=True)
+class _Doc:
+    original: str
+    cased: str  # NFC, dashes and spaces folded; same length as `low`
+    low: str  # `cased` in lower case
+    starts: tuple[int, ...]  # original offset of each character of `low`
+    ends: tuple[int, ...]
+
+    @classmethod
+    def of(cls, text: str) -> _Doc:
+        out: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        i, n = 0, len(text)
+        while i < n:
+            j = i + 1
+            while j < n and unicodedata.combining(text[j]):
+                j += 1
+            for c in unicodedata.normalize("NFC", text[i:j]).translate(_DASHES):
+                out.append(c)
+                starts.append(i)
+                ends.append(j)
+            i = j
+        cased = "".join(out)
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in cased)
+        low = _TONE_RE.sub(lambda m: _TONE[m.group(0)], low)
+        return cls(text, cased, low, tuple(starts), tuple(ends))
+
+    def quote(self, a: int, b: int) -> str:
+        """The original words behind ``low[a:b]``."""
+        return self.original[self.starts[a] : self.ends[b - 1]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables: units, metrics, cue words (all over normalised lower-case text)
+# ---------------------------------------------------------------------------------------------
+
+UNIT = re.compile(
+    r"\s*(?P<u>%|xã\b|sản phẩm\b|hồ sơ\b|thôn\b|ấp\b|bản\b|vườn\b|huyện\b|đơn vị\b"
+    r"|tiêu chí\b|nội dung\b|chỉ tiêu\b|triệu đồng|tỷ đồng|nghìn đồng)"
+)
+_FAMILY = {
+    "%": "percent", "xã": "communes", "sản phẩm": "products", "hồ sơ": "products",
+    "thôn": "villages", "ấp": "villages", "bản": "villages", "vườn": "gardens",
+    "huyện": "districts", "đơn vị": "districts", "tiêu chí": "criteria",
+    "nội dung": "contents", "chỉ tiêu": "indicators", "triệu đồng": "million_vnd",
+    "tỷ đồng": "billion_vnd", "nghìn đồng": "thousand_vnd",
+}  # fmt: skip
+
+# The standard a count of communes (or villages, districts) refers to.
+_STANDARD = re.compile(r"đạt chuẩn|chuẩn|ntm|nông thôn mới|về đích")
+_ADVANCED = re.compile(r"nâng cao|ntm nâng\b")
+_MODEL = re.compile(r"kiểu mẫu")
+
+# The national criteria by name (Quyết định 1980/QĐ-TTg): "112/137 xã đạt tiêu chí Giao thông".
+CRITERIA = {
+    "quy hoạch": "planning", "giao thông": "transport", "thủy lợi": "irrigation",
+    "điện": "electricity", "trường học": "schools", "cơ sở vật chất văn hóa": "culture_facilities",
+    "cơ sở hạ tầng thương mại nông thôn": "rural_commerce",
+    "thông tin và truyền thông": "telecom", "nhà ở dân cư": "housing", "thu nhập": "income",
+    "hộ nghèo": "poverty", "lao động có việc làm": "employment",
+    "tổ chức sản xuất": "production_organisation", "giáo dục và đào tạo": "education",
+    "y tế": "health", "văn hóa": "culture", "môi trường và an toàn thực phẩm": "environment",
+    "hệ thống chính trị": "political_system", "quốc phòng và an ninh": "security",
+}  # fmt: skip
+_CRITERION = re.compile(
+    r"(?:tiêu chí|về)\s+(" + "|".join(sorted(map(re.escape, CRITERIA), key=len, reverse=True))
+    + r")\b"
+)
+
+# Socio-economic rates the seeds carry: (words in the clause, metric).
+RATES = [
+    (re.compile(r"hộ nghèo"), "poverty_rate"),
+    (re.compile(r"lao động qua đào tạo"), "trained_labour_rate"),
+    (re.compile(r"bảo hiểm y tế|bhyt"), "health_insurance_rate"),
+    (re.compile(r"nước sạch"), "clean_water_rate"),
+    (re.compile(r"rác thải[^,;]*xử lý"), "waste_treated_rate"),
+]
+_INCOME = re.compile(r"thu nhập bình quân|thu nhập[^,;]*đầu người")
+_FUNDS = re.compile(r"kinh phí huy động|huy động nguồn lực|nguồn lực huy động|tổng huy động")
+
+# "3 sao trở lên", "từ 3-4 sao", "đạt 4 sao", "hạng 3 sao cấp tỉnh trở lên"
+_STARS = re.compile(
+    r"(?P<from>từ\s*)?(?P<a>[345])(?:\s*(?:-|và)\s*(?P<b>[45]))?\s*sao"
+    r"(?P<plus>(?:\s+cấp\s+\w+)?\s+trở lên)?"
+)
+_SUBMITTED = re.compile(r"trung ương|quốc gia")
+_NOT_OCOP = re.compile(r"làng nghề|đề xuất|nâng hạng")
+
+# Status cues; the nearest one before a figure in its sentence wins.
+_STATUS_CUES = [
+    (re.compile(r"\bước\b|dự kiến"), "estimate"),
+    (
+        re.compile(
+            r"phấn đấu|mục tiêu(?! quốc gia)|(?<!so với )(?<!% )(?<!theo )kế hoạch"
+            r"|giao chỉ tiêu|thống nhất giao|chỉ tiêu[^.;]{0,40}\bgiao\b|đặt ra|đề ra"
+            r"|phương hướng|định hướng|\bsẽ\b|năm tới"
+        ),
+        "target",
+    ),
+    (
+        re.compile(
+            r"\bđã\b|đến nay|hiện nay|lũy kế|kết quả|tính đến|đến hết năm|đến thời điểm này"
+            r"|năm qua|(?<!thực )(?<!thể )(?<!phát )\bhiện\b"
+        ),
+        "actual",
+    ),
+]
+_HEADING_STATUS = [
+    (re.compile(r"mục tiêu|nhiệm vụ|phương hướng|kế hoạch|phấn đấu"), "target"),
+    (re.compile(r"kết quả"), "actual"),
+]
+
+_INC_STRONG = re.compile(
+    r"\bthêm\b|\btăng\b(?! cường)|(?<!thôn )(?<!đổi )\bmới\b(?! đạt)|trong năm|năm qua"
+)
+_LEVEL_STRONG = re.compile(
+    r"nâng tổng số|tổng số|nâng số|lũy kế|toàn (?:tỉnh|huyện|thành phố) có|\blên\s*$"
+)
+_INC_WEAK = re.compile(r"công nhận|đánh giá|xếp hạng|về đích|hoàn thành")
+_PRESENT = re.compile(r"đến nay|hiện nay|đến thời điểm này|(?<!thực )(?<!thể )\bhiện\b")
+_LUY_KE = re.compile(r"lũy kế")
+_PLAN_SHARE = re.compile(r"\s*(?:kế hoạch|mục tiêu|so với|nghị quyết|chỉ tiêu)")
+_QUALIFIER = [  # work on villages and gardens not yet at the standard
+    (re.compile(r"triển khai mới\s*$"), "_started"),
+    (re.compile(r"(?:triển khai |đang )?xây dựng\s*$"), "_in_progress"),
+]
+_AT_LEAST = re.compile(r"(?:ít nhất|tối thiểu|trên|hơn|từ)\s*$")
+_PARTS = re.compile(r"trong đó|\bgồm\b|bao gồm")
+
+# Years: one pattern, the first alternative that matches wins.
+_YEAR = re.compile(
+    r"(?P<period>(?:giai đoạn\s*)?20\d\d\s*-\s*20\d\d)"
+    r"|(?P<compare>so với (?:cùng kỳ )?(?:cuối |hết )?(?:năm )?(?P<cy>20\d\d))"
+    r"|(?P<date>(?P<dd>\d{1,2})/(?P<dm>\d{1,2})/(?P<dy>20\d\d))"
+    r"|(?P<month>tháng\s*(?P<mm>\d{1,2})\s*(?:/|năm)\s*(?P<my>20\d\d))"
+    r"|(?P<early>đầu năm (?P<ey>20\d\d))"
+    r"|(?P<yearend>(?:cuối|hết) năm (?P<ry>20\d\d))"
+    r"|(?P<year>năm (?P<y>20\d\d))"
+    r"|(?P<thisend>cuối năm(?: nay)?)"
+    r"|(?P<this>năm nay)"
+    r"|(?P<last>năm qua|năm trước)"
+    r"|(?P<next>năm tới|năm sau)"
+    r"|(?P<present>đến nay|hiện nay|đến thời điểm này|lũy kế|(?<!thực )(?<!thể )\bhiện\b)"
+)
+_DATE_LINE_NOISE = re.compile(
+    r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật|\(gmt\s*[+-]\s*\d+\)|\d{1,2}:\d{2}"
+    r"|\d{1,2}/\d{1,2}/20\d\d|[\s,|\-:]"
+)
+_LOCALITY = re.compile(
+    r"\b(tỉnh|huyện|thị xã|thành phố)\s+((?:[A-ZĐ][^\s,.;:()]*)(?:\s+[A-ZĐ][^\s,.;:()]*){0,2})"
+)
+_LEVELS = {"tỉnh": "province", "thành phố": "province", "huyện": "district", "thị xã": "district"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The result
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Draft:
+    """A drafted params file: the mapping written as YAML, and what was left out and why."""
+
+    data: dict
+    skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def observations(self) -> list[dict]:
+        return self.data.get("observations", [])
+
+    @property
+    def targets(self) -> list[dict]:
+        return self.data.get("targets", [])
+
+    def to_yaml(self) -> str:
+        return yaml.dump(
+            self.data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096
+        )
+
+    def summary(self) -> str:
+        return (
+            f"extract: {len(self.observations)} figures, {len(self.targets)} targets, "
+            f"{len(self.skipped)} skipped"
+        )
+
+    def messages(self) -> list[str]:
+        return [*self.skipped, *self.warnings, self.summary()]
+
+    def __str__(self) -> str:
+        return self.to_yaml()
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a report
+# ---------------------------------------------------------------------------------------------
+
+
+def read_report(path: str | Path) -> str:
+    """The text of a report, or :class:`InputError` (one line) for anything that is not one."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError.at(path, "file", "a UTF-8 text file", "a directory")
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError.at(
+                path, "file", "a text of at most 50 MB", f"{size / 1024 / 1024:.1f} MB"
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError.at(path, "file", "a readable file", exc.strerror or exc) from None
+    if b"\x00" in raw:
+        raise InputError.at(
+            path, "encoding", "UTF-8 text", f"binary data (NUL byte at offset {raw.index(0)})"
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        found = f"byte 0x{raw[exc.start]:02x} at offset {exc.start}"
+        raise InputError.at(path, "encoding", "UTF-8 text", found) from None
+    if not text.strip():
+        raise InputError.at(path, "file", "a report with some text", "an empty file")
+    return text
+
+
+def parse_date(value: str, where: str = "--date") -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError.at(where, "date", "a date written YYYY-MM-DD", repr(value)) from None
+
+
+def extract_file(
+    path: str | Path,
+    *,
+    locality: str | None = None,
+    date: str | dt.date | None = None,
+    slug: str | None = None,
+) -> Draft:
+    path = Path(path)
+    if isinstance(date, str):
+        date = parse_date(date)
+    return extract(read_report(path), locality=locality, date=date, source=path.name, slug=slug)
+
+
+# ---------------------------------------------------------------------------------------------
+# Extraction
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Fig:
+    num: Number
+    unit: str  # family: communes, products, percent, ...
+    end: int  # end of the unit word
+    sent: int  # sentence index
+    metric: str | None = None
+    out_unit: str | None = None
+    kind: str | None = None
+    kind_from: str = ""  # cue | inherit | default
+    share: bool = False  # a percentage of communes (share target / *_share observation)
+    maintain: bool = False
+    status: str = "actual"
+    year: int | None = None
+    as_of: str | None = None
+    at_least: bool = False
+    part_of: _Fig | None = None
+    evidence: list[int] = field(default_factory=list)
+    skip: str | None = None
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    para: int
+    scope: str | None  # status from the heading above
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    kind: str
+    year: int | None = None
+    as_of: str | None = None
+
+
+def extract(
+    text: str,
+    *,
+    locality: str | None = None,
+    date: dt.date | None = None,
+    source: str = "report.txt",
+    slug: str | None = None,
+) -> Draft:
+    """Read ``text`` (a report) and return the draft params for its locality."""
+    doc = _Doc.of(text)
+    warnings: list[str] = []
+    if date is None:
+        date = find_date(doc)
+    if date is None:
+        warnings.append(
+            "warning: no date line in the text and no --date: 'đến nay', 'cuối năm' and "
+            "'năm nay' cannot be dated, so their figures are skipped"
+        )
+    name, level = _locality(doc, locality)
+    if name is None:
+        warnings.append("warning: no locality in the text and no --locality: name left empty")
+        name, level = "(chưa rõ)", "province"
+    sentences = _sentences(doc)
+    figs = _figures(doc, sentences, date)
+    skipped = [
+        f"skipped: {f.skip}: {_one_line(doc.quote(*_quote_span(doc, sentences, f)))}"
+        for f in figs
+        if f.skip and f.skip != "no metric"
+    ]
+    records = [_record(doc, sentences, f, source, date) for f in figs if not f.skip]
+    data = _assemble(name, level, slug or _slug(name), records, source, date)
+    data, invalid = _validated(data)
+    skipped.extend(invalid)
+    if not data.get("observations") and not data.get("targets"):
+        warnings.append("warning: no programme figure found; the draft has no observations")
+    warnings.extend(_checks(data))
+    return Draft(data, skipped, warnings)
+
+
+def find_date(doc: _Doc) -> dt.date | None:
+    """The date line of an article: a line that holds a date and nothing but a time,
+    a weekday or "(GMT+7)" beside it ("Thứ Tư 15/12/2021 , 07:51 (GMT+7)")."""
+    for line in doc.low.splitlines():
+        m = re.search(r"(\d{1,2})/(\d{1,2})/(20\d\d)", line)
+        if m and not _DATE_LINE_NOISE.sub("", line):
+            try:
+                return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            except ValueError:
+                continue
+    return None
+
+
+def _locality(doc: _Doc, given: str | None) -> tuple[str | None, str]:
+    found = Counter()
+    levels: dict[str, str] = {}
+    for m in _LOCALITY.finditer(doc.cased.replace("Tỉnh ", "tỉnh ").replace("Huyện ", "huyện ")):
+        name = m.group(2).strip()
+        found[name] += 1
+        levels.setdefault(name, _LEVELS[m.group(1)])
+    if given:
+        given = given.strip()
+        for word, level in _LEVELS.items():
+            if given.lower().startswith(word + " "):
+                return given[len(word) + 1 :].strip(), level
+        return given, levels.get(given, "province")
+    if not found:
+        return None, "province"
+    name = max(found, key=lambda k: (found[k], -doc.cased.find(k)))
+    return name, levels[name]
+
+
+def _slug(name: str) -> str:
+    plain = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or "draft"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _sentences(doc: _Doc) -> list[_Sentence]:
+    out: list[_Sentence] = []
+    scope: str | None = None
+    pos = 0
+    for para, line in enumerate(doc.low.split("\n")):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        if not line.strip():
+            continue
+        if _is_heading(line, doc.cased[start:end]):
+            scope = next((s for rx, s in _HEADING_STATUS if rx.search(line)), None)
+            continue
+        cut = start
+        for m in re.finditer(r"[.!?…]+", line):
+            a, b = start + m.start(), start + m.end()
+            nxt = doc.cased[b : b + 2]
+            prev = re.search(r"(\w+)$", doc.low[cut:a])
+            if prev and prev.group(1) in ("tp", "tx", "ths", "ts", "pgs", "gs"):
+                continue
+            if nxt[:1].isupper() or (nxt[:1] == " " and not nxt[1:2].islower()):
+                out.append(_Sentence(cut, b, para, scope))
+                cut = b
+        out.append(_Sentence(cut, end, para, scope))
+    return out
+
+
+def _is_heading(line: str, cased: str) -> bool:
+    """A short line without a figure or a final full stop: a heading that sets the status
+    of the paragraphs under it ("* Về mục tiêu", "2. Kết quả thực hiện")."""
+    text = line.strip()
+    return (
+        len(text) <= 60
+        and not text.endswith(".")
+        and not find_numbers(line, UNIT)
+        and not re.search(r"\d{1,2}/\d{1,2}/20\d\d", text)
+    )
+
+
+def _mentions(doc: _Doc, s: _Sentence, date: dt.date | None) -> list[_Mention]:
+    out = []
+    for m in _YEAR.finditer(doc.low, s.start, s.end):
+        kind = m.lastgroup if m.lastgroup in ("period", "compare") else None
+        g = m.groupdict()
+        year, as_of = None, None
+        if g["date"]:
+            year = int(g["dy"])
+            try:
+                as_of = dt.date(year, int(g["dm"]), int(g["dd"])).isoformat()
+            except ValueError:
+                continue
+        elif g["month"]:
+            year, month = int(g["my"]), int(g["mm"])
+            if not 1 <= month <= 12:
+                continue
+            as_of = f"{year}-{month:02d}"
+        elif g["early"]:
+            year, as_of = int(g["ey"]) - 1, f"{g['ey']}-01"
+        elif g["yearend"]:
+            year = int(g["ry"])
+            as_of = f"{year}-12"
+        elif g["year"]:
+            year = int(g["y"])
+        elif kind is None and date is not None:
+            if g["thisend"]:
+                year, as_of = date.year, f"{date.year}-12"
+            elif g["this"]:
+                year = date.year
+            elif g["last"]:
+                year = date.year - 1 if date.month <= 6 else date.year
+            elif g["next"]:
+                year = date.year + 1
+            elif g["present"]:
+                # A count "to date" in January or February is the year just ended: the
+                # year-end reviews are held then and recognitions rarely happen.
+                year = date.year - 1 if date.month <= 2 else date.year
+                as_of = date.isoformat()
+        elif kind is None:
+            kind = "undated"
+        kind = kind or ("present" if g["present"] else "year")
+        out.append(_Mention(m.start(), m.end(), kind, year, as_of))
+    return out
+
+
+def _paren_groups(text: str) -> list[int]:
+    """For each character, the id of the parenthesis group it is in (0: outside)."""
+    ids, depth, current, n = [], 0, 0, 0
+    for c in text:
+        if c == "(":
+            depth += 1
+            if depth == 1:
+                n += 1
+                current = n
+        ids.append(current if depth else 0)
+        if c == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                current = 0
+    return ids
+
+
+def _clause_bounds(text: str, i: int) -> tuple[int, int]:
+    """The clause around offset ``i`` of a sentence: between , ; ( ) and the sentence ends."""
+    left = max(text.rfind(c, 0, i) for c in ",;()")
+    rights = [p for p in (text.find(c, i) for c in ",;()") if p != -1]
+    return left + 1, min(rights) if rights else len(text)
+
+
+def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> list[_Fig]:
+    figs: list[_Fig] = []
+    carry_year: _Mention | None = None
+    carry_status: str | None = None
+    last_para = -1
+    for si, s in enumerate(sentences):
+        if s.para != last_para:
+            carry_year, carry_status, last_para = None, None, s.para
+        text = doc.low[s.start : s.end]
+        groups = _paren_groups(text)
+        mentions = _mentions(doc, s, date)
+        here: list[_Fig] = []
+        for num in find_numbers(text, UNIT):
+            m = UNIT.match(text, num.end)
+            fig = _Fig(num, _FAMILY[m.group("u")], m.end(), si)
+            _resolve(fig, text, groups, here, doc.low.count("ocop", s.start, s.end) > 0)
+            _status(fig, text, groups, carry_status, s.scope)
+            _year(fig, text, groups, mentions, carry_year, s.start)
+            here.append(fig)
+        _sentence_rules(here, text, figs)
+        for f in here:
+            if f.skip:
+                continue
+            if f.year is None:
+                f.skip = "no year"
+            elif date and f.status != "target" and f.year > date.year:
+                f.status = "target"  # a figure for a year still to come is a plan
+        figs.extend(here)
+        carry_status = _last_status(text, groups) or carry_status
+        outside = [m for m in mentions if m.kind not in ("period", "compare", "undated")]
+        plain = [m for m in outside if groups[m.start - s.start] == 0] or outside
+        if plain:
+            carry_year = plain[-1]
+    return figs
+
+
+def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bool) -> None:
+    """The metric of one figure, from the words of its clause."""
+    a, b = fig.num.start, fig.num.end
+    c0, c1 = _clause_bounds(text, a)
+    left, clause = text[c0:a], text[c0:c1]
+    nxt = [p for p in (text.find(c, fig.end) for c in ",;()") if p != -1]
+    tail = text[fig.end : min(nxt) if nxt else len(text)]
+    fig.at_least = bool(_AT_LEAST.search(left)) or tail.lstrip().startswith("trở lên")
+    unit = fig.unit
+    if re.search(r"(?:mỗi|số)\s*$", left) or re.search(r"\bvượt\s*$", left):
+        fig.skip = "no metric"  # "mỗi xã một sản phẩm", "số 10", "vượt 26 sản phẩm"
+        return
+    if unit == "percent":
+        _percent(fig, text, clause, left, here)
+    elif unit == "communes":
+        crit = _CRITERION.search(clause)
+        if crit and crit.start() >= a - c0:
+            fig.metric = f"communes_criterion_{CRITERIA[crit.group(1)]}"
+            fig.out_unit = "communes"
+        else:
+            fig.metric = _standard(clause, "communes")
+    elif unit == "products":
+        _products(fig, text, tail, clause, ocop)
+    elif unit in ("villages", "gardens"):
+        if _STANDARD.search(clause):
+            base = "model_villages" if unit == "villages" and _MODEL.search(clause) else (
+                f"{unit}_ntm"
+            )
+            suffix = next((s for rx, s in _QUALIFIER if rx.search(left)), "")
+            fig.metric, fig.out_unit = base + suffix, unit
+    elif unit == "districts":
+        if re.search(r"đạt chuẩn|hoàn thành nhiệm vụ", clause):
+            fig.metric = "districts_advanced" if _ADVANCED.search(clause) else "districts_ntm"
+            if fig.metric == "districts_advanced":
+                fig.out_unit = "districts"
+    elif unit in ("criteria", "contents", "indicators"):
+        _average(fig, text, clause, tail)
+    elif unit in ("million_vnd", "billion_vnd", "thousand_vnd"):
+        if _INCOME.search(clause):
+            fig.metric, fig.out_unit = "income_per_capita", unit
+        elif _FUNDS.search(clause):
+            fig.metric, fig.out_unit = "ntm_funds_mobilised", unit
+    if fig.metric is None and re.search(r"\btăng\b|mục tiêu|kế hoạch", left):
+        # "tăng 4 xã so với cuối năm 2020": the figure before it, in the same unit
+        prev = [f for f in here if f.unit == unit and f.metric and not f.skip]
+        if prev:
+            fig.metric, fig.out_unit = prev[-1].metric, prev[-1].out_unit
+            fig.share = prev[-1].share if unit == "percent" else False
+            fig.evidence.append(prev[-1].num.start)
+    if fig.metric is None:
+        fig.skip = "no metric"
+
+
+def _standard(clause: str, unit: str) -> str | None:
+    if not _STANDARD.search(clause) and not (_ADVANCED.search(clause) or _MODEL.search(clause)):
+        return None
+    adv, model = _ADVANCED.search(clause), _MODEL.search(clause)
+    if adv and model:
+        return "communes_advanced_and_model"
+    if model:
+        return "communes_model"
+    if adv:
+        return "communes_advanced"
+    return "communes_ntm"
+
+
+def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> None:
+    after = text[fig.end :]
+    if _PLAN_SHARE.match(after):
+        fig.skip = "no metric"  # "đạt 100% kế hoạch": completion of a plan, not a figure
+        return
+    for rx, metric in RATES:
+        if rx.search(clause):
+            fig.metric, fig.out_unit = metric, "percent"
+            return
+    fig.maintain = bool(re.search(r"duy trì\s*$", left))
+    of = re.match(r"\s*(?:số\s+)?(?:các\s+)?(xã|huyện|đơn vị|phường)\b", after)
+    if of and of.group(1) == "xã":
+        crit = _CRITERION.search(clause)
+        if crit:
+            fig.metric, fig.out_unit = f"communes_criterion_{CRITERIA[crit.group(1)]}_share", (
+                "percent"
+            )
+        else:
+            fig.metric, fig.share = _standard(clause, "communes"), True
+        return
+    if of and of.group(1) in ("huyện", "đơn vị") and re.search(r"đạt chuẩn|ntm", clause):
+        fig.metric, fig.out_unit = "districts_ntm_share", "percent"
+        return
+    if of:
+        return  # wards and towns: not a programme of rural communes
+    crit = _CRITERION.search(clause)
+    if crit and fig.num.start - 1 >= 0 and "(" in text[max(0, fig.num.start - 3) : fig.num.start]:
+        fig.metric = f"communes_criterion_{CRITERIA[crit.group(1)]}_share"
+        fig.out_unit = "percent"
+        return
+    # "36/51 xã đạt chuẩn NTM (đạt tỷ lệ 70,59%)", "103 xã đạt 72%": the count just before
+    if re.search(r"(?:^|\(|đạt|tỷ lệ)\s*$", left.strip() + " ") or not left.strip():
+        prev = [f for f in here if f.unit == "communes" and f.metric and not f.skip]
+        if prev and fig.num.start - prev[-1].end < 40:
+            p = prev[-1]
+            if p.metric.startswith("communes_criterion_"):
+                fig.metric, fig.out_unit = p.metric + "_share", "percent"
+            else:
+                fig.metric, fig.share = p.metric, True
+            fig.evidence.append(p.num.start)
+
+
+def _products(fig: _Fig, text: str, tail: str, clause: str, ocop: bool) -> None:
+    stars = _STARS.search(tail)
+    if not (ocop or stars) or _NOT_OCOP.search(tail):
+        return
+    if re.search(r"xuất khẩu", tail):
+        fig.metric, fig.out_unit = "ocop_exported", "products"
+        return
+    if _SUBMITTED.search(tail) and ("hồ sơ" in clause or re.search(r"đề nghị|dự thi", tail)):
+        fig.metric, fig.out_unit = "ocop_submitted_5star", "products"
+        return
+    if stars is None or stars.group("b") or stars.group("plus") or stars.group("from"):
+        low = int(stars.group("a")) if stars else 3
+        if low <= 3:
+            fig.metric = "ocop_total"
+        else:
+            fig.metric, fig.out_unit = f"ocop_{low}star_plus", "products"
+        return
+    fig.metric = f"ocop_{stars.group('a')}star"
+
+
+def _average(fig: _Fig, text: str, clause: str, tail: str) -> None:
+    avg = re.search(r"bình quân|trung bình", clause)
+    if fig.unit == "criteria" and re.match(r"\s*/\s*xã", tail[len("") :]):
+        fig.metric = "avg_criteria"
+        return
+    if not avg:
+        return
+    sentence_adv = _ADVANCED.search(text)
+    total = fig.num.total
+    if fig.unit == "criteria" and not sentence_adv and (total is None or total == 19):
+        fig.metric = "avg_criteria"
+        return
+    if not sentence_adv or total is None:
+        return
+    period = re.search(r"bộ tiêu chí[^.]*?giai đoạn\s*(20\d\d)\s*-\s*(20\d\d)", text)
+    suffix = f"_{period.group(1)}_{period.group(2)}" if period else ""
+    name = {"criteria": "criteria", "contents": "contents", "indicators": "indicators"}[fig.unit]
+    fig.metric = f"avg_advanced_{name}{suffix}"
+    fig.out_unit = f"{name}/{total:g}"
+
+
+def _cue_before(rx: re.Pattern, text: str, i: int, groups: list[int], lo: int = 0):
+    """The last match of ``rx`` in ``text[lo:i]`` that is not inside another parenthesis."""
+    g = groups[i] if i < len(groups) else 0
+    last = None
+    for m in rx.finditer(text, lo, i):
+        if groups[m.start()] in (0, g):
+            last = m
+    return last
+
+
+def _status(fig: _Fig, text: str, groups: list[int], carry: str | None, scope: str | None):
+    best = None
+    for rx, status in _STATUS_CUES:
+        m = _cue_before(rx, text, fig.num.start, groups)
+        if m and (best is None or m.start() > best[0]):
+            best = (m.start(), status)
+    fig.status = best[1] if best else (carry or scope or "actual")
+
+
+def _last_status(text: str, groups: list[int]) -> str | None:
+    best = None
+    for rx, status in _STATUS_CUES:
+        for m in rx.finditer(text):
+            if groups[m.start()] == 0 and (best is None or m.start() > best[0]):
+                best = (m.start(), status)
+    return best[1] if best else None
+
+
+def _year(fig, text, groups, mentions, carry, offset) -> None:
+    g = groups[fig.num.start]
+    usable = [
+        m
+        for m in mentions
+        if m.kind not in ("period", "compare", "undated") and groups[m.start - offset] in (0, g)
+    ]
+    c0, c1 = _clause_bounds(text, fig.num.start)
+    own = [m for m in usable if c0 <= m.start - offset < c1]
+    before = [m for m in usable if m.start - offset < fig.num.start]
+    pick = None
+    if own:
+        pre = [m for m in own if m.start - offset < fig.num.start]
+        pick = pre[-1] if pre else own[0]
+    elif before:
+        pick = before[-1]
+    elif carry is not None:
+        pick = carry
+    if pick is not None:
+        fig.year, fig.as_of = pick.year, pick.as_of
+        if pick.start >= offset and pick.start - offset < len(text):
+            fig.evidence.append(pick.start - offset)
+
+
+def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
+    """Kind (level or increment) and the parts of a total, which need the whole sentence."""
+    groups = _paren_groups(text)
+    prev_kind: dict[str, str] = {}
+    for f in here:
+        if f.skip:
+            continue
+        f.kind, f.kind_from = _kind(f, text, groups)
+        if f.kind_from == "" and f.unit in prev_kind:
+            f.kind, f.kind_from = prev_kind[f.unit], "inherit"
+        if f.kind_from:
+            prev_kind[f.unit] = f.kind
+    for i, f in enumerate(here):
+        if f.skip:
+            continue
+        if not f.kind_from:
+            f.kind = "increment" if f.status == "target" and _countable(f) else "level"
+            f.kind_from = "default"
+        # "có từ 7 xã đạt chuẩn NTM ..., nâng tổng số xã đạt chuẩn lên 108 xã"
+        later = [g for g in here[i + 1 :] if g.metric == f.metric and not g.skip]
+        if f.kind_from != "cue" and any(
+            re.search(r"nâng (?:tổng )?số", text[: g.num.start]) and g.kind == "level"
+            for g in later
+        ):
+            f.kind = "increment"
+    # Parts of a total ("trong đó", "gồm"): a part of the same metric is either the
+    # increment inside a level (kept) or a share of it (left out, it is not the locality's).
+    starts_with_part = bool(_PARTS.match(text.strip()))
+    for i, f in enumerate(here):
+        if f.skip:
+            continue
+        cue = _cue_before(_PARTS, text, f.num.start, groups)
+        if cue is None and not starts_with_part:
+            continue
+        cut = cue.start() if cue else 0
+        wholes = [g for g in here[:i] if g.num.start < cut and not g.skip]
+        if not wholes and starts_with_part:
+            wholes = [g for g in before if not g.skip and g.sent == f.sent - 1]
+        if not wholes:
+            continue
+        whole = wholes[-1]
+        if whole.metric != f.metric:
+            continue
+        if f.kind == "increment" and f.kind_from == "cue" and whole.kind_from != "cue":
+            whole.kind = "level"
+        elif f.kind == whole.kind:
+            f.skip = "part of a total"
+
+
+def _countable(f: _Fig) -> bool:
+    return f.unit in ("communes", "products", "villages", "gardens", "districts") and not (
+        f.share or f.maintain
+    )
+
+
+def _kind(f: _Fig, text: str, groups: list[int]) -> tuple[str, str]:
+    if f.unit == "percent":
+        return ("maintain" if f.maintain else "level"), "cue"
+    if f.num.total is not None:
+        return "level", "cue"
+    if f.metric == "ntm_funds_mobilised":
+        return "increment", "cue"
+    if f.metric in ("income_per_capita",) or f.unit in ("criteria", "contents", "indicators"):
+        inc = re.search(r"\btăng\b(?! cường)", text[_clause_bounds(text, f.num.start)[0] : f.num.start])
+        return ("increment" if inc else "level"), "cue"
+    c0, _ = _clause_bounds(text, f.num.start)
+    left = text[c0 : f.num.start]
+    strong = [(m.start(), "increment") for m in _INC_STRONG.finditer(left)]
+    strong += [(m.start(), "level") for m in _LEVEL_STRONG.finditer(left)]
+    tail_end = [p for p in (text.find(c, f.end) for c in ",;()") if p != -1]
+    tail = text[f.end : min(tail_end) if tail_end else len(text)]
+    if re.match(r"\s*(?:\S+\s+){0,2}mới\b", tail) and not re.match(r"\s*nông thôn mới", tail):
+        strong.append((len(left), "increment"))  # "02 sản phẩm mới"
+    if strong:
+        return max(strong)[1], "cue"
+    if _cue_before(_LUY_KE, text, f.num.start, groups):
+        return "level", "cue"
+    if _INC_WEAK.search(left):
+        return "increment", "cue"
+    if _INC_WEAK.search(tail):
+        present = _cue_before(_PRESENT, text, f.num.start, groups)
+        return ("level" if present else "increment"), "cue"
+    return "level", ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Records, the draft, validation
+# ---------------------------------------------------------------------------------------------
+
+
+def _quote_span(doc: _Doc, sentences: list[_Sentence], f: _Fig) -> tuple[int, int]:
+    s = sentences[f.sent]
+    text = doc.low[s.start : s.end]
+    lo, hi = f.num.start, f.end
+    c0, c1 = _clause_bounds(text, lo)
+    lo, hi = min(lo, c0), max(hi, c1)
+    for e in f.evidence:
+        if 0 <= e < len(text) and abs(e - f.num.start) < 160:
+            ec0, ec1 = _clause_bounds(text, e)
+            lo, hi = min(lo, ec0), max(hi, ec1 if e > f.num.start else hi)
+    while lo < hi and text[lo] in " ,;:()\t-*":
+        lo += 1
+    while hi > lo and text[hi - 1] in " ,;:(\t":
+        hi -= 1
+    if text[lo:hi].count("(") > text[lo:hi].count(")") and text[hi : hi + 1] == ")":
+        hi += 1
+    if text[lo:hi].count(")") > text[lo:hi].count("(") and text[hi - 1] == ")":
+        hi -= 1
+    return s.start + lo, s.start + hi
+
+
+def _record(doc, sentences, f: _Fig, source: str, date: dt.date | None) -> dict:
+    quote = doc.quote(*_quote_span(doc, sentences, f))
+    target = f.status == "target"
+    metric, unit = f.metric, f.out_unit
+    rec: dict = {"metric": metric, "year": f.year}
+    if target:
+        if f.maintain:
+            kind = "maintain"
+        elif f.share:
+            kind = "share"
+        else:
+            kind = f.kind
+        rec["kind"] = kind
+        if f.num.high is not None:
+            rec["min"], rec["max"] = _n(f.num.value), _n(f.num.high)
+        else:
+            rec["value"] = _n(f.num.value)
+        as_of = date.isoformat() if date else f.as_of
+    else:
+        if f.share:
+            metric, unit = f"{metric}_share", "percent"
+            rec["metric"] = metric
+        rec["value"] = _n(f.num.value)
+        rec["status"] = f.status
+        rec["kind"] = f.kind if f.kind in ("level", "increment") else "level"
+        as_of = f.as_of or (date.isoformat() if date and date.year >= f.year else None)
+        if f.num.high is not None:
+            rec["value"] = None  # a range is a plan's words; an observation needs one value
+    if as_of:
+        rec["as_of"] = as_of
+    if unit and metric not in metrics.CORE:
+        rec["unit"] = unit
+    rec["source"] = source
+    rec["quote"] = quote
+    if f.at_least:
+        rec["note"] = "at least this many (ít nhất / tối thiểu / trở lên)"
+    rec["review"] = "needed"
+    rec["_target"] = target
+    return rec
+
+
+def _n(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def _assemble(name, level, slug, records, source, date) -> dict:
+    seen = set()
+    obs, tgt = [], []
+    for r in records:
+        target = r.pop("_target")
+        key = tuple((k, v) for k, v in r.items() if k not in ("quote", "note", "review"))
+        if key in seen:
+            continue
+        seen.add(key)
+        (tgt if target else obs).append(r)
+    years = [r["year"] for r in obs] or [r["year"] for r in tgt] or [date.year if date else 2000]
+    data = {
+        "name": name,
+        "slug": slug,
+        "level": level,
+    }
+    if level == "province":
+        data["parent"] = "vietnam"
+    data["origin_year"] = max(years)
+    data["notes"] = (
+        f"Draft by `ntm-forecast extract` from {source}"
+        + (f" (dated {date.isoformat()})" if date else "")
+        + "; every entry needs a person's review against its quote."
+    )
+    data["observations"] = obs
+    data["targets"] = tgt
+    return data
+
+
+def _validated(data: dict) -> tuple[dict, list[str]]:
+    """Drop entries the schema refuses (one line each), so that `check` accepts the draft."""
+    from ntm_forecast.schema import Locality, Observation, Target
+
+    problems = []
+    for key, model in (("observations", Observation), ("targets", Target)):
+        kept = []
+        for r in data[key]:
+            if r.get("value", 0) is None:
+                problems.append(
+                    f"skipped: a range in a reported figure: {r['metric']} {r['year']}: "
+                    f"{_one_line(r['quote'])}"
+                )
+                continue
+            try:
+                model.model_validate(r)
+            except ValidationError as exc:
+                msg = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+                problems.append(f"skipped: {msg}: {_one_line(r['quote'])}")
+                continue
+            kept.append(r)
+        data[key] = kept
+    for _ in range(len(data["observations"]) + 1):
+        try:
+            Locality.model_validate(data)
+            break
+        except ValidationError as exc:
+            bad = sorted(
+                {int(i) for i in re.findall(r"observations\[(\d+)\]", str(exc))}, reverse=True
+            )
+            if not bad:
+                raise
+            for i in bad:
+                r = data["observations"].pop(i)
+                problems.append(f"skipped: contradicts another figure: {_one_line(r['quote'])}")
+    return data, problems
+
+
+def _checks(data: dict) -> list[str]:
+    from ntm_forecast.checks import check_locality
+    from ntm_forecast.schema import Locality
+
+    loc = Locality.model_validate(data)
+    return [f"warning: {f.field}: {f.message}" for f in check_locality(loc) if f.field != "review"]
