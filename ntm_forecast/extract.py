@@ -15,7 +15,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -36,7 +36,7 @@ _DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "−": "-", "\u00a0
 _TONE = {f"{a}{t}": f"{ta}{b}" for a, b, pairs in (
     ("o", "a", "àòáóảỏãõạọ"), ("o", "e", "èòéóẻỏẽõẹọ"), ("u", "y", "ỳùýúỷủỹũỵụ"),
 ) for t, ta in zip(pairs[0::2], pairs[1::2])}  # fmt: skip
-_TONE_RE = re.compile("|".join(_TONE))
+_TONE_RE = re.compile(f"(?:{'|'.join(_TONE)})(?!\\w)")  # open syllables only: "hoà", not "hoạch"
 
 
 @dataclass(frozen=True)
@@ -162,16 +162,16 @@ _INC_WEAK = re.compile(r"công nhận|đánh giá|xếp hạng|về đích|hoàn
 _PRESENT = re.compile(r"đến nay|hiện nay|đến thời điểm này|(?<!thực )(?<!thể )\bhiện\b")
 _LUY_KE = re.compile(r"lũy kế")
 _PLAN_SHARE = re.compile(r"\s*(?:kế hoạch|mục tiêu|so với|nghị quyết|chỉ tiêu)")
-_QUALIFIER = [  # work on villages and gardens not yet at the standard
-    (re.compile(r"triển khai mới\s*$"), "_started"),
-    (re.compile(r"(?:triển khai |đang )?xây dựng\s*$"), "_in_progress"),
-]
+# Work on villages and gardens not yet at the standard: the last verb before the count says.
+_WORK_VERBS = re.compile(r"triển khai mới|xây dựng|công nhận|thẩm định|\bthêm\b")
+_QUALIFIERS = {"mới": "_started", "dựng": "_in_progress"}
 _AT_LEAST = re.compile(r"(?:ít nhất|tối thiểu|trên|hơn|từ)\s*$")
 _PARTS = re.compile(r"trong đó|\bgồm\b|bao gồm")
 
 # Years: one pattern, the first alternative that matches wins.
 _YEAR = re.compile(
-    r"(?P<period>(?:giai đoạn\s*)?20\d\d\s*-\s*20\d\d)"
+    r"(?P<period>(?:giai đoạn\s*)?20\d\d\s*-\s*20\d\d"
+    r"|(?:định hướng|tầm nhìn) (?:đến |tới )?(?:năm )?20\d\d)"
     r"|(?P<compare>so với (?:cùng kỳ )?(?:cuối |hết )?(?:năm )?(?P<cy>20\d\d))"
     r"|(?P<date>(?P<dd>\d{1,2})/(?P<dm>\d{1,2})/(?P<dy>20\d\d))"
     r"|(?P<month>tháng\s*(?P<mm>\d{1,2})\s*(?:/|năm)\s*(?P<my>20\d\d))"
@@ -515,11 +515,20 @@ def _paren_groups(text: str) -> list[int]:
     return ids
 
 
+_BOUND = re.compile(r"[;()]|,(?!\d)")  # "70,59" is a number, not two clauses
+
+
 def _clause_bounds(text: str, i: int) -> tuple[int, int]:
     """The clause around offset ``i`` of a sentence: between , ; ( ) and the sentence ends."""
-    left = max(text.rfind(c, 0, i) for c in ",;()")
-    rights = [p for p in (text.find(c, i) for c in ",;()") if p != -1]
-    return left + 1, min(rights) if rights else len(text)
+    left = 0
+    for m in _BOUND.finditer(text, 0, i):
+        left = m.end()
+    return left, _clause_end(text, i)
+
+
+def _clause_end(text: str, i: int) -> int:
+    m = _BOUND.search(text, i)
+    return m.start() if m else len(text)
 
 
 def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> list[_Fig]:
@@ -527,21 +536,30 @@ def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> lis
     carry_year: _Mention | None = None
     carry_status: str | None = None
     last_para = -1
+    para_start: dict[int, int] = {}
     for si, s in enumerate(sentences):
         if s.para != last_para:
             carry_year, carry_status, last_para = None, None, s.para
         text = doc.low[s.start : s.end]
+        para_text = doc.low[para_start.setdefault(s.para, s.start) : s.end]
         groups = _paren_groups(text)
         mentions = _mentions(doc, s, date)
         here: list[_Fig] = []
         for num in find_numbers(text, UNIT):
             m = UNIT.match(text, num.end)
             fig = _Fig(num, _FAMILY[m.group("u")], m.end(), si)
-            _resolve(fig, text, groups, here, doc.low.count("ocop", s.start, s.end) > 0)
+            _resolve(fig, text, groups, here, "ocop" in para_text)
             _status(fig, text, groups, carry_status, s.scope)
             _year(fig, text, groups, mentions, carry_year, s.start)
             here.append(fig)
         _sentence_rules(here, text, figs)
+        for fig in list(here):
+            if fig.unit == "communes" and fig.num.total and fig.metric and not fig.skip:
+                # "34/51 xã": the 51 is the number of communes
+                total = Number(fig.num.start, fig.num.end, fig.num.total, total=fig.num.total)
+                here.append(
+                    replace(fig, num=total, metric="communes_total", out_unit=None, share=False)
+                )
         for f in here:
             if f.skip:
                 continue
@@ -563,11 +581,12 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
     a, b = fig.num.start, fig.num.end
     c0, c1 = _clause_bounds(text, a)
     left, clause = text[c0:a], text[c0:c1]
-    nxt = [p for p in (text.find(c, fig.end) for c in ",;()") if p != -1]
-    tail = text[fig.end : min(nxt) if nxt else len(text)]
+    tail = text[fig.end : _clause_end(text, fig.end)]
+    # up to the next figure: "128 sản phẩm được đánh giá, công nhận đạt chuẩn OCOP 3 sao"
+    reach = text[fig.end : _next_stop(text, fig.end)]
     fig.at_least = bool(_AT_LEAST.search(left)) or tail.lstrip().startswith("trở lên")
     unit = fig.unit
-    if re.search(r"(?:mỗi|số)\s*$", left) or re.search(r"\bvượt\s*$", left):
+    if re.search(r"mỗi(?:\s+xã)?(?:\s+phường)?\s*$|(?<!tổng )(?<!nâng )\bsố\s*$|\bvượt\s*$", left):
         fig.skip = "no metric"  # "mỗi xã một sản phẩm", "số 10", "vượt 26 sản phẩm"
         return
     if unit == "percent":
@@ -580,26 +599,34 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
         else:
             fig.metric = _standard(clause, "communes")
     elif unit == "products":
-        _products(fig, text, tail, clause, ocop)
+        _products(fig, text, reach, clause, ocop)
     elif unit in ("villages", "gardens"):
-        if _STANDARD.search(clause):
+        rest = text[c0 : _next_stop(text, fig.end, figures=False)]
+        if _STANDARD.search(rest):
             base = "model_villages" if unit == "villages" and _MODEL.search(clause) else (
                 f"{unit}_ntm"
             )
-            suffix = next((s for rx, s in _QUALIFIER if rx.search(left)), "")
+            verbs = list(_WORK_VERBS.finditer(left))
+            if verbs:
+                suffix = _QUALIFIERS.get(verbs[-1].group(0).split()[-1], "")
+            else:  # "74 thôn, 448 vườn": the enumeration goes on
+                prev = [f for f in here if f.unit in ("villages", "gardens") and f.metric]
+                last = prev[-1].metric if prev else ""
+                suffix = next((q for q in _QUALIFIERS.values() if last.endswith(q)), "")
             fig.metric, fig.out_unit = base + suffix, unit
     elif unit == "districts":
-        if re.search(r"đạt chuẩn|hoàn thành nhiệm vụ", clause):
+        if re.search(r"đạt chuẩn|hoàn thành nhiệm vụ", text[c0 : _next_stop(text, fig.end, False)]):
             fig.metric = "districts_advanced" if _ADVANCED.search(clause) else "districts_ntm"
             if fig.metric == "districts_advanced":
                 fig.out_unit = "districts"
     elif unit in ("criteria", "contents", "indicators"):
         _average(fig, text, clause, tail)
     elif unit in ("million_vnd", "billion_vnd", "thousand_vnd"):
-        if _INCOME.search(clause):
-            fig.metric, fig.out_unit = "income_per_capita", unit
-        elif _FUNDS.search(clause):
-            fig.metric, fig.out_unit = "ntm_funds_mobilised", unit
+        # the nearest money phrase before the amount, anywhere in its sentence
+        phrases = [(m.start(), "income_per_capita") for m in _INCOME.finditer(text, 0, a)]
+        phrases += [(m.start(), "ntm_funds_mobilised") for m in _FUNDS.finditer(text, 0, a)]
+        if phrases:
+            fig.metric, fig.out_unit = max(phrases)[1], unit
     if fig.metric is None and re.search(r"\btăng\b|mục tiêu|kế hoạch", left):
         # "tăng 4 xã so với cuối năm 2020": the figure before it, in the same unit
         prev = [f for f in here if f.unit == unit and f.metric and not f.skip]
@@ -609,6 +636,17 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
             fig.evidence.append(prev[-1].num.start)
     if fig.metric is None:
         fig.skip = "no metric"
+
+
+def _next_stop(text: str, i: int, figures: bool = True) -> int:
+    """Where the words about the figure ending at ``i`` stop: the next figure, ';', '(' or
+    the end of the sentence."""
+    stops = [p for p in (text.find(c, i) for c in ";()") if p != -1]
+    if figures:
+        nums = find_numbers(text[i:], UNIT)
+        if nums:
+            stops.append(i + nums[0].start)
+    return min(stops) if stops else len(text)
 
 
 def _standard(clause: str, unit: str) -> str | None:
@@ -657,7 +695,7 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
     # "36/51 xã đạt chuẩn NTM (đạt tỷ lệ 70,59%)", "103 xã đạt 72%": the count just before
     if re.search(r"(?:^|\(|đạt|tỷ lệ)\s*$", left.strip() + " ") or not left.strip():
         prev = [f for f in here if f.unit == "communes" and f.metric and not f.skip]
-        if prev and fig.num.start - prev[-1].end < 40:
+        if prev and fig.num.start - prev[-1].end < 80:
             p = prev[-1]
             if p.metric.startswith("communes_criterion_"):
                 fig.metric, fig.out_unit = p.metric + "_share", "percent"
@@ -700,7 +738,8 @@ def _average(fig: _Fig, text: str, clause: str, tail: str) -> None:
         return
     if not sentence_adv or total is None:
         return
-    period = re.search(r"bộ tiêu chí[^.]*?giai đoạn\s*(20\d\d)\s*-\s*(20\d\d)", text)
+    seg = text[text.rfind(";", 0, fig.num.start) + 1 : fig.num.start]
+    period = re.search(r"bộ tiêu chí[^;]*?giai đoạn\s*(20\d\d)\s*-\s*(20\d\d)", seg)
     suffix = f"_{period.group(1)}_{period.group(2)}" if period else ""
     name = {"criteria": "criteria", "contents": "contents", "indicators": "indicators"}[fig.unit]
     fig.metric = f"avg_advanced_{name}{suffix}"
@@ -745,18 +784,22 @@ def _year(fig, text, groups, mentions, carry, offset) -> None:
     c0, c1 = _clause_bounds(text, fig.num.start)
     own = [m for m in usable if c0 <= m.start - offset < c1]
     before = [m for m in usable if m.start - offset < fig.num.start]
+    stop = _next_stop(text, fig.end)
+    after = [m for m in usable if fig.end <= m.start - offset < stop]
     pick = None
     if own:
         pre = [m for m in own if m.start - offset < fig.num.start]
         pick = pre[-1] if pre else own[0]
-    elif before:
-        pick = before[-1]
+    elif before or after:
+        # "..., đến hết năm 2020, 10/10 xã ..." and "... 02 xã đạt chuẩn ..., năm 2022":
+        # the nearer of the year words before it and those after it (before the next figure)
+        cands = [(fig.num.start - (m.end - offset), m) for m in before[-1:]]
+        cands += [(m.start - offset - fig.end, m) for m in after[:1]]
+        pick = min(cands, key=lambda t: t[0])[1]
     elif carry is not None:
         pick = carry
     if pick is not None:
         fig.year, fig.as_of = pick.year, pick.as_of
-        if pick.start >= offset and pick.start - offset < len(text):
-            fig.evidence.append(pick.start - offset)
 
 
 def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
@@ -819,8 +862,10 @@ def _kind(f: _Fig, text: str, groups: list[int]) -> tuple[str, str]:
         return ("maintain" if f.maintain else "level"), "cue"
     if f.num.total is not None:
         return "level", "cue"
-    if f.metric == "ntm_funds_mobilised":
-        return "increment", "cue"
+    if f.metric in ("ntm_funds_mobilised", "ocop_submitted_5star"):
+        return "increment", "cue"  # flows of a year
+    if f.metric.endswith("_in_progress"):
+        return "level", "cue"
     if f.metric in ("income_per_capita",) or f.unit in ("criteria", "contents", "indicators"):
         inc = re.search(r"\btăng\b(?! cường)", text[_clause_bounds(text, f.num.start)[0] : f.num.start])
         return ("increment" if inc else "level"), "cue"
@@ -828,8 +873,7 @@ def _kind(f: _Fig, text: str, groups: list[int]) -> tuple[str, str]:
     left = text[c0 : f.num.start]
     strong = [(m.start(), "increment") for m in _INC_STRONG.finditer(left)]
     strong += [(m.start(), "level") for m in _LEVEL_STRONG.finditer(left)]
-    tail_end = [p for p in (text.find(c, f.end) for c in ",;()") if p != -1]
-    tail = text[f.end : min(tail_end) if tail_end else len(text)]
+    tail = text[f.end : _clause_end(text, f.end)]
     if re.match(r"\s*(?:\S+\s+){0,2}mới\b", tail) and not re.match(r"\s*nông thôn mới", tail):
         strong.append((len(left), "increment"))  # "02 sản phẩm mới"
     if strong:
