@@ -315,6 +315,7 @@ class _Fig:
     part_of: _Fig | None = None
     evidence: list[int] = field(default_factory=list)
     skip: str | None = None
+    note: str | None = None
 
 
 @dataclass
@@ -477,6 +478,8 @@ def _mentions(doc: _Doc, s: _Sentence, date: dt.date | None) -> list[_Mention]:
             as_of = f"{year}-12"
         elif g["year"]:
             year = int(g["y"])
+        elif g["compare"]:
+            year = int(g["cy"])
         elif kind is None and date is not None:
             if g["thisend"]:
                 year, as_of = date.year, f"{date.year}-12"
@@ -553,6 +556,7 @@ def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> lis
             _year(fig, text, groups, mentions, carry_year, s.start)
             here.append(fig)
         _sentence_rules(here, text, figs)
+        here.extend(_bases(here, text, mentions, s.start))
         for fig in list(here):
             if fig.unit == "communes" and fig.num.total and fig.metric and not fig.skip:
                 # "34/51 xã": the 51 is the number of communes
@@ -682,7 +686,8 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
         else:
             fig.metric, fig.share = _standard(clause, "communes"), True
         return
-    if of and of.group(1) in ("huyện", "đơn vị") and re.search(r"đạt chuẩn|ntm", clause):
+    rest = text[fig.num.start : _next_stop(text, fig.end, figures=False)]
+    if of and of.group(1) in ("huyện", "đơn vị") and re.search(r"đạt chuẩn|ntm", rest):
         fig.metric, fig.out_unit = "districts_ntm_share", "percent"
         return
     if of:
@@ -796,6 +801,8 @@ def _year(fig, text, groups, mentions, carry, offset) -> None:
         cands = [(fig.num.start - (m.end - offset), m) for m in before[-1:]]
         cands += [(m.start - offset - fig.end, m) for m in after[:1]]
         pick = min(cands, key=lambda t: t[0])[1]
+    elif later := [m for m in usable if m.start - offset >= fig.end]:
+        pick = later[0]  # "..., về quy hoạch có 100% các xã ...; ..., đến nay có 112/137 xã"
     elif carry is not None:
         pick = carry
     if pick is not None:
@@ -849,6 +856,50 @@ def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
             whole.kind = "level"
         elif f.kind == whole.kind:
             f.skip = "part of a total"
+
+
+def _bases(here: list[_Fig], text: str, mentions: list[_Mention], offset: int) -> list[_Fig]:
+    """"36/51 xã ... tăng 4 xã so với cuối năm 2020": the level at the end of 2020 is the
+    stated level minus the stated increase (36 − 4 = 32), written down as DERIVED."""
+    out = []
+    for f in here:
+        if f.skip or f.kind != "increment" or f.year is None:
+            continue
+        c0, c1 = _clause_bounds(text, f.num.start)
+        since = [
+            m
+            for m in mentions
+            if m.kind == "compare" and f.end <= m.start - offset < c1 and m.year < f.year
+        ]
+        levels = [
+            g
+            for g in here
+            if g.metric == f.metric and g.kind == "level" and g.year == f.year
+            and g.num.start < f.num.start and not g.skip and not g.share
+        ]  # fmt: skip
+        if not since or not levels:
+            continue
+        g, year = levels[-1], since[0].year
+        value = round(g.num.value - f.num.value, 6)
+        if value < 0:
+            continue
+        out.append(
+            replace(
+                g,
+                num=Number(g.num.start, g.num.end, value),
+                end=f.end,
+                year=year,
+                as_of=f"{year}-12",
+                status="actual",
+                kind="level",
+                kind_from="cue",
+                at_least=False,
+                evidence=[*g.evidence, f.num.start],
+                note=f"DERIVED: {_n(g.num.value)} − {_n(f.num.value)} = {_n(value)} at the end of "
+                f"{year} (the stated level minus the stated increase since then)",
+            )
+        )
+    return out
 
 
 def _countable(f: _Fig) -> bool:
@@ -948,7 +999,9 @@ def _record(doc, sentences, f: _Fig, source: str, date: dt.date | None) -> dict:
         rec["unit"] = unit
     rec["source"] = source
     rec["quote"] = quote
-    if f.at_least:
+    if f.note:
+        rec["note"] = f.note
+    elif f.at_least:
         rec["note"] = "at least this many (ít nhất / tối thiểu / trở lên)"
     rec["review"] = "needed"
     rec["_target"] = target
