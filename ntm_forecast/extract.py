@@ -278,6 +278,20 @@ def parse_date(value: str, where: str = "--date") -> dt.date:
         raise InputError.at(where, "date", "a date written YYYY-MM-DD", repr(value)) from None
 
 
+def check_output(path: Path) -> str:
+    """The slug a draft written to ``path`` must carry (the loader wants slug == stem)."""
+    path = Path(path)
+    if path.suffix not in (".yaml", ".yml"):
+        raise InputError.at(path, "--output", "a .yaml file", f"'{path.name}'")
+    if not re.fullmatch(r"[a-z0-9_]+", path.stem):
+        raise InputError.at(
+            path, "--output", "a file name that is a slug (a-z, 0-9, _)", f"'{path.stem}'"
+        )
+    if path.is_dir() or not path.parent.is_dir():
+        raise InputError.at(path, "--output", "a file in an existing folder", "no such folder")
+    return path.stem
+
+
 def extract_file(
     path: str | Path,
     *,
@@ -956,7 +970,7 @@ def _quote_span(doc: _Doc, sentences: list[_Sentence], f: _Fig) -> tuple[int, in
             lo, hi = min(lo, ec0), max(hi, ec1 if e > f.num.start else hi)
     while lo < hi and text[lo] in " ,;:()\t-*":
         lo += 1
-    while hi > lo and text[hi - 1] in " ,;:(\t":
+    while hi > lo and text[hi - 1] in " ,;:(\t.…":
         hi -= 1
     if text[lo:hi].count("(") > text[lo:hi].count(")") and text[hi : hi + 1] == ")":
         hi += 1
@@ -1023,6 +1037,7 @@ def _assemble(name, level, slug, records, source, date) -> dict:
         seen.add(key)
         (tgt if target else obs).append(r)
     years = [r["year"] for r in obs] or [r["year"] for r in tgt] or [date.year if date else 2000]
+    # origin_year: the latest year a figure is reported for (the plans' years come later)
     data = {
         "name": name,
         "slug": slug,
