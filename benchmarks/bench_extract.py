@@ -72,7 +72,46 @@ def main(verbose: bool = False) -> int:
                 print("   missed ", k)
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     print(f"{'all five seeds':28} {tp + fn:5} {tp + fp:6} {tp:5} {precision:10.3f} {recall:7.3f}")
+    timing()
     return 0
+
+
+def timing(repeats: int = 7) -> None:
+    """A ~20 kB report: the seeds one after another, cut at the first line end past 20 kB."""
+    import datetime as dt
+    import statistics
+    import subprocess
+
+    whole = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
+    cut = whole.encode("utf-8")[: 20 * 1024].decode("utf-8", errors="ignore")
+    report = whole[: whole.index("\n", len(cut))]
+    size = len(report.encode("utf-8"))
+    extract(report, date=dt.date(2022, 3, 14))  # warm the regex cache once
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        extract(report, date=dt.date(2022, 3, 14))
+        times.append(time.perf_counter() - t0)
+    print(
+        f"extract() on a {size / 1024:.1f} kB report: median {statistics.median(times):.3f} s, "
+        f"best {min(times):.3f} s ({repeats} runs)"
+    )
+    tmp = ROOT / "outputs" / "bench_extract_report.txt"
+    tmp.parent.mkdir(exist_ok=True)
+    tmp.write_text(report, encoding="utf-8")
+    cli = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "ntm_forecast.cli", "extract", str(tmp), "--date", "2022-03-14"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        cli.append(time.perf_counter() - t0)
+    tmp.unlink()
+    print(
+        f"`ntm-forecast extract` on it, whole command with start-up: median "
+        f"{statistics.median(cli):.3f} s (3 runs)"
+    )
 
 
 if __name__ == "__main__":

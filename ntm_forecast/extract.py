@@ -105,7 +105,8 @@ CRITERIA = {
     "hệ thống chính trị": "political_system", "quốc phòng và an ninh": "security",
 }  # fmt: skip
 _CRITERION = re.compile(
-    r"(?:tiêu chí|về)\s+(" + "|".join(sorted(map(re.escape, CRITERIA), key=len, reverse=True))
+    r"(?:tiêu chí|về)\s+("
+    + "|".join(sorted(map(re.escape, CRITERIA), key=len, reverse=True))
     + r")\b"
 )
 
@@ -216,9 +217,7 @@ class Draft:
         return self.data.get("targets", [])
 
     def to_yaml(self) -> str:
-        return yaml.dump(
-            self.data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096
-        )
+        return yaml.dump(self.data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096)
 
     def summary(self) -> str:
         return (
@@ -596,7 +595,7 @@ def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> lis
 
 def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bool) -> None:
     """The metric of one figure, from the words of its clause."""
-    a, b = fig.num.start, fig.num.end
+    a = fig.num.start
     c0, c1 = _clause_bounds(text, a)
     left, clause = text[c0:a], text[c0:c1]
     tail = text[fig.end : _clause_end(text, fig.end)]
@@ -615,15 +614,16 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
             fig.metric = f"communes_criterion_{CRITERIA[crit.group(1)]}"
             fig.out_unit = "communes"
         else:
-            fig.metric = _standard(clause, "communes")
+            # its own words first ("16 xã ... nâng cao và 3 xã ... kiểu mẫu"), then the clause
+            own = text[fig.end : min(_clause_end(text, fig.end), _next_stop(text, fig.end))]
+            fig.metric = _standard(own, "communes") or _standard(clause, "communes")
     elif unit == "products":
         _products(fig, text, reach, clause, ocop)
     elif unit in ("villages", "gardens"):
         rest = text[c0 : _next_stop(text, fig.end, figures=False)]
         if _STANDARD.search(rest):
-            base = "model_villages" if unit == "villages" and _MODEL.search(clause) else (
-                f"{unit}_ntm"
-            )
+            model = unit == "villages" and _MODEL.search(clause)
+            base = "model_villages" if model else f"{unit}_ntm"
             verbs = list(_WORK_VERBS.finditer(left))
             if verbs:
                 suffix = _QUALIFIERS.get(verbs[-1].group(0).split()[-1], "")
@@ -694,9 +694,8 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
     if of and of.group(1) == "xã":
         crit = _CRITERION.search(clause)
         if crit:
-            fig.metric, fig.out_unit = f"communes_criterion_{CRITERIA[crit.group(1)]}_share", (
-                "percent"
-            )
+            fig.metric = f"communes_criterion_{CRITERIA[crit.group(1)]}_share"
+            fig.out_unit = "percent"
         else:
             fig.metric, fig.share = _standard(clause, "communes"), True
         return
@@ -873,13 +872,13 @@ def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
 
 
 def _bases(here: list[_Fig], text: str, mentions: list[_Mention], offset: int) -> list[_Fig]:
-    """"36/51 xã ... tăng 4 xã so với cuối năm 2020": the level at the end of 2020 is the
-    stated level minus the stated increase (36 − 4 = 32), written down as DERIVED."""
+    """The base a stated increase implies: in "36/51 xã ... tăng 4 xã so với cuối năm 2020"
+    the level at the end of 2020 is 36 − 4 = 32, written down as DERIVED."""
     out = []
     for f in here:
         if f.skip or f.kind != "increment" or f.year is None:
             continue
-        c0, c1 = _clause_bounds(text, f.num.start)
+        c1 = _clause_end(text, f.end)
         since = [
             m
             for m in mentions
@@ -932,7 +931,8 @@ def _kind(f: _Fig, text: str, groups: list[int]) -> tuple[str, str]:
     if f.metric.endswith("_in_progress"):
         return "level", "cue"
     if f.metric in ("income_per_capita",) or f.unit in ("criteria", "contents", "indicators"):
-        inc = re.search(r"\btăng\b(?! cường)", text[_clause_bounds(text, f.num.start)[0] : f.num.start])
+        left = text[_clause_bounds(text, f.num.start)[0] : f.num.start]
+        inc = re.search(r"\btăng\b(?! cường)", left)
         return ("increment" if inc else "level"), "cue"
     c0, _ = _clause_bounds(text, f.num.start)
     left = text[c0 : f.num.start]

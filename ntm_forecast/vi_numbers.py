@@ -40,6 +40,10 @@ WORD_NUMBER = re.compile(
 )
 
 
+def _month_year(m: re.Match) -> bool:
+    return m.group(1).isdigit() and 1 <= int(m.group(1)) <= 12 and 1900 <= int(m.group(2)) <= 2100
+
+
 def parse_number(token: str) -> float:
     """One number token as written in Vietnamese: '5.775' → 5775, '70,59' → 70.59, '06' → 6."""
     token = token.strip()
@@ -91,6 +95,9 @@ def find_numbers(text: str, unit_after: re.Pattern) -> list[Number]:
         return unit_after.match(text, end) is not None
 
     for m in FRACTION.finditer(text):
+        if _month_year(m):
+            taken.append(m.span())  # "tháng 4/2022": a month, not 4 of 2022
+            continue
         if unit_follows(m.end()):
             found.append(
                 Number(m.start(), m.end(), parse_number(m.group(1)), total=float(m.group(2)))
