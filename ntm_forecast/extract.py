@@ -156,9 +156,8 @@ _HEADING_STATUS = [
 _INC_STRONG = re.compile(
     r"\bthêm\b|\btăng\b(?! cường)|(?<!thôn )(?<!đổi )\bmới\b(?! đạt)|trong năm|năm qua"
 )
-_LEVEL_STRONG = re.compile(
-    r"nâng tổng số|tổng số|nâng số|lũy kế|toàn (?:tỉnh|huyện|thành phố) có|\blên\s*$"
-)
+_LEVEL_STRONG = re.compile(r"nâng tổng số|tổng số|nâng số|lũy kế|\blên\s*$")
+_LEVEL_WEAK = re.compile(r"toàn (?:tỉnh|huyện|thành phố|quốc|thị xã) có")
 _INC_WEAK = re.compile(r"công nhận|đánh giá|xếp hạng|về đích|hoàn thành")
 _PRESENT = re.compile(r"đến nay|hiện nay|đến thời điểm này|(?<!thực )(?<!thể )\bhiện\b")
 _LUY_KE = re.compile(r"lũy kế")
@@ -186,7 +185,8 @@ _YEAR = re.compile(
     r"|(?P<present>đến nay|hiện nay|đến thời điểm này|lũy kế|(?<!thực )(?<!thể )\bhiện\b)"
 )
 _DATE_LINE_NOISE = re.compile(
-    r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật|\(gmt\s*[+-]\s*\d+\)|\d{1,2}:\d{2}"
+    r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật|\(?gmt\s*[+-]\s*\d+\)?|\d{1,2}:\d{2}(?::\d{2})?"
+    r"|cập nhật|ngày đăng|đăng ngày|ngày|lúc|giờ|\b[ap]m\b"
     r"|\d{1,2}/\d{1,2}/20\d\d|[\s,|\-:]"
 )
 _LOCALITY = re.compile(
@@ -372,11 +372,13 @@ def extract(
         name, level = "(chưa rõ)", "province"
     sentences = _sentences(doc)
     figs = _figures(doc, sentences, date)
-    skipped = [
-        f"skipped: {f.skip}: {_one_line(doc.quote(*_quote_span(doc, sentences, f)))}"
-        for f in figs
-        if f.skip and f.skip != "no metric"
-    ]
+    skipped = list(
+        dict.fromkeys(
+            f"skipped: {f.skip}: {_one_line(doc.quote(*_quote_span(doc, sentences, f)))}"
+            for f in figs
+            if f.skip and f.skip != "no metric"
+        )
+    )
     records = [_record(doc, sentences, f, source, date) for f in figs if not f.skip]
     data = _assemble(name, level, slug or _slug(name), records, source, date)
     data, invalid = _validated(data)
@@ -571,12 +573,11 @@ def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> lis
         _sentence_rules(here, text, figs)
         here.extend(_bases(here, text, mentions, s.start))
         for fig in list(here):
-            if fig.unit == "communes" and fig.num.total and fig.metric and not fig.skip:
+            if fig.unit in _TOTALS and fig.num.total and fig.metric and fig.year and not fig.skip:
                 # "34/51 xã": the 51 is the number of communes
+                metric, unit = _TOTALS[fig.unit]
                 total = Number(fig.num.start, fig.num.end, fig.num.total, total=fig.num.total)
-                here.append(
-                    replace(fig, num=total, metric="communes_total", out_unit=None, share=False)
-                )
+                here.append(replace(fig, num=total, metric=metric, out_unit=unit, share=False))
         for f in here:
             if f.skip:
                 continue
@@ -591,6 +592,9 @@ def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> lis
         if plain:
             carry_year = plain[-1]
     return figs
+
+
+_TOTALS = {"communes": ("communes_total", None), "districts": ("districts_total", "districts")}
 
 
 def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bool) -> None:
@@ -645,8 +649,8 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
         phrases += [(m.start(), "ntm_funds_mobilised") for m in _FUNDS.finditer(text, 0, a)]
         if phrases:
             fig.metric, fig.out_unit = max(phrases)[1], unit
-    if fig.metric is None and re.search(r"\btăng\b|mục tiêu|kế hoạch", left):
-        # "tăng 4 xã so với cuối năm 2020": the figure before it, in the same unit
+    if fig.metric is None and re.search(r"\btăng\b|mục tiêu|kế hoạch|nâng tổng số|\blên\s*$", left):
+        # "tăng 4 xã so với cuối năm 2020", "nâng tổng số lên 90 xã": the figure before it
         prev = [f for f in here if f.unit == unit and f.metric and not f.skip]
         if prev:
             fig.metric, fig.out_unit = prev[-1].metric, prev[-1].out_unit
@@ -711,7 +715,7 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
         fig.out_unit = "percent"
         return
     # "36/51 xã đạt chuẩn NTM (đạt tỷ lệ 70,59%)", "103 xã đạt 72%": the count just before
-    if re.search(r"(?:^|\(|đạt|tỷ lệ)\s*$", left.strip() + " ") or not left.strip():
+    if re.search(r"(?:^|\(|đạt|tỷ lệ|chiếm|bằng)\s*$", left.strip() + " ") or not left.strip():
         prev = [f for f in here if f.unit == "communes" and f.metric and not f.skip]
         if prev and fig.num.start - prev[-1].end < 80:
             p = prev[-1]
@@ -950,6 +954,8 @@ def _kind(f: _Fig, text: str, groups: list[int]) -> tuple[str, str]:
     if _INC_WEAK.search(tail):
         present = _cue_before(_PRESENT, text, f.num.start, groups)
         return ("level" if present else "increment"), "cue"
+    if _LEVEL_WEAK.search(left):
+        return "level", "cue"
     return "level", ""
 
 

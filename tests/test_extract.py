@@ -447,3 +447,53 @@ def test_text_without_a_figure_is_a_valid_empty_draft(tmp_path, capsys):
     assert loc.observations == () and loc.targets == ()
     assert main(["check", str(out)]) == EXIT_OK
     capsys.readouterr()
+
+
+# --- a report written for the tests, not one of the seeds ----------------------------------
+
+HELD_OUT = """Sóc Trăng: 85/109 xã đạt chuẩn nông thôn mới
+
+Cập nhật 10/01/2024 08:15
+
+Theo Văn phòng Điều phối nông thôn mới tỉnh Sóc Trăng, đến nay, toàn tỉnh có 85/109 xã đạt \
+chuẩn NTM (chiếm 77,98%), 20 xã đạt chuẩn NTM nâng cao, 5 xã đạt chuẩn NTM kiểu mẫu; 5/11 đơn \
+vị cấp huyện đạt chuẩn, hoàn thành nhiệm vụ xây dựng NTM.
+
+Về Chương trình OCOP, toàn tỉnh hiện có 230 sản phẩm đạt từ 3 sao trở lên, trong đó có 1 sản \
+phẩm 5 sao, 48 sản phẩm 4 sao và 181 sản phẩm 3 sao. Thu nhập bình quân đầu người khu vực nông \
+thôn năm 2023 đạt 58,2 triệu đồng; tỷ lệ hộ nghèo còn 2,1%.
+
+Năm 2024, tỉnh phấn đấu có thêm 5 xã đạt chuẩn NTM, nâng tổng số lên 90 xã; có thêm ba xã đạt \
+chuẩn NTM nâng cao và 2 - 3 xã đạt chuẩn NTM kiểu mẫu.
+"""
+
+
+def test_a_report_that_is_not_a_seed():
+    draft = extract(HELD_OUT, source="soc_trang.txt")
+    assert (draft.data["name"], draft.data["level"]) == ("Sóc Trăng", "province")
+    got = {
+        (r["metric"], r["year"], r["kind"], r.get("status"), r.get("value", (r["min"], r["max"])))
+        for r in (*draft.observations, *draft.targets)
+    }  # fmt: skip
+    assert got == {
+        ("communes_ntm", 2023, "level", "actual", 85),
+        ("communes_total", 2023, "level", "actual", 109),
+        ("communes_ntm_share", 2023, "level", "actual", 77.98),
+        ("communes_advanced", 2023, "level", "actual", 20),
+        ("communes_model", 2023, "level", "actual", 5),
+        ("districts_ntm", 2023, "level", "actual", 5),
+        ("districts_total", 2023, "level", "actual", 11),
+        ("ocop_total", 2023, "level", "actual", 230),
+        ("ocop_5star", 2023, "level", "actual", 1),
+        ("ocop_4star", 2023, "level", "actual", 48),
+        ("ocop_3star", 2023, "level", "actual", 181),
+        ("income_per_capita", 2023, "level", "actual", 58.2),
+        ("poverty_rate", 2023, "level", "actual", 2.1),
+        ("communes_ntm", 2024, "increment", None, 5),
+        ("communes_ntm", 2024, "level", None, 90),
+        ("communes_advanced", 2024, "increment", None, 3),
+        ("communes_model", 2024, "increment", None, (2, 3)),
+    }
+    # "đến nay" on 10 January 2024 is the count at the end of 2023, dated when it was said
+    assert {r["as_of"] for r in draft.observations} == {"2024-01-10"}
+    assert draft.skipped == ["skipped: no year: Sóc Trăng: 85/109 xã đạt chuẩn nông thôn mới"]
