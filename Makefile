@@ -46,6 +46,13 @@ bench: $(VENV)/.installed-dev ## Run the benchmarks in benchmarks/
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_batch.py
 
+TABLES := data/public/public_observations.csv data/public/provinces_to_2021.csv \
+          $(wildcard data/found/*.csv) data/public/mergers_2025.csv
+
+.PHONY: params
+params: $(VENV)/.installed ## Add the figures of data/ to params/ (ntm-forecast import; idempotent)
+	$(BIN)/ntm-forecast import $(TABLES) --into params
+
 .PHONY: clean
 clean: ## Remove the virtual environment and the outputs
 	rm -rf $(VENV) outputs/*/ outputs/summary.* outputs/run.json

@@ -43,7 +43,49 @@ def check_locality(loc: Locality) -> list[Finding]:
         *conflicting_values(loc),
         *totals_not_adding_up(loc),
         *shares_not_matching(loc),
+        *after_origin(loc),
+        *stale_metrics(loc),
         *awaiting_review(loc),
+    ]
+
+
+STALE_YEARS = 2  # a latest figure this many years before origin_year is stale
+
+
+def after_origin(loc: Locality) -> list[Finding]:
+    """Figures dated after the origin year: not what the forecast starts from."""
+    return [
+        Finding(
+            loc.slug,
+            f"observations[{i}]",
+            f"{o.metric} {_n(o.value)} is for {o.year}, after origin_year {loc.origin_year}",
+            o.metric,
+            o.year,
+        )
+        for i, o in enumerate(loc.observations)
+        if o.year > loc.origin_year and o.status != "plan"
+    ]
+
+
+def stale_metrics(loc: Locality) -> list[Finding]:
+    """A metric whose latest figure is old: its forecast starts years before the origin.
+    Keyed by year None, so every target of the metric carries it."""
+    latest: dict[str, tuple[int, int]] = {}  # metric → (year, index)
+    for i, o in enumerate(loc.observations):
+        forecast = o.metric != "communes_total" and not o.metric.endswith("_share")
+        if o.status != "plan" and forecast and o.year >= latest.get(o.metric, (o.year, i))[0]:
+            latest[o.metric] = (o.year, i)
+    return [
+        Finding(
+            loc.slug,
+            f"observations[{i}]",
+            f"the latest figure of {metric} is for {year}, {loc.origin_year - year} years "
+            f"before origin_year {loc.origin_year}; its forecast starts from that old figure",
+            metric,
+            None,
+        )
+        for metric, (year, i) in latest.items()
+        if loc.origin_year - year >= STALE_YEARS
     ]
 
 

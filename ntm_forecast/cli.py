@@ -45,6 +45,25 @@ def check(paths: ParamsArg = None) -> int:
     return EXIT_BAD_INPUT if loaded.errors else EXIT_OK
 
 
+@app.command("import")
+def import_(
+    tables: Annotated[list[Path], typer.Argument(help="CSV tables of figures", show_default=False)],
+    into: Annotated[Path, typer.Option(help="the params folder to create or update")] = Path(
+        "params"
+    ),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="only say what would be added, skipped, in conflict")
+    ] = False,
+) -> int:
+    """Create or update params files from CSV tables (columns of the public figure files)."""
+    from ntm_forecast.importer import import_tables
+
+    result = import_tables(tables, into, dry_run=dry_run)
+    for line in result.report_lines():
+        typer.echo(line)
+    return EXIT_OK
+
+
 Format = Annotated[str, typer.Option("--format", help="table, csv or json")]
 Output = Annotated[
     Path | None, typer.Option("--output", help="write to this file instead of stdout")

@@ -53,10 +53,10 @@ class Context:
         cls, localities: Iterable[Locality], *, until: float | None = None
     ) -> Context:
         locs = {loc.slug: loc for loc in localities}
-        hazards = {
-            s: fit_pooled_hazard(s, locs.values(), until=until) for s in metrics.COMMUNE_STANDARDS
-        }
-        return cls(locs, hazards, fit_pooled_growth(locs.values(), until=until), until)
+        # A unit made of members is forecast with the pool, never a second data point in it.
+        pool = [loc for loc in locs.values() if not loc.members]
+        hazards = {s: fit_pooled_hazard(s, pool, until=until) for s in metrics.COMMUNE_STANDARDS}
+        return cls(locs, hazards, fit_pooled_growth(pool, until=until), until)
 
     def parent_effect(self, loc: Locality, standard: str) -> float:
         """The prior mean of a locality's hazard shift: its parent's posterior, else 0."""
@@ -282,6 +282,9 @@ def fit_metric(
 ):
     """The fitted model for one metric, or raise InsufficientHistory."""
     hist = metric_history(loc, metric, ctx)
+    if hist.series.unpinned:
+        # Forecasting from an older level would contradict the share; say so instead.
+        raise InsufficientHistory(hist.series.unpinned[-1])
     if not len(hist.series):
         if hist.series.increments and hist.info.cumulative:
             return MODELS["additions_only"](pace=pace).fit(hist)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ntm_forecast import metrics
 from ntm_forecast.schema import Locality
 
 
@@ -66,6 +67,7 @@ class Series:
     dropped: tuple[Point, ...] = ()
     increments: tuple[tuple[int, float, bool], ...] = ()  # (year, added, full_year)
     uses_estimates: bool = False
+    unpinned: tuple[str, ...] = ()  # 100% shares that no known total turns into a level
 
     @property
     def times(self) -> np.ndarray:
@@ -122,6 +124,10 @@ def build_series(loc: Locality, metric: str, *, until: float | None = None) -> S
             continue
         estimates |= o.status == "estimate"
         pts.append(Point(t, o.value, o.year, o.status, o.source))
+    unpinned: list[str] = []
+    if metric in metrics.COMMUNE_STANDARDS:
+        pins, unpinned = _full_shares(loc, metric, until)
+        pts.extend(pins)
     # Same time, several figures: an actual beats an estimate, then the larger (a floor) wins.
     pts.sort(key=lambda p: (p.t, p.status == "actual", p.value))
     dedup: dict[float, Point] = {}
@@ -136,7 +142,36 @@ def build_series(loc: Locality, metric: str, *, until: float | None = None) -> S
         tuple(dropped),
         tuple(sorted(incs)),
         estimates and any(p.status == "estimate" for p in kept),
+        tuple(unpinned),
     )
+
+
+FULL_SHARE = 99.95  # percent: "100% of communes" once rounding is allowed for
+
+
+def _full_shares(loc: Locality, metric: str, until: float | None):
+    """A stated 100% of communes at a standard is a level: the commune total of its date,
+    whatever that total is. Where no total is known, the share is returned as a reason
+    not to forecast from an older level."""
+    pins, unknown = [], []
+    for o in loc.observations:
+        if (
+            o.metric != f"{metric}_share"
+            or o.kind != "level"
+            or o.status == "plan"
+            or o.value < FULL_SHARE
+            or (until is not None and o.t > until + 1e-9)
+        ):
+            continue
+        total = build_totals(loc, until=o.t).at(o.t)
+        if total is None:
+            unknown.append(
+                f"{o.metric} {o.value:g}% in {o.year} says every commune is at the standard, "
+                "but the number of communes is not known"
+            )
+        else:
+            pins.append(Point(o.t, float(total), o.year, o.status, o.source))
+    return pins, unknown
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ loads whole or not at all.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,8 +223,37 @@ def load_many(paths: Iterable[str | Path] | None = None) -> Loaded:
             continue
         out.localities[loc.slug] = loc
         out.paths[loc.slug] = path
+    _resolve_members(out)
     out.warnings.extend(check_all(out.localities, out.paths))
     return out
+
+
+def _resolve_members(out: Loaded) -> None:
+    """Check the units' members (loading a member from the unit's folder when it was not
+    asked for) and give each unit its members' summed history."""
+    from ntm_forecast.members import combine_all, member_problems
+
+    units = [s for s, loc in out.localities.items() if loc.members]
+    if not units:
+        return
+    pool, paths = dict(out.localities), dict(out.paths)
+    wanted = [m for s in units for m in out.localities[s].members if m not in pool]
+    for m in wanted:
+        for folder in {out.paths[s].parent for s in units}:
+            candidate = folder / f"{m}.yaml"
+            if candidate.is_file() and m not in pool:
+                with contextlib.suppress(InputError):  # then reported as a missing member
+                    pool[m], paths[m] = load_locality(candidate), candidate
+    bad = member_problems(pool, paths)
+    if bad:
+        out.errors.extend(bad)
+        for s in units:
+            del out.localities[s]
+            del out.paths[s]
+        return
+    combined = combine_all(pool)
+    for s in units:
+        out.localities[s] = combined[s]
 
 
 def load_or_raise(paths: Iterable[str | Path] | None = None) -> Loaded:
@@ -232,3 +262,26 @@ def load_or_raise(paths: Iterable[str | Path] | None = None) -> Loaded:
     if loaded.errors:
         raise InputError(loaded.errors)
     return loaded
+
+
+# ---------------------------------------------------------------- the one writer
+
+TOP_ORDER = ("name", "slug", "level", "parent", "members", "origin_year", "notes")
+
+
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def dump_params(data: dict) -> str:
+    """The canonical text of a params mapping: the same data always gives the same bytes,
+    top-level keys in a fixed order, entries in the order given, long lines kept whole."""
+    ordered = {k: data[k] for k in TOP_ORDER if k in data}
+    ordered.update((k, v) for k, v in data.items() if k not in ordered)
+    return yaml.dump(
+        ordered,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=4096,
+        default_flow_style=False,
+    )

@@ -180,6 +180,8 @@ class Locality(_Record):
     slug: Annotated[str, Field(pattern=SLUG)]
     level: Level
     parent: Annotated[str, Field(pattern=SLUG)] | None = None
+    # A unit made of other localities (the provinces of 1 July 2025): their slugs.
+    members: Annotated[tuple[Annotated[str, Field(pattern=SLUG)], ...], Field(strict=False)] = ()
     origin_year: Year
     notes: str | None = None
     # Lists in YAML, frozen tuples here (strict mode alone would refuse a list).

@@ -129,7 +129,7 @@ def assess_target(
         model="",
         note="",
     )
-    said = list((notes or {}).get((t.metric, t.year), []))
+    said = [*(notes or {}).get((t.metric, t.year), []), *(notes or {}).get((t.metric, None), [])]
     if any("is not the base" in s for s in said):
         # The figures disagree: say which one this row tests.
         said.append(
@@ -236,7 +236,7 @@ def findings_by_target(loc: Locality) -> dict:
     """The warnings of `check`, keyed by (metric, year), to show next to the targets."""
     out: dict = {}
     for f in check_locality(loc):
-        if f.field.startswith("targets") or "_share" in (f.metric or ""):
+        if f.field.startswith("targets") or "_share" in (f.metric or "") or f.year is None:
             key = ((f.metric or "").removesuffix("_share"), f.year)
             out.setdefault(key, []).append(f.message)
     return out

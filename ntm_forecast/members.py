@@ -1,0 +1,138 @@
+"""Localities made of others: the 34 provincial units of 1 July 2025.
+
+A unit lists its former provinces in ``members``. Its history is the sum of its
+members' figures for the years where every member has one (a year where one is missing
+is a gap, never a partial sum); its own figures and targets are kept as they are. A
+unit is forecast with the pool but is never a data point in it: its communes are
+already there through its members.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from ntm_forecast.errors import problem
+from ntm_forecast.history import build_series
+from ntm_forecast.schema import Locality
+
+SUMMED = (
+    "communes_total",
+    "communes_ntm",
+    "communes_advanced",
+    "communes_model",
+    "ocop_total",
+    "ocop_3star",
+    "ocop_4star",
+    "ocop_5star",
+    "districts_ntm",
+)
+SUM_NOTE = "DERIVED: the sum of the members' figures for the year"
+
+
+def member_problems(localities: Mapping[str, Locality], paths: Mapping[str, Path]) -> list[str]:
+    """Members that do not exist, cycles, and localities claimed by two units."""
+    out = []
+    owner: dict[str, str] = {}
+    for slug, loc in localities.items():
+        for i, m in enumerate(loc.members):
+            where = paths.get(slug, slug)
+            if m not in localities:
+                out.append(problem(where, f"members[{i}]", "the slug of a params file", f"'{m}'"))
+            elif m == slug:
+                out.append(problem(where, f"members[{i}]", "another locality", "itself"))
+            elif m in owner and owner[m] != slug:
+                other = paths.get(owner[m], owner[m])
+                out.append(
+                    problem(
+                        where,
+                        f"members[{i}]",
+                        "a locality in one unit only",
+                        f"'{m}', also in {other}",
+                    )
+                )
+            else:
+                owner.setdefault(m, slug)
+    for slug in localities:
+        cycle = _cycle(slug, localities)
+        if cycle and cycle[0] == min(cycle[:-1]):  # report each cycle once
+            out.append(
+                problem(paths.get(slug, slug), "members", "no cycle of units", " → ".join(cycle))
+            )
+    return out
+
+
+def _cycle(start: str, localities: Mapping[str, Locality]) -> list[str] | None:
+    stack = [(start, [start])]
+    while stack:
+        slug, trail = stack.pop()
+        for m in getattr(localities.get(slug), "members", ()):
+            if m == start:
+                return [*trail, m]
+            if m not in trail and m in localities:
+                stack.append((m, [*trail, m]))
+    return None
+
+
+def combine_all(localities: Mapping[str, Locality]) -> dict[str, Locality]:
+    """Every unit with its members' summed history added (members first, so that a unit
+    of units sums already-combined figures)."""
+    done: dict[str, Locality] = {}
+
+    def resolve(slug: str) -> Locality:
+        if slug not in done:
+            loc = localities[slug]
+            done[slug] = combine(loc, [resolve(m) for m in loc.members]) if loc.members else loc
+        return done[slug]
+
+    for slug in localities:
+        resolve(slug)
+    return {slug: done[slug] for slug in localities}
+
+
+def combine(unit: Locality, members: list[Locality], series: Callable = build_series) -> Locality:
+    """``unit`` with one summed observation per metric and year where every member has a
+    figure; a figure the unit already states for that year is kept and not summed over."""
+    own = {(o.metric, o.year) for o in unit.observations if o.kind == "level"}
+    added = []
+    for metric in SUMMED:
+        by_member = [series(m, metric) for m in members]
+        yearly = [s.yearly_levels() for s in by_member]
+        if not all(yearly):
+            continue
+        statuses = [{p.year: p.status for p in s.points} for s in by_member]
+        for year in sorted(set.intersection(*(set(y) for y in yearly))):
+            if (metric, year) in own:
+                continue
+            parts = [y[year] for y in yearly]
+            estimate = any(st.get(year) == "estimate" for st in statuses)
+            quote = (
+                " + ".join(f"{m.slug} {_n(v)}" for m, v in zip(members, parts, strict=True))
+                + f" = {_n(sum(parts))}"
+            )
+            added.append(
+                {
+                    "metric": metric,
+                    "year": year,
+                    "value": float(sum(parts)),
+                    "status": "estimate" if estimate else "actual",
+                    "as_of": str(year),
+                    "kind": "level",
+                    "source": "members: " + ", ".join(m.slug for m in members),
+                    "quote": quote,
+                    "note": SUM_NOTE,
+                }
+            )
+    if not added:
+        return unit
+    data = unit.model_dump()
+    data["observations"] = [*data["observations"], *added]
+    return Locality.model_validate(data, strict=False)
+
+
+def is_summed(note: str | None) -> bool:
+    return bool(note) and note.startswith(SUM_NOTE)
+
+
+def _n(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
