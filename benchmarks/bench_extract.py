@@ -30,12 +30,18 @@ def key(rec: dict) -> tuple:
     return (rec["kind"], rec["metric"], rec["year"], value)
 
 
-def gold() -> dict[str, set]:
-    out: dict[str, set] = {}
+def role(rec: dict) -> str:
+    """Where an entry sits: a target, or an observation with its status."""
+    return rec.get("status", "target")
+
+
+def gold() -> dict[str, dict[tuple, set[str]]]:
+    """seed file name → {(kind, metric, year, value): {roles}} from every params file."""
+    out: dict[str, dict[tuple, set[str]]] = {}
     for path in sorted((ROOT / "params").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for rec in [*data.get("observations", []), *data.get("targets", [])]:
-            out.setdefault(rec["source"], set()).add(key(rec))
+        for rec in [*(data.get("observations") or []), *(data.get("targets") or [])]:
+            out.setdefault(rec["source"], {}).setdefault(key(rec), set()).add(role(rec))
     return out
 
 
@@ -52,13 +58,17 @@ def run_seed(path: Path):
 
 def main(verbose: bool = False) -> int:
     truth = gold()
-    tp = fp = fn = 0
+    tp = fp = fn = agree = 0
     print(f"{'seed':28} {'gold':>5} {'found':>6} {'hits':>5} {'precision':>10} {'recall':>7}")
     for path in sorted(SEEDS.glob("*.txt")):
         draft = run_seed(path)
-        found = {key(r) for r in (*draft.observations, *draft.targets)}
-        want = truth.get(path.name, set())
+        roles: dict[tuple, set[str]] = {}
+        for r in (*draft.observations, *draft.targets):
+            roles.setdefault(key(r), set()).add(role(r))
+        found = set(roles)
+        want = set(truth.get(path.name, {}))
         hits = found & want
+        agree += sum(bool(roles[k] & truth[path.name][k]) for k in hits)
         tp += len(hits)
         fp += len(found - want)
         fn += len(want - found)
@@ -72,6 +82,7 @@ def main(verbose: bool = False) -> int:
                 print("   missed ", k)
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     print(f"{'all five seeds':28} {tp + fn:5} {tp + fp:6} {tp:5} {precision:10.3f} {recall:7.3f}")
+    print(f"matched entries that also agree on target / actual / estimate: {agree} of {tp}")
     timing()
     return 0
 

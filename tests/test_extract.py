@@ -332,7 +332,7 @@ def test_seed_scores_reach_the_goals():
     gold: dict[str, set] = {}
     for path in (ROOT / "params").glob("*.yaml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for rec in [*data["observations"], *data.get("targets", [])]:
+        for rec in [*(data.get("observations") or []), *(data.get("targets") or [])]:
             gold.setdefault(rec["source"], set()).add(_key(rec))
     tp = fp = fn = 0
     seeds = sorted(SEEDS.glob("*.txt"))
