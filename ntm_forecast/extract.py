@@ -325,7 +325,6 @@ class _Fig:
     year: int | None = None
     as_of: str | None = None
     at_least: bool = False
-    part_of: _Fig | None = None
     evidence: list[int] = field(default_factory=list)
     skip: str | None = None
     note: str | None = None
@@ -368,7 +367,7 @@ def extract(
         )
     name, level = _locality(doc, locality)
     if name is None:
-        warnings.append("warning: no locality in the text and no --locality: name left empty")
+        warnings.append("warning: no locality in the text and no --locality: name '(chưa rõ)'")
         name, level = "(chưa rõ)", "province"
     sentences = _sentences(doc)
     figs = _figures(doc, sentences, date)
@@ -620,7 +619,9 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
         else:
             # its own words first ("16 xã ... nâng cao và 3 xã ... kiểu mẫu"), then the clause
             own = text[fig.end : min(_clause_end(text, fig.end), _next_stop(text, fig.end))]
-            fig.metric = _standard(own, "communes") or _standard(clause, "communes")
+            fig.metric = _standard(own) or _standard(clause)
+            if fig.metric == "communes_advanced_and_model":
+                fig.out_unit = "communes"  # one count for two standards: not a core metric
     elif unit == "products":
         _products(fig, text, reach, clause, ocop)
     elif unit in ("villages", "gardens"):
@@ -671,7 +672,7 @@ def _next_stop(text: str, i: int, figures: bool = True) -> int:
     return min(stops) if stops else len(text)
 
 
-def _standard(clause: str, unit: str) -> str | None:
+def _standard(clause: str) -> str | None:
     if not _STANDARD.search(clause) and not (_ADVANCED.search(clause) or _MODEL.search(clause)):
         return None
     adv, model = _ADVANCED.search(clause), _MODEL.search(clause)
@@ -701,7 +702,7 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
             fig.metric = f"communes_criterion_{CRITERIA[crit.group(1)]}_share"
             fig.out_unit = "percent"
         else:
-            fig.metric, fig.share = _standard(clause, "communes"), True
+            fig.metric, fig.share = _standard(clause), True
         return
     rest = text[fig.num.start : _next_stop(text, fig.end, figures=False)]
     if of and of.group(1) in ("huyện", "đơn vị") and re.search(r"đạt chuẩn|ntm", rest):
@@ -748,7 +749,7 @@ def _products(fig: _Fig, text: str, tail: str, clause: str, ocop: bool) -> None:
 
 def _average(fig: _Fig, text: str, clause: str, tail: str) -> None:
     avg = re.search(r"bình quân|trung bình", clause)
-    if fig.unit == "criteria" and re.match(r"\s*/\s*xã", tail[len("") :]):
+    if fig.unit == "criteria" and re.match(r"\s*/\s*xã", tail):
         fig.metric = "avg_criteria"
         return
     if not avg:

@@ -210,6 +210,13 @@ def test_two_standards_in_one_sentence():
     }
 
 
+def test_one_count_for_two_standards_keeps_them_together():
+    rec = one(
+        "Năm 2020, hoàn thành 08 xã NTM nâng cao và NTM kiểu mẫu.", "communes_advanced_and_model"
+    )
+    assert (rec["value"], rec["unit"], rec["kind"]) == (8, "communes", "increment")
+
+
 def test_range_target():
     rec = one("Năm 2023 phấn đấu có 1 - 2 xã đạt chuẩn NTM kiểu mẫu.", "communes_model")
     assert (rec["kind"], rec["min"], rec["max"]) == ("increment", 1, 2)
@@ -497,3 +504,21 @@ def test_a_report_that_is_not_a_seed():
     # "đến nay" on 10 January 2024 is the count at the end of 2023, dated when it was said
     assert {r["as_of"] for r in draft.observations} == {"2024-01-10"}
     assert draft.skipped == ["skipped: no year: Sóc Trăng: 85/109 xã đạt chuẩn nông thôn mới"]
+
+
+_PIECES = st.sampled_from(
+    ["xã", "sản phẩm", "%", "/", ",", ".", ";", "(", ")", " - ", "năm", "20", "2022", "đến nay",
+     "tăng", "thêm", "nâng tổng số lên", "trong đó", "phấn đấu", "ước", "OCOP", "3 sao",
+     "trở lên", "NTM", "nâng cao", "kiểu mẫu", "tỷ đồng", "tiêu chí/xã", "\n", " ", "ba", "1",
+     "06", "5.775", "70,59", "so với năm", "giai đoạn", "huyện", "thôn", "vườn"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=3)), max_size=60))
+def test_any_text_gives_a_valid_draft_or_nothing(pieces):
+    text = " ".join(pieces)
+    draft = extract(text, date=DATE)
+    for rec in (*draft.observations, *draft.targets):
+        assert rec["quote"] in text
+    yaml.safe_load(draft.to_yaml())
