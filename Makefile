@@ -53,6 +53,7 @@ TABLES := data/public/public_observations.csv data/public/provinces_to_2021.csv 
 .PHONY: params
 params: $(VENV)/.installed ## Add the figures of data/ to params/ (ntm-forecast import; idempotent)
 	$(BIN)/ntm-forecast import $(TABLES) --into params
+	$(BIN)/python data/annotate.py
 
 .PHONY: clean
 clean: ## Remove the virtual environment and the outputs

@@ -367,9 +367,21 @@ def forecast_locality(
                 f"({points[-1].source})"
             )
     _stars(loc, out, skipped, seed, ctx)
+    if loc.members and all(m in ctx.localities for m in loc.members):
+        out, skipped = _bottom_up(loc, ctx, out, skipped, horizon, n_paths, seed, model, pace)
     return LocalityForecast(
         loc, loc.origin_year, horizon, n_paths, seed, pace, out, tuple(skipped), tuple(notes)
     )
+
+
+def _bottom_up(unit, ctx, out, skipped, horizon, n_paths, seed, model, pace):
+    """A unit's counts as the sum of its members' paths (coherent by construction)."""
+    from ntm_forecast.members import summed_paths
+
+    kw = dict(horizon=horizon, n_paths=n_paths, seed=seed, model=model, pace=pace)
+    parts = [forecast_locality(ctx.localities[m], ctx, **kw).paths for m in unit.members]
+    out = summed_paths(unit, parts, out)
+    return out, [s for s in skipped if s.metric not in out]
 
 
 def _ceiling_for(metric, loc, done: dict[str, PathForecast], totals):

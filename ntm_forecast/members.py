@@ -130,6 +130,43 @@ def combine(unit: Locality, members: list[Locality], series: Callable = build_se
     return Locality.model_validate(data, strict=False)
 
 
+SUM_MODEL = "sum_of_members"
+
+
+def summed_paths(unit: Locality, member_paths: list[dict], own: dict) -> dict:
+    """Bottom-up paths of a unit: for each metric every member forecasts, and that the unit
+    does not report itself, the sum of the members' paths year by year (the same path index
+    of each member, all simulated from their own histories). ``own`` is what the unit's
+    summed history gave; it stays where a member has no forecast."""
+    import numpy as np
+
+    from ntm_forecast.paths import PathForecast
+
+    stated = {o.metric for o in unit.observations if not is_summed(o.note)}
+    out = dict(own)
+    for metric in SUMMED:
+        parts = [paths.get(metric) for paths in member_paths]
+        if metric in stated or not parts or any(p is None for p in parts):
+            continue
+        start = max(int(p.years[0]) for p in parts)
+        end = min(int(p.years[-1]) for p in parts)
+        if end <= start:
+            continue
+        years = np.arange(start, end + 1)
+        values = sum(np.stack([p.at(int(y)) for y in years], axis=1) for p in parts)
+        weight = float(np.mean([p.own_weight for p in parts]))
+        names = ", ".join(unit.members)
+        out[metric] = PathForecast(
+            metric,
+            SUM_MODEL,
+            years.astype(float),
+            values,
+            weight,
+            f"sum of the members' paths ({names})",
+        )
+    return out
+
+
 def is_summed(note: str | None) -> bool:
     return bool(note) and note.startswith(SUM_NOTE)
 

@@ -7,21 +7,10 @@ import pytest
 
 from ntm_forecast.cli import main
 from ntm_forecast.errors import InputError
-from ntm_forecast.importer import import_tables, read_table, slugify
+from ntm_forecast.importer import REQUIRED, import_tables, read_table, slugify
 from ntm_forecast.params import load_locality
 
-HEADER = [
-    "locality",
-    "level",
-    "year",
-    "as_of",
-    "metric",
-    "value",
-    "denominator",
-    "status",
-    "source_url",
-    "quote",
-]
+HEADER = list(REQUIRED)  # the columns of the public figure files
 URL = "https://example.vn/tin"
 ROWS = [
     ["Hậu Giang", "province", "2019", "2019-12", "communes_ntm", "34", "51", "actual", URL, "34/51 xã"],  # noqa: E501

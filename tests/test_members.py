@@ -111,6 +111,20 @@ def test_unit_forecast_is_coherent_with_its_members(folder):
     unit = np.median(fcs["u"]["communes_ntm"].at(year))
     assert summed.min() <= unit <= summed.max()
     assert np.quantile(summed, 0.05) <= unit <= np.quantile(summed, 0.95)
+    # bottom-up: the unit's paths are its members' paths added, path by path
+    assert fcs["u"]["communes_ntm"].model == "sum_of_members"
+    assert np.array_equal(fcs["u"]["communes_ntm"].at(year), summed)
+
+
+def test_unit_with_its_own_figure_is_forecast_from_its_history(folder):
+    locs = load_or_raise([folder]).localities
+    own = obs("communes_ntm", 2021, 100)
+    unit = locs["u"].model_copy(update={"observations": (*locs["u"].observations,
+                                                         Locality.model_validate(
+        province("x", [own]), strict=False).observations[0])})  # fmt: skip
+    ctx = Context.from_localities(locs.values())
+    fc = forecast_locality(unit, ctx, n_paths=500, seed=1)
+    assert fc["communes_ntm"].model != "sum_of_members"
 
 
 def test_full_share_pins_the_level_to_the_total():
