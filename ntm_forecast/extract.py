@@ -189,9 +189,11 @@ _DATE_LINE_NOISE = re.compile(
     r"|cập nhật|ngày đăng|đăng ngày|ngày|lúc|giờ|\b[ap]m\b"
     r"|\d{1,2}/\d{1,2}/20\d\d|[\s,|\-:]"
 )
+_DATE_WORDS = re.compile(r"(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(20\d\d)")
 _LOCALITY = re.compile(
     r"\b(tỉnh|huyện|thị xã|thành phố)\s+((?:[A-ZĐ][^\s,.;:()]*)(?:\s+[A-ZĐ][^\s,.;:()]*){0,2})"
 )
+_NATIONAL = ("cả nước", "việt nam", "toàn quốc")
 _LEVELS = {"tỉnh": "province", "thành phố": "province", "huyện": "district", "thị xã": "district"}
 
 
@@ -379,7 +381,8 @@ def extract(
         )
     )
     records = [_record(doc, sentences, f, source, date) for f in figs if not f.skip]
-    data = _assemble(name, level, slug or _slug(name), records, source, date)
+    slug = slug or ("vietnam" if level == "national" else _slug(name))
+    data = _assemble(name, level, slug, records, source, date)
     data, invalid = _validated(data)
     skipped.extend(invalid)
     if not data.get("observations") and not data.get("targets"):
@@ -392,8 +395,16 @@ def find_date(doc: _Doc) -> dt.date | None:
     """The date line of an article: a line that holds a date and nothing but a time,
     a weekday or "(GMT+7)" beside it ("Thứ Tư 15/12/2021 , 07:51 (GMT+7)")."""
     for line in doc.low.splitlines():
-        m = re.search(r"(\d{1,2})/(\d{1,2})/(20\d\d)", line)
-        if m and not _DATE_LINE_NOISE.sub("", line):
+        m = re.search(r"(\d{1,2})/(\d{1,2})/(20\d\d)", line) or _DATE_WORDS.search(line)
+        # "Thứ Tư 15/12/2021, 07:51 (GMT+7)", or a document's "Hà Nội, ngày 20 tháng 12 năm 2023"
+        dated = m and (
+            not _DATE_LINE_NOISE.sub("", line)
+            or (
+                re.fullmatch(r"[^\d,]{0,30},?\s*ngày\s*", line[: m.start()])
+                and not line[m.end() :].strip(" .,")
+            )
+        )
+        if dated:
             try:
                 return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
             except ValueError:
@@ -408,12 +419,17 @@ def _locality(doc: _Doc, given: str | None) -> tuple[str | None, str]:
         name = m.group(2).strip()
         found[name] += 1
         levels.setdefault(name, _LEVELS[m.group(1)])
+    national = len(re.findall(r"\bcả nước\b", doc.low))
+    if given and given.strip().lower() in _NATIONAL:
+        return "Việt Nam", "national"
     if given:
         given = given.strip()
         for word, level in _LEVELS.items():
             if given.lower().startswith(word + " "):
                 return given[len(word) + 1 :].strip(), level
         return given, levels.get(given, "province")
+    if national > max(found.values(), default=0):
+        return "Việt Nam", "national"
     if not found:
         return None, "province"
     name = max(found, key=lambda k: (found[k], -doc.cased.find(k)))
@@ -620,6 +636,9 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
             # its own words first ("16 xã ... nâng cao và 3 xã ... kiểu mẫu"), then the clause
             own = text[fig.end : min(_clause_end(text, fig.end), _next_stop(text, fig.end))]
             fig.metric = _standard(own) or _standard(clause)
+            if fig.metric is None and (after := _past_paren(text, fig.end)):
+                fig.metric = _standard(after)
+                fig.evidence.append(text.index(after, fig.end))
             if fig.metric == "communes_advanced_and_model":
                 fig.out_unit = "communes"  # one count for two standards: not a core metric
     elif unit == "products":
@@ -661,6 +680,16 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
         fig.skip = "no metric"
 
 
+def _past_paren(text: str, i: int) -> str:
+    """The words after a parenthesis that follows the figure: "6.511/8.177 xã (79,6%) đạt
+    chuẩn NTM" → "đạt chuẩn NTM"."""
+    m = re.match(r"\s*\([^()]*\)", text[i:])
+    if not m:
+        return ""
+    j = i + m.end()
+    return text[j : min(_clause_end(text, j), _next_stop(text, j))]
+
+
 def _next_stop(text: str, i: int, figures: bool = True) -> int:
     """Where the words about the figure ending at ``i`` stop: the next figure, ';', '(' or
     the end of the sentence."""
@@ -698,11 +727,12 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
     of = re.match(r"\s*(?:số\s+)?(?:các\s+)?(xã|huyện|đơn vị|phường)\b", after)
     if of and of.group(1) == "xã":
         crit = _CRITERION.search(clause)
+        own = text[fig.end : min(_clause_end(text, fig.end), _next_stop(text, fig.end))]
         if crit:
             fig.metric = f"communes_criterion_{CRITERIA[crit.group(1)]}_share"
             fig.out_unit = "percent"
         else:
-            fig.metric, fig.share = _standard(clause), True
+            fig.metric, fig.share = _standard(own) or _standard(clause), True
         return
     rest = text[fig.num.start : _next_stop(text, fig.end, figures=False)]
     if of and of.group(1) in ("huyện", "đơn vị") and re.search(r"đạt chuẩn|ntm", rest):
@@ -837,7 +867,8 @@ def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
         f.kind, f.kind_from = _kind(f, text, groups)
         if f.kind_from == "" and f.unit in prev_kind:
             f.kind, f.kind_from = prev_kind[f.unit], "inherit"
-        if f.kind_from:
+        compared = re.match(r"[^,;()]*so với", text[f.end :])  # "tăng 180 xã so với năm 2022"
+        if f.kind_from and not compared:
             prev_kind[f.unit] = f.kind
     for i, f in enumerate(here):
         if f.skip:

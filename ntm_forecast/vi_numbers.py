@@ -15,7 +15,7 @@ from dataclasses import dataclass
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+|\d+\.\d{1,2}(?!\d)|\d+"
 NUMBER = re.compile(rf"(?<![\d.,/])(?:{_NUM})(?![\d/]|[.,]\d)")
 RANGE = re.compile(rf"(?<![\d.,/])({_NUM})\s*-\s*({_NUM})(?![\d/]|[.,]\d)")
-FRACTION = re.compile(rf"(?<![\d.,/])({_NUM})/(\d+)(?![\d/]|[.,]\d)")
+FRACTION = re.compile(rf"(?<![\d.,/])({_NUM})/(\d{{1,3}}(?:\.\d{{3}})+|\d+)(?![\d/]|[.,]\d)")
 
 _UNITS = {
     "một": 1,
@@ -41,7 +41,10 @@ WORD_NUMBER = re.compile(
 
 
 def _month_year(m: re.Match) -> bool:
-    return m.group(1).isdigit() and 1 <= int(m.group(1)) <= 12 and 1900 <= int(m.group(2)) <= 2100
+    month, year = m.group(1), m.group(2)
+    return (
+        month.isdigit() and year.isdigit() and 1 <= int(month) <= 12 and 1900 <= int(year) <= 2100
+    )
 
 
 def parse_number(token: str) -> float:
@@ -100,7 +103,7 @@ def find_numbers(text: str, unit_after: re.Pattern) -> list[Number]:
             continue
         if unit_follows(m.end()):
             found.append(
-                Number(m.start(), m.end(), parse_number(m.group(1)), total=float(m.group(2)))
+                Number(m.start(), m.end(), parse_number(m.group(1)), total=parse_number(m.group(2)))
             )
             taken.append(m.span())
     for m in RANGE.finditer(text):

@@ -522,3 +522,35 @@ def test_any_text_gives_a_valid_draft_or_nothing(pieces):
     for rec in (*draft.observations, *draft.targets):
         assert rec["quote"] in text
     yaml.safe_load(draft.to_yaml())
+
+
+NATIONAL = """Hà Nội, ngày 20 tháng 12 năm 2023
+
+Tính đến cuối tháng 11/2023, cả nước có 6.511/8.177 xã (79,6%) đạt chuẩn NTM, tăng 180 xã so \
+với cuối năm 2022; trong đó có 2.076 xã đạt chuẩn NTM nâng cao và 400 xã đạt chuẩn NTM kiểu mẫu. \
+Mục tiêu đến năm 2025, cả nước có ít nhất 80% số xã đạt chuẩn NTM, trong đó có ít nhất 40% số xã \
+đạt chuẩn NTM nâng cao.
+"""
+
+
+def test_a_national_report_with_an_official_date_line():
+    draft = extract(NATIONAL)
+    assert (draft.data["name"], draft.data["slug"], draft.data["level"]) == (
+        "Việt Nam", "vietnam", "national",
+    )  # fmt: skip
+    assert "parent" not in draft.data
+    got = {
+        (r["metric"], r["year"], r["kind"], r["value"], r.get("as_of"))
+        for r in (*draft.observations, *draft.targets)
+    }
+    assert got == {
+        ("communes_ntm", 2023, "level", 6511, "2023-11"),
+        ("communes_total", 2023, "level", 8177, "2023-11"),
+        ("communes_ntm_share", 2023, "level", 79.6, "2023-11"),
+        ("communes_ntm", 2023, "increment", 180, "2023-11"),
+        ("communes_ntm", 2022, "level", 6331, "2022-12"),  # DERIVED: 6511 − 180
+        ("communes_advanced", 2023, "level", 2076, "2023-11"),
+        ("communes_model", 2023, "level", 400, "2023-11"),
+        ("communes_ntm", 2025, "share", 80, "2023-12-20"),
+        ("communes_advanced", 2025, "share", 40, "2023-12-20"),
+    }
