@@ -3,10 +3,10 @@
 Rule-based and transparent. The text is normalised (NFC, lower case, one dash, old and new
 tone placement folded) with a map back to the original characters, so every quote is a
 verbatim slice of the report. A figure is a number followed by a unit ("36/51 xã", "70,59%",
-"66 sản phẩm", "64 triệu đồng"); the table :data:`METRIC_RULES` (and the star, criterion and
-rate tables) turn the words around it into a metric, cue words decide status and kind, and
-year words ("năm 2022", "cuối năm", "đến nay" with the report's date) the year. A figure
-whose year cannot be told is skipped and reported, never guessed.
+"66 sản phẩm", "64 triệu đồng"); the tables of :mod:`ntm_forecast.extract_rules` turn the words
+around it into a metric, cue words decide status and kind, and year words ("năm 2022",
+"cuối năm", "đến nay" with the report's date) the year. A figure whose year cannot be told is
+skipped and reported, never guessed.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from ntm_forecast import extract_rules as rules
 from ntm_forecast import metrics
 from ntm_forecast.errors import InputError
 from ntm_forecast.vi_numbers import Number, find_numbers
@@ -70,131 +71,6 @@ class _Doc:
     def quote(self, a: int, b: int) -> str:
         """The original words behind ``low[a:b]``."""
         return self.original[self.starts[a] : self.ends[b - 1]]
-
-
-# ---------------------------------------------------------------------------------------------
-# Tables: units, metrics, cue words (all over normalised lower-case text)
-# ---------------------------------------------------------------------------------------------
-
-UNIT = re.compile(
-    r"\s*(?P<u>%|xã\b|sản phẩm\b|hồ sơ\b|thôn\b|ấp\b|bản\b|vườn\b|huyện\b|đơn vị\b"
-    r"|tiêu chí\b|nội dung\b|chỉ tiêu\b|triệu đồng|tỷ đồng|nghìn đồng)"
-)
-_FAMILY = {
-    "%": "percent", "xã": "communes", "sản phẩm": "products", "hồ sơ": "products",
-    "thôn": "villages", "ấp": "villages", "bản": "villages", "vườn": "gardens",
-    "huyện": "districts", "đơn vị": "districts", "tiêu chí": "criteria",
-    "nội dung": "contents", "chỉ tiêu": "indicators", "triệu đồng": "million_vnd",
-    "tỷ đồng": "billion_vnd", "nghìn đồng": "thousand_vnd",
-}  # fmt: skip
-
-# The standard a count of communes (or villages, districts) refers to.
-_STANDARD = re.compile(r"đạt chuẩn|chuẩn|ntm|nông thôn mới|về đích")
-_ADVANCED = re.compile(r"nâng cao|ntm nâng\b")
-_MODEL = re.compile(r"kiểu mẫu")
-
-# The national criteria by name (Quyết định 1980/QĐ-TTg): "112/137 xã đạt tiêu chí Giao thông".
-CRITERIA = {
-    "quy hoạch": "planning", "giao thông": "transport", "thủy lợi": "irrigation",
-    "điện": "electricity", "trường học": "schools", "cơ sở vật chất văn hóa": "culture_facilities",
-    "cơ sở hạ tầng thương mại nông thôn": "rural_commerce",
-    "thông tin và truyền thông": "telecom", "nhà ở dân cư": "housing", "thu nhập": "income",
-    "hộ nghèo": "poverty", "lao động có việc làm": "employment",
-    "tổ chức sản xuất": "production_organisation", "giáo dục và đào tạo": "education",
-    "y tế": "health", "văn hóa": "culture", "môi trường và an toàn thực phẩm": "environment",
-    "hệ thống chính trị": "political_system", "quốc phòng và an ninh": "security",
-}  # fmt: skip
-_CRITERION = re.compile(
-    r"(?:tiêu chí|về)\s+("
-    + "|".join(sorted(map(re.escape, CRITERIA), key=len, reverse=True))
-    + r")\b"
-)
-
-# Socio-economic rates the seeds carry: (words in the clause, metric).
-RATES = [
-    (re.compile(r"hộ nghèo"), "poverty_rate"),
-    (re.compile(r"lao động qua đào tạo"), "trained_labour_rate"),
-    (re.compile(r"bảo hiểm y tế|bhyt"), "health_insurance_rate"),
-    (re.compile(r"nước sạch"), "clean_water_rate"),
-    (re.compile(r"rác thải[^,;]*xử lý"), "waste_treated_rate"),
-]
-_INCOME = re.compile(r"thu nhập bình quân|thu nhập[^,;]*đầu người")
-_FUNDS = re.compile(r"kinh phí huy động|huy động nguồn lực|nguồn lực huy động|tổng huy động")
-
-# "3 sao trở lên", "từ 3-4 sao", "đạt 4 sao", "hạng 3 sao cấp tỉnh trở lên"
-_STARS = re.compile(
-    r"(?P<from>từ\s*)?(?P<a>[345])(?:\s*(?:-|và)\s*(?P<b>[45]))?\s*sao"
-    r"(?P<plus>(?:\s+cấp\s+\w+)?\s+trở lên)?"
-)
-_SUBMITTED = re.compile(r"trung ương|quốc gia")
-_NOT_OCOP = re.compile(r"làng nghề|đề xuất|nâng hạng")
-
-# Status cues; the nearest one before a figure in its sentence wins.
-_STATUS_CUES = [
-    (re.compile(r"\bước\b|dự kiến"), "estimate"),
-    (
-        re.compile(
-            r"phấn đấu|mục tiêu(?! quốc gia)|(?<!so với )(?<!% )(?<!theo )kế hoạch"
-            r"|giao chỉ tiêu|thống nhất giao|chỉ tiêu[^.;]{0,40}\bgiao\b|đặt ra|đề ra"
-            r"|phương hướng|định hướng|\bsẽ\b|năm tới"
-        ),
-        "target",
-    ),
-    (
-        re.compile(
-            r"\bđã\b|đến nay|hiện nay|lũy kế|kết quả|tính đến|đến hết năm|đến thời điểm này"
-            r"|năm qua|(?<!thực )(?<!thể )(?<!phát )\bhiện\b"
-        ),
-        "actual",
-    ),
-]
-_HEADING_STATUS = [
-    (re.compile(r"mục tiêu|nhiệm vụ|phương hướng|kế hoạch|phấn đấu"), "target"),
-    (re.compile(r"kết quả"), "actual"),
-]
-
-_INC_STRONG = re.compile(
-    r"\bthêm\b|\btăng\b(?! cường)|(?<!thôn )(?<!đổi )\bmới\b(?! đạt)|trong năm|năm qua"
-)
-_LEVEL_STRONG = re.compile(r"nâng tổng số|tổng số|nâng số|lũy kế|\blên\s*$")
-_LEVEL_WEAK = re.compile(r"toàn (?:tỉnh|huyện|thành phố|quốc|thị xã) có")
-_INC_WEAK = re.compile(r"công nhận|đánh giá|xếp hạng|về đích|hoàn thành")
-_PRESENT = re.compile(r"đến nay|hiện nay|đến thời điểm này|(?<!thực )(?<!thể )\bhiện\b")
-_LUY_KE = re.compile(r"lũy kế")
-_PLAN_SHARE = re.compile(r"\s*(?:kế hoạch|mục tiêu|so với|nghị quyết|chỉ tiêu)")
-# Work on villages and gardens not yet at the standard: the last verb before the count says.
-_WORK_VERBS = re.compile(r"triển khai mới|xây dựng|công nhận|thẩm định|\bthêm\b")
-_QUALIFIERS = {"mới": "_started", "dựng": "_in_progress"}
-_AT_LEAST = re.compile(r"(?:ít nhất|tối thiểu|trên|hơn|từ)\s*$")
-_PARTS = re.compile(r"trong đó|\bgồm\b|bao gồm")
-
-# Years: one pattern, the first alternative that matches wins.
-_YEAR = re.compile(
-    r"(?P<period>(?:giai đoạn\s*)?20\d\d\s*-\s*20\d\d"
-    r"|(?:định hướng|tầm nhìn) (?:đến |tới )?(?:năm )?20\d\d)"
-    r"|(?P<compare>so với (?:cùng kỳ )?(?:cuối |hết )?(?:năm )?(?P<cy>20\d\d))"
-    r"|(?P<date>(?P<dd>\d{1,2})/(?P<dm>\d{1,2})/(?P<dy>20\d\d))"
-    r"|(?P<month>tháng\s*(?P<mm>\d{1,2})\s*(?:/|năm)\s*(?P<my>20\d\d))"
-    r"|(?P<early>đầu năm (?P<ey>20\d\d))"
-    r"|(?P<yearend>(?:cuối|hết) năm (?P<ry>20\d\d))"
-    r"|(?P<year>năm (?P<y>20\d\d))"
-    r"|(?P<thisend>cuối năm(?: nay)?)"
-    r"|(?P<this>năm nay)"
-    r"|(?P<last>năm qua|năm trước)"
-    r"|(?P<next>năm tới|năm sau)"
-    r"|(?P<present>đến nay|hiện nay|đến thời điểm này|lũy kế|(?<!thực )(?<!thể )\bhiện\b)"
-)
-_DATE_LINE_NOISE = re.compile(
-    r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật|\(?gmt\s*[+-]\s*\d+\)?|\d{1,2}:\d{2}(?::\d{2})?"
-    r"|cập nhật|ngày đăng|đăng ngày|ngày|lúc|giờ|\b[ap]m\b"
-    r"|\d{1,2}/\d{1,2}/20\d\d|[\s,|\-:]"
-)
-_DATE_WORDS = re.compile(r"(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(20\d\d)")
-_LOCALITY = re.compile(
-    r"\b(tỉnh|huyện|thị xã|thành phố)\s+((?:[A-ZĐ][^\s,.;:()]*)(?:\s+[A-ZĐ][^\s,.;:()]*){0,2})"
-)
-_NATIONAL = ("cả nước", "việt nam", "toàn quốc")
-_LEVELS = {"tỉnh": "province", "thành phố": "province", "huyện": "district", "thị xã": "district"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -395,10 +271,10 @@ def find_date(doc: _Doc) -> dt.date | None:
     """The date line of an article: a line that holds a date and nothing but a time,
     a weekday or "(GMT+7)" beside it ("Thứ Tư 15/12/2021 , 07:51 (GMT+7)")."""
     for line in doc.low.splitlines():
-        m = re.search(r"(\d{1,2})/(\d{1,2})/(20\d\d)", line) or _DATE_WORDS.search(line)
+        m = re.search(r"(\d{1,2})/(\d{1,2})/(20\d\d)", line) or rules.DATE_WORDS.search(line)
         # "Thứ Tư 15/12/2021, 07:51 (GMT+7)", or a document's "Hà Nội, ngày 20 tháng 12 năm 2023"
         dated = m and (
-            not _DATE_LINE_NOISE.sub("", line)
+            not rules.DATE_LINE_NOISE.sub("", line)
             or (
                 re.fullmatch(r"[^\d,]{0,30},?\s*ngày\s*", line[: m.start()])
                 and not line[m.end() :].strip(" .,")
@@ -415,16 +291,18 @@ def find_date(doc: _Doc) -> dt.date | None:
 def _locality(doc: _Doc, given: str | None) -> tuple[str | None, str]:
     found = Counter()
     levels: dict[str, str] = {}
-    for m in _LOCALITY.finditer(doc.cased.replace("Tỉnh ", "tỉnh ").replace("Huyện ", "huyện ")):
+    for m in rules.LOCALITY.finditer(
+        doc.cased.replace("Tỉnh ", "tỉnh ").replace("Huyện ", "huyện ")
+    ):
         name = m.group(2).strip()
         found[name] += 1
-        levels.setdefault(name, _LEVELS[m.group(1)])
+        levels.setdefault(name, rules.LEVELS[m.group(1)])
     national = len(re.findall(r"\bcả nước\b", doc.low))
-    if given and given.strip().lower() in _NATIONAL:
+    if given and given.strip().lower() in rules.NATIONAL:
         return "Việt Nam", "national"
     if given:
         given = given.strip()
-        for word, level in _LEVELS.items():
+        for word, level in rules.LEVELS.items():
             if given.lower().startswith(word + " "):
                 return given[len(word) + 1 :].strip(), level
         return given, levels.get(given, "province")
@@ -456,7 +334,7 @@ def _sentences(doc: _Doc) -> list[_Sentence]:
         if not line.strip():
             continue
         if _is_heading(line, doc.cased[start:end]):
-            scope = next((s for rx, s in _HEADING_STATUS if rx.search(line)), None)
+            scope = next((s for rx, s in rules.HEADING_STATUS if rx.search(line)), None)
             continue
         cut = start
         for m in re.finditer(r"[.!?…]+", line):
@@ -479,14 +357,14 @@ def _is_heading(line: str, cased: str) -> bool:
     return (
         len(text) <= 60
         and not text.endswith(".")
-        and not find_numbers(line, UNIT)
+        and not find_numbers(line, rules.UNIT)
         and not re.search(r"\d{1,2}/\d{1,2}/20\d\d", text)
     )
 
 
 def _mentions(doc: _Doc, s: _Sentence, date: dt.date | None) -> list[_Mention]:
     out = []
-    for m in _YEAR.finditer(doc.low, s.start, s.end):
+    for m in rules.YEAR.finditer(doc.low, s.start, s.end):
         kind = m.lastgroup if m.lastgroup in ("period", "compare") else None
         g = m.groupdict()
         year, as_of = None, None
@@ -501,8 +379,15 @@ def _mentions(doc: _Doc, s: _Sentence, date: dt.date | None) -> list[_Mention]:
             if not 1 <= month <= 12:
                 continue
             as_of = f"{year}-{month:02d}"
-        elif g["early"]:
-            year, as_of = int(g["ey"]) - 1, f"{g['ey']}-01"
+        elif g["months"]:  # "6 tháng đầu năm 2023": that year, to the end of the months
+            year = int(g["ny"])
+            n = _MONTHS.get(g["months"].split()[0]) or int(g["months"].split()[0])
+            if not 1 <= n <= 12:
+                continue
+            as_of = f"{year}-{n:02d}"
+        elif g["early"]:  # "tính đến đầu năm 2023" is the count at the end of 2022
+            year = int(g["ey"]) - (1 if g["upto"] else 0)
+            as_of = f"{g['ey']}-01"
         elif g["yearend"]:
             year = int(g["ry"])
             as_of = f"{year}-12"
@@ -529,6 +414,9 @@ def _mentions(doc: _Doc, s: _Sentence, date: dt.date | None) -> list[_Mention]:
         kind = kind or ("present" if g["present"] else "year")
         out.append(_Mention(m.start(), m.end(), kind, year, as_of))
     return out
+
+
+_MONTHS = {"ba": 3, "sáu": 6, "chín": 9}
 
 
 def _paren_groups(text: str) -> list[int]:
@@ -578,9 +466,9 @@ def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> lis
         groups = _paren_groups(text)
         mentions = _mentions(doc, s, date)
         here: list[_Fig] = []
-        for num in find_numbers(text, UNIT):
-            m = UNIT.match(text, num.end)
-            fig = _Fig(num, _FAMILY[m.group("u")], m.end(), si)
+        for num in find_numbers(text, rules.UNIT):
+            m = rules.UNIT.match(text, num.end)
+            fig = _Fig(num, rules.FAMILY[m.group("u")], m.end(), si)
             _resolve(fig, text, groups, here, "ocop" in para_text)
             _status(fig, text, groups, carry_status, s.scope)
             _year(fig, text, groups, mentions, carry_year, s.start)
@@ -620,7 +508,7 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
     tail = text[fig.end : _clause_end(text, fig.end)]
     # up to the next figure: "128 sản phẩm được đánh giá, công nhận đạt chuẩn OCOP 3 sao"
     reach = text[fig.end : _next_stop(text, fig.end)]
-    fig.at_least = bool(_AT_LEAST.search(left)) or tail.lstrip().startswith("trở lên")
+    fig.at_least = bool(rules.AT_LEAST.search(left)) or tail.lstrip().startswith("trở lên")
     unit = fig.unit
     if re.search(r"mỗi(?:\s+xã)?(?:\s+phường)?\s*$|(?<!tổng )(?<!nâng )\bsố\s*$|\bvượt\s*$", left):
         fig.skip = "no metric"  # "mỗi xã một sản phẩm", "số 10", "vượt 26 sản phẩm"
@@ -628,9 +516,9 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
     if unit == "percent":
         _percent(fig, text, clause, left, here)
     elif unit == "communes":
-        crit = _CRITERION.search(clause)
+        crit = rules.CRITERION.search(clause)
         if crit and crit.start() >= a - c0:
-            fig.metric = f"communes_criterion_{CRITERIA[crit.group(1)]}"
+            fig.metric = f"communes_criterion_{rules.CRITERIA[crit.group(1)]}"
             fig.out_unit = "communes"
         else:
             # its own words first ("16 xã ... nâng cao và 3 xã ... kiểu mẫu"), then the clause
@@ -645,28 +533,28 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
         _products(fig, text, reach, clause, ocop)
     elif unit in ("villages", "gardens"):
         rest = text[c0 : _next_stop(text, fig.end, figures=False)]
-        if _STANDARD.search(rest):
-            model = unit == "villages" and _MODEL.search(clause)
+        if rules.STANDARD.search(rest):
+            model = unit == "villages" and rules.MODEL.search(clause)
             base = "model_villages" if model else f"{unit}_ntm"
-            verbs = list(_WORK_VERBS.finditer(left))
+            verbs = list(rules.WORK_VERBS.finditer(left))
             if verbs:
-                suffix = _QUALIFIERS.get(verbs[-1].group(0).split()[-1], "")
+                suffix = rules.QUALIFIERS.get(verbs[-1].group(0).split()[-1], "")
             else:  # "74 thôn, 448 vườn": the enumeration goes on
                 prev = [f for f in here if f.unit in ("villages", "gardens") and f.metric]
                 last = prev[-1].metric if prev else ""
-                suffix = next((q for q in _QUALIFIERS.values() if last.endswith(q)), "")
+                suffix = next((q for q in rules.QUALIFIERS.values() if last.endswith(q)), "")
             fig.metric, fig.out_unit = base + suffix, unit
     elif unit == "districts":
         if re.search(r"đạt chuẩn|hoàn thành nhiệm vụ", text[c0 : _next_stop(text, fig.end, False)]):
-            fig.metric = "districts_advanced" if _ADVANCED.search(clause) else "districts_ntm"
+            fig.metric = "districts_advanced" if rules.ADVANCED.search(clause) else "districts_ntm"
             if fig.metric == "districts_advanced":
                 fig.out_unit = "districts"
     elif unit in ("criteria", "contents", "indicators"):
         _average(fig, text, clause, tail)
     elif unit in ("million_vnd", "billion_vnd", "thousand_vnd"):
         # the nearest money phrase before the amount, anywhere in its sentence
-        phrases = [(m.start(), "income_per_capita") for m in _INCOME.finditer(text, 0, a)]
-        phrases += [(m.start(), "ntm_funds_mobilised") for m in _FUNDS.finditer(text, 0, a)]
+        phrases = [(m.start(), "income_per_capita") for m in rules.INCOME.finditer(text, 0, a)]
+        phrases += [(m.start(), "ntm_funds_mobilised") for m in rules.FUNDS.finditer(text, 0, a)]
         if phrases:
             fig.metric, fig.out_unit = max(phrases)[1], unit
     if fig.metric is None and re.search(r"\btăng\b|mục tiêu|kế hoạch|nâng tổng số|\blên\s*$", left):
@@ -695,41 +583,40 @@ def _next_stop(text: str, i: int, figures: bool = True) -> int:
     the end of the sentence."""
     stops = [p for p in (text.find(c, i) for c in ";()") if p != -1]
     if figures:
-        nums = find_numbers(text[i:], UNIT)
+        nums = find_numbers(text[i:], rules.UNIT)
         if nums:
             stops.append(i + nums[0].start)
     return min(stops) if stops else len(text)
 
 
 def _standard(clause: str) -> str | None:
-    if not _STANDARD.search(clause) and not (_ADVANCED.search(clause) or _MODEL.search(clause)):
-        return None
-    adv, model = _ADVANCED.search(clause), _MODEL.search(clause)
+    """The commune standard the words name: model, advanced, both, or the NTM standard."""
+    adv, model = rules.ADVANCED.search(clause), rules.MODEL.search(clause)
     if adv and model:
         return "communes_advanced_and_model"
     if model:
         return "communes_model"
     if adv:
         return "communes_advanced"
-    return "communes_ntm"
+    return "communes_ntm" if rules.STANDARD.search(clause) else None
 
 
 def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> None:
     after = text[fig.end :]
-    if _PLAN_SHARE.match(after):
+    if rules.PLAN_SHARE.match(after):
         fig.skip = "no metric"  # "đạt 100% kế hoạch": completion of a plan, not a figure
         return
-    for rx, metric in RATES:
+    for rx, metric in rules.RATES:
         if rx.search(clause):
             fig.metric, fig.out_unit = metric, "percent"
             return
     fig.maintain = bool(re.search(r"duy trì\s*$", left))
     of = re.match(r"\s*(?:số\s+)?(?:các\s+)?(xã|huyện|đơn vị|phường)\b", after)
     if of and of.group(1) == "xã":
-        crit = _CRITERION.search(clause)
+        crit = rules.CRITERION.search(clause)
         own = text[fig.end : min(_clause_end(text, fig.end), _next_stop(text, fig.end))]
         if crit:
-            fig.metric = f"communes_criterion_{CRITERIA[crit.group(1)]}_share"
+            fig.metric = f"communes_criterion_{rules.CRITERIA[crit.group(1)]}_share"
             fig.out_unit = "percent"
         else:
             fig.metric, fig.share = _standard(own) or _standard(clause), True
@@ -740,9 +627,9 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
         return
     if of:
         return  # wards and towns: not a programme of rural communes
-    crit = _CRITERION.search(clause)
+    crit = rules.CRITERION.search(clause)
     if crit and fig.num.start - 1 >= 0 and "(" in text[max(0, fig.num.start - 3) : fig.num.start]:
-        fig.metric = f"communes_criterion_{CRITERIA[crit.group(1)]}_share"
+        fig.metric = f"communes_criterion_{rules.CRITERIA[crit.group(1)]}_share"
         fig.out_unit = "percent"
         return
     # "36/51 xã đạt chuẩn NTM (đạt tỷ lệ 70,59%)", "103 xã đạt 72%": the count just before
@@ -758,13 +645,13 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
 
 
 def _products(fig: _Fig, text: str, tail: str, clause: str, ocop: bool) -> None:
-    stars = _STARS.search(tail)
-    if not (ocop or stars) or _NOT_OCOP.search(tail):
+    stars = rules.STARS.search(tail)
+    if not (ocop or stars) or rules.NOT_OCOP.search(tail):
         return
     if re.search(r"xuất khẩu", tail):
         fig.metric, fig.out_unit = "ocop_exported", "products"
         return
-    if _SUBMITTED.search(tail) and ("hồ sơ" in clause or re.search(r"đề nghị|dự thi", tail)):
+    if rules.SUBMITTED.search(tail) and ("hồ sơ" in clause or re.search(r"đề nghị|dự thi", tail)):
         fig.metric, fig.out_unit = "ocop_submitted_5star", "products"
         return
     if stars is None or stars.group("b") or stars.group("plus") or stars.group("from"):
@@ -784,7 +671,7 @@ def _average(fig: _Fig, text: str, clause: str, tail: str) -> None:
         return
     if not avg:
         return
-    sentence_adv = _ADVANCED.search(text)
+    sentence_adv = rules.ADVANCED.search(text)
     total = fig.num.total
     if fig.unit == "criteria" and not sentence_adv and (total is None or total == 19):
         fig.metric = "avg_criteria"
@@ -811,7 +698,7 @@ def _cue_before(rx: re.Pattern, text: str, i: int, groups: list[int], lo: int = 
 
 def _status(fig: _Fig, text: str, groups: list[int], carry: str | None, scope: str | None):
     best = None
-    for rx, status in _STATUS_CUES:
+    for rx, status in rules.STATUS_CUES:
         m = _cue_before(rx, text, fig.num.start, groups)
         if m and (best is None or m.start() > best[0]):
             best = (m.start(), status)
@@ -820,7 +707,7 @@ def _status(fig: _Fig, text: str, groups: list[int], carry: str | None, scope: s
 
 def _last_status(text: str, groups: list[int]) -> str | None:
     best = None
-    for rx, status in _STATUS_CUES:
+    for rx, status in rules.STATUS_CUES:
         for m in rx.finditer(text):
             if groups[m.start()] == 0 and (best is None or m.start() > best[0]):
                 best = (m.start(), status)
@@ -885,11 +772,11 @@ def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
             f.kind = "increment"
     # Parts of a total ("trong đó", "gồm"): a part of the same metric is either the
     # increment inside a level (kept) or a share of it (left out, it is not the locality's).
-    starts_with_part = bool(_PARTS.match(text.strip()))
+    starts_with_part = bool(rules.PARTS.match(text.strip()))
     for i, f in enumerate(here):
         if f.skip:
             continue
-        cue = _cue_before(_PARTS, text, f.num.start, groups)
+        cue = _cue_before(rules.PARTS, text, f.num.start, groups)
         if cue is None and not starts_with_part:
             continue
         cut = cue.start() if cue else 0
@@ -972,21 +859,21 @@ def _kind(f: _Fig, text: str, groups: list[int]) -> tuple[str, str]:
         return ("increment" if inc else "level"), "cue"
     c0, _ = _clause_bounds(text, f.num.start)
     left = text[c0 : f.num.start]
-    strong = [(m.start(), "increment") for m in _INC_STRONG.finditer(left)]
-    strong += [(m.start(), "level") for m in _LEVEL_STRONG.finditer(left)]
+    strong = [(m.start(), "increment") for m in rules.INC_STRONG.finditer(left)]
+    strong += [(m.start(), "level") for m in rules.LEVEL_STRONG.finditer(left)]
     tail = text[f.end : _clause_end(text, f.end)]
     if re.match(r"\s*(?:\S+\s+){0,2}mới\b", tail) and not re.match(r"\s*nông thôn mới", tail):
         strong.append((len(left), "increment"))  # "02 sản phẩm mới"
     if strong:
         return max(strong)[1], "cue"
-    if _cue_before(_LUY_KE, text, f.num.start, groups):
+    if _cue_before(rules.LUY_KE, text, f.num.start, groups):
         return "level", "cue"
-    if _INC_WEAK.search(left):
+    if rules.INC_WEAK.search(left):
         return "increment", "cue"
-    if _INC_WEAK.search(tail):
-        present = _cue_before(_PRESENT, text, f.num.start, groups)
+    if rules.INC_WEAK.search(tail):
+        present = _cue_before(rules.PRESENT, text, f.num.start, groups)
         return ("level" if present else "increment"), "cue"
-    if _LEVEL_WEAK.search(left):
+    if rules.LEVEL_WEAK.search(left):
         return "level", "cue"
     return "level", ""
 

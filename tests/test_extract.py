@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from ntm_forecast.cli import main
 from ntm_forecast.errors import EXIT_BAD_INPUT, EXIT_OK
-from ntm_forecast.extract import UNIT, extract, read_report
+from ntm_forecast.extract import extract, read_report
+from ntm_forecast.extract_rules import UNIT
 from ntm_forecast.params import load_locality
 from ntm_forecast.vi_numbers import find_numbers, parse_number
 
@@ -134,6 +135,7 @@ def test_heading_sets_the_status_of_the_lines_under_it():
         ("Hiện tỉnh có 40 xã đạt chuẩn NTM.", 2022, "2022-12-20"),
         ("Dự kiến cuối năm tỉnh có 40 xã đạt chuẩn NTM.", 2022, "2022-12"),
         ("Tính đến đầu năm 2023, tỉnh có 40 xã đạt chuẩn NTM.", 2022, "2023-01"),
+        ("Trong 6 tháng đầu năm 2022, tỉnh đã công nhận 4 xã đạt chuẩn NTM.", 2022, "2022-06"),
     ],
 )
 def test_year_forms(sentence, year, as_of):
