@@ -258,7 +258,9 @@ def extract(
     )
     records = [_record(doc, sentences, f, source, date) for f in figs if not f.skip]
     slug = slug or ("vietnam" if level == "national" else _slug(name))
-    data = _assemble(name, level, slug, records, source, date)
+    mentioned = [int(y) for y in re.findall(r"\bnăm (20\d\d)\b", doc.low)]
+    fallback = date.year if date else max(mentioned, default=2000)
+    data = _assemble(name, level, slug, records, source, date, fallback)
     data, invalid = _validated(data)
     skipped.extend(invalid)
     if not data.get("observations") and not data.get("targets"):
@@ -603,8 +605,9 @@ def _standard(clause: str) -> str | None:
 
 def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> None:
     after = text[fig.end :]
-    if rules.PLAN_SHARE.match(after):
-        fig.skip = "no metric"  # "đạt 100% kế hoạch": completion of a plan, not a figure
+    if rules.PLAN_SHARE.match(after) or re.search(r"\b(?:tăng|giảm)\s*$", left):
+        # "đạt 100% kế hoạch": completion of a plan; "giảm 1,2%": a change, not a rate
+        fig.skip = "no metric"
         return
     for rx, metric in rules.RATES:
         if rx.search(clause):
@@ -642,6 +645,18 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
             else:
                 fig.metric, fig.share = p.metric, True
             fig.evidence.append(p.num.start)
+            return
+    # "tỷ lệ hộ nghèo giảm 1,2% so với năm 2021, còn 3,4%": the rate named earlier in the part
+    seg = text.rfind(";", 0, fig.num.start) + 1
+    named = [
+        (m.start(), metric)
+        for rx, metric in rules.RATES
+        for m in rx.finditer(text, seg, fig.num.start)
+    ]
+    if named and re.search(r"(?:còn|xuống|đạt|lên)\s*(?:dưới|trên|khoảng)?\s*$", left):
+        at, fig.metric = max(named)
+        fig.out_unit = "percent"
+        fig.evidence.append(at)
 
 
 def _products(fig: _Fig, text: str, tail: str, clause: str, ocop: bool) -> None:
@@ -951,7 +966,7 @@ def _n(x: float) -> int | float:
     return int(x) if float(x).is_integer() else float(x)
 
 
-def _assemble(name, level, slug, records, source, date) -> dict:
+def _assemble(name, level, slug, records, source, date, fallback_year: int) -> dict:
     seen = set()
     obs, tgt = [], []
     for r in records:
@@ -961,8 +976,9 @@ def _assemble(name, level, slug, records, source, date) -> dict:
             continue
         seen.add(key)
         (tgt if target else obs).append(r)
-    years = [r["year"] for r in obs] or [r["year"] for r in tgt] or [date.year if date else 2000]
-    # origin_year: the latest year a figure is reported for (the plans' years come later)
+    # origin_year: the latest year a figure is reported for (the plans' years come later);
+    # with no figure, the report's year (a valid file that says nothing yet)
+    years = [r["year"] for r in obs] or [r["year"] for r in tgt] or [fallback_year]
     data = {
         "name": name,
         "slug": slug,

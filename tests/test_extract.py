@@ -112,6 +112,11 @@ def test_percent_of_plan_is_not_a_figure():
     assert [r["metric"] for r in figures(text)] == ["communes_ntm"]
 
 
+def test_a_change_in_a_rate_is_not_the_rate():
+    text = "Năm 2022, tỷ lệ hộ nghèo giảm 1,2% so với năm 2021, còn 3,4%."
+    assert [(r["metric"], r["value"]) for r in figures(text)] == [("poverty_rate", 3.4)]
+
+
 def test_a_year_still_to_come_is_a_plan_even_without_a_plan_word():
     rec = one("Năm 2024 toàn tỉnh có 45 xã đạt chuẩn NTM.", "communes_ntm", dt.date(2023, 3, 1))
     assert rec["section"] == "targets"
