@@ -335,7 +335,7 @@ def _sentences(doc: _Doc) -> list[_Sentence]:
         pos = end + 1
         if not line.strip():
             continue
-        if _is_heading(line, doc.cased[start:end]):
+        if _is_heading(line):
             scope = next((s for rx, s in rules.HEADING_STATUS if rx.search(line)), None)
             continue
         cut = start
@@ -352,7 +352,7 @@ def _sentences(doc: _Doc) -> list[_Sentence]:
     return out
 
 
-def _is_heading(line: str, cased: str) -> bool:
+def _is_heading(line: str) -> bool:
     """A short line without a figure or a final full stop: a heading that sets the status
     of the paragraphs under it ("* Về mục tiêu", "2. Kết quả thực hiện")."""
     text = line.strip()

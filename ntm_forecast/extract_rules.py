@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+# "hiện" alone means "now" ("Hiện tỉnh có …"), not inside "thực hiện", "thể hiện", "phát hiện"
+NOW = r"(?<!thực )(?<!thể )(?<!phát )(?<!xuất )\bhiện\b"
+
 UNIT = re.compile(
     r"\s*(?P<u>%|xã\b|sản phẩm\b|hồ sơ\b|thôn\b|ấp\b|bản\b|vườn\b|huyện\b|đơn vị\b"
     r"|tiêu chí\b|nội dung\b|chỉ tiêu\b|triệu đồng|tỷ đồng|nghìn đồng)"
@@ -77,7 +80,7 @@ STATUS_CUES = [
     (
         re.compile(
             r"\bđã\b|đến nay|hiện nay|lũy kế|kết quả|tính đến|đến hết năm|đến thời điểm này"
-            r"|năm qua|(?<!thực )(?<!thể )(?<!phát )\bhiện\b"
+            rf"|năm qua|{NOW}"
         ),
         "actual",
     ),
@@ -93,7 +96,7 @@ INC_STRONG = re.compile(
 LEVEL_STRONG = re.compile(r"nâng tổng số|tổng số|nâng số|lũy kế|\blên\s*$")
 LEVEL_WEAK = re.compile(r"toàn (?:tỉnh|huyện|thành phố|quốc|thị xã) có")
 INC_WEAK = re.compile(r"công nhận|đánh giá|xếp hạng|về đích|hoàn thành")
-PRESENT = re.compile(r"đến nay|hiện nay|đến thời điểm này|(?<!thực )(?<!thể )\bhiện\b")
+PRESENT = re.compile(rf"đến nay|hiện nay|đến thời điểm này|{NOW}")
 LUY_KE = re.compile(r"lũy kế")
 PLAN_SHARE = re.compile(r"\s*(?:kế hoạch|mục tiêu|so với|nghị quyết|chỉ tiêu)")
 # Work on villages and gardens not yet at the standard: the last verb before the count says.
@@ -117,7 +120,7 @@ YEAR = re.compile(
     r"|(?P<this>năm nay)"
     r"|(?P<last>năm qua|năm trước)"
     r"|(?P<next>năm tới|năm sau)"
-    r"|(?P<present>đến nay|hiện nay|đến thời điểm này|lũy kế|(?<!thực )(?<!thể )\bhiện\b)"
+    rf"|(?P<present>đến nay|hiện nay|đến thời điểm này|lũy kế|{NOW})"
 )
 DATE_LINE_NOISE = re.compile(
     r"thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ nhật|\(?gmt\s*[+-]\s*\d+\)?|\d{1,2}:\d{2}(?::\d{2})?"
