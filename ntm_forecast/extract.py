@@ -18,12 +18,12 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from ntm_forecast import extract_rules as rules
 from ntm_forecast import metrics
 from ntm_forecast.errors import InputError
+from ntm_forecast.params import dump_params
 from ntm_forecast.vi_numbers import Number, find_numbers
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -95,7 +95,7 @@ class Draft:
         return self.data.get("targets", [])
 
     def to_yaml(self) -> str:
-        return yaml.dump(self.data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096)
+        return dump_params(self.data)  # the same writer as `import`: one params style
 
     def summary(self) -> str:
         return (
@@ -108,11 +108,6 @@ class Draft:
 
     def __str__(self) -> str:
         return self.to_yaml()
-
-
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow=False, indentless=False):
-        return super().increase_indent(flow, False)
 
 
 # ---------------------------------------------------------------------------------------------
