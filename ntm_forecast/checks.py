@@ -45,6 +45,7 @@ def check_locality(loc: Locality) -> list[Finding]:
         *shares_not_matching(loc),
         *after_origin(loc),
         *stale_metrics(loc),
+        *awaiting_review(loc),
     ]
 
 
@@ -300,6 +301,21 @@ def shares_not_matching(loc: Locality) -> list[Finding]:
                     )
                 )
     return out
+
+
+def awaiting_review(loc: Locality) -> list[Finding]:
+    """Drafted entries (`review: needed`) nobody has checked yet: one line per file."""
+    marked = [r for r in (*loc.observations, *loc.targets) if r.review == "needed"]
+    if not marked:
+        return []
+    return [
+        Finding(
+            loc.slug,
+            "review",
+            f"{len(marked)} drafted entries marked `review: needed`; check each against its "
+            "quote and remove the mark",
+        )
+    ]
 
 
 def _tolerance(value: float, quote: str) -> float:

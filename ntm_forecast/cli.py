@@ -308,6 +308,36 @@ def run(
     return result.exit_code
 
 
+@app.command()
+def extract(
+    report: Annotated[Path, typer.Argument(help="a Vietnamese report or article (UTF-8 text)")],
+    locality: Annotated[
+        str | None, typer.Option(help='the locality, e.g. "tỉnh Sóc Trăng" (default: the text)')
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option(help="the report's date YYYY-MM-DD (default: its date line)")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="write the draft here (its stem becomes the slug); default: stdout"),
+    ] = None,
+) -> int:
+    """Draft a params file from a report: every programme figure and target with its words."""
+    from ntm_forecast.atomic import atomic_write_text
+    from ntm_forecast.extract import check_output, extract_file, parse_date
+
+    when = parse_date(date) if date is not None else None
+    slug = check_output(output) if output is not None else None
+    draft = extract_file(report, locality=locality, date=when, slug=slug)
+    if output is None:
+        typer.echo(draft.to_yaml(), nl=False)
+    else:
+        atomic_write_text(output, draft.to_yaml())
+    for line in draft.messages():
+        typer.echo(line, err=True)
+    return EXIT_OK
+
+
 def _click_exit(exc: Exception) -> int:
     kinds = {c.__name__ for c in type(exc).__mro__}
     if "Exit" in kinds:

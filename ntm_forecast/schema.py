@@ -62,6 +62,8 @@ class _Sourced(_Record):
     source: Annotated[str, Field(min_length=1)]
     quote: Annotated[str, Field(min_length=1)]
     note: str | None = None
+    # Set by `ntm-forecast extract` on every drafted entry; a person removes it once checked.
+    review: Literal["needed"] | None = None
 
     _as_of_text = field_validator("as_of", mode="before")(_as_of_text)
     _as_of_check = field_validator("as_of")(_check_as_of)

@@ -335,3 +335,13 @@ def test_every_warning_names_file_and_field(real):
         assert path.startswith(str(PARAMS)) and path.endswith(".yaml")
         assert field == "parent" or field.startswith(("observations[", "targets["))
         assert message
+
+
+def test_review_marks_are_counted_once_per_locality():
+    marked = loc(
+        observations=[o("communes_ntm", 2020, 10, review="needed"), o("communes_ntm", 2021, 12)],
+        targets=[t("communes_ntm", 2022, "level", 15, review="needed")],
+    )
+    found = [f for f in check_locality(marked) if f.field == "review"]
+    assert len(found) == 1 and found[0].message.startswith("2 drafted entries")
+    assert not [f for f in check_locality(loc(observations=[o("communes_ntm", 2020, 10)]))]
