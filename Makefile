@@ -52,7 +52,7 @@ TABLES := data/public/public_observations.csv data/public/provinces_to_2021.csv 
 
 .PHONY: params
 params: $(VENV)/.installed ## Add the figures of data/ to params/ (ntm-forecast import; idempotent)
-	$(BIN)/ntm-forecast import $(TABLES) --into params
+	$(BIN)/ntm-forecast import $(TABLES) --into params --origin-year 2021
 	$(BIN)/python data/annotate.py
 
 .PHONY: clean

@@ -31,7 +31,6 @@ from pathlib import Path
 from ntm_forecast.atomic import atomic_write_text, ensure_writable_dir
 from ntm_forecast.errors import EXIT_FAILED, EXIT_OK, InputError, problem
 from ntm_forecast.labels import LANGS, column_label, status_label
-from ntm_forecast.params import load_or_raise
 from ntm_forecast.version import __version__
 
 DEFAULT_NOTEBOOK = Path("notebooks/locality_report.ipynb")
@@ -169,8 +168,12 @@ def run_batch(
     otherwise, and nothing is written). A failing locality does not stop the others: its
     executed notebook goes to ``output/<slug>.failed.ipynb`` and its previous outputs stay.
     """
-    loaded = load_or_raise(params_paths)
+    from ntm_forecast.session import open_session
+
     _check_options(jobs=jobs, lang=lang, n_paths=n_paths, horizon=horizon, retries=retries)
+    # Loaded and fitted once, as a notebook opened alone would (the files' folders pool,
+    # members included); each notebook reads this session instead of refitting.
+    session = open_session(params_paths)
     notebook = Path(notebook)
     if not notebook.is_file():
         raise InputError.at(notebook, "notebook", "an existing .ipynb file", "nothing there")
@@ -178,12 +181,12 @@ def run_batch(
 
     runs = [
         LocalityRun(
-            slug=slug,
+            slug=loc.slug,
             name=loc.name,
-            params_path=loaded.paths[slug].resolve(),
-            params_sha256=_sha256(loaded.paths[slug]),
+            params_path=session.paths[loc.slug].resolve(),
+            params_sha256=_sha256(session.paths[loc.slug]),
         )
-        for slug, loc in loaded.localities.items()
+        for loc in session.chosen
     ]
     result = BatchResult(runs=runs, output=output, started_at=_now())
     _recover(output, [r.slug for r in runs])
@@ -197,11 +200,10 @@ def run_batch(
     }
     workers = min(jobs or os.cpu_count() or 1, len(runs))
     temps: dict[str, Path] = {}
-    # The pool is loaded and fitted once here; each notebook reads it instead of refitting.
     fd, session_file = tempfile.mkstemp(prefix=".session-", suffix=".pickle", dir=output)
     os.close(fd)
     try:
-        _fitted_session(loaded).save(session_file)
+        session.save(session_file)
         _run_pool(
             runs,
             temps,
@@ -236,15 +238,6 @@ def _check_options(*, jobs, lang, n_paths, horizon, retries) -> None:
         raise InputError(problem("--horizon", "horizon", "a whole number ≥ 1", repr(horizon)))
     if not isinstance(retries, int) or retries < 0:
         raise InputError(problem("--retries", "retries", "a whole number ≥ 0", repr(retries)))
-
-
-def _fitted_session(loaded):
-    """Every locality of the batch as one pool, fitted once."""
-    from ntm_forecast.forecast import Context
-    from ntm_forecast.session import Session
-
-    ctx = Context.from_localities(loaded.localities.values())
-    return Session(list(loaded.localities.values()), dict(loaded.paths), loaded, ctx)
 
 
 def _sha256(path: Path) -> str:

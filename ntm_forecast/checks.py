@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ntm_forecast import metrics
+from ntm_forecast.history import FULL_SHARE
 from ntm_forecast.schema import Locality, Observation, Target
 
 SHARE_TOLERANCE = 0.1  # percentage points
@@ -72,9 +73,13 @@ def stale_metrics(loc: Locality) -> list[Finding]:
     Keyed by year None, so every target of the metric carries it."""
     latest: dict[str, tuple[int, int]] = {}  # metric → (year, index)
     for i, o in enumerate(loc.observations):
-        forecast = o.metric != "communes_total" and not o.metric.endswith("_share")
-        if o.status != "plan" and forecast and o.year >= latest.get(o.metric, (o.year, i))[0]:
-            latest[o.metric] = (o.year, i)
+        metric = o.metric
+        base = metric.removesuffix("_share")
+        if base in metrics.COMMUNE_STANDARDS and metric != base and o.value >= FULL_SHARE:
+            metric = base  # 100% of communes is a level (history pins it to the total)
+        forecast = metric != "communes_total" and not metric.endswith("_share")
+        if o.status != "plan" and forecast and o.year >= latest.get(metric, (o.year, i))[0]:
+            latest[metric] = (o.year, i)
     return [
         Finding(
             loc.slug,

@@ -54,11 +54,15 @@ def import_(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="only say what would be added, skipped, in conflict")
     ] = False,
+    origin_year: Annotated[
+        int | None,
+        typer.Option(help="origin_year of new files (default: each one's latest figure)"),
+    ] = None,
 ) -> int:
     """Create or update params files from CSV tables (columns of the public figure files)."""
     from ntm_forecast.importer import import_tables
 
-    result = import_tables(tables, into, dry_run=dry_run)
+    result = import_tables(tables, into, dry_run=dry_run, origin_year=origin_year)
     for line in result.report_lines():
         typer.echo(line)
     return EXIT_OK

@@ -180,7 +180,9 @@ def _full_shares(loc: Locality, metric: str, until: float | None):
             or (until is not None and known_at(o) > until + 1e-9)
         ):
             continue
-        total = build_totals(loc, until=o.t).at(o.t)
+        # The total of the share's date, as far as it is known at the cut (it may have been
+        # published after the share itself).
+        total = build_totals(loc, until=until).at(o.t)
         if total is None:
             unknown.append(
                 f"{o.metric} {o.value:g}% in {o.year} says every commune is at the standard, "

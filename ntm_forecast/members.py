@@ -30,35 +30,41 @@ SUMMED = (
 SUM_NOTE = "DERIVED: the sum of the members' figures for the year"
 
 
-def member_problems(localities: Mapping[str, Locality], paths: Mapping[str, Path]) -> list[str]:
-    """Members that do not exist, cycles, and localities claimed by two units."""
-    out = []
+def member_problems(
+    localities: Mapping[str, Locality], paths: Mapping[str, Path]
+) -> dict[str, list[str]]:
+    """Per unit: members that do not exist, cycles, and localities claimed by two units."""
+    out: dict[str, list[str]] = {}
     owner: dict[str, str] = {}
+
+    def add(slug: str, field: str, expected: str, found: str) -> None:
+        out.setdefault(slug, []).append(problem(paths.get(slug, slug), field, expected, found))
+
     for slug, loc in localities.items():
         for i, m in enumerate(loc.members):
-            where = paths.get(slug, slug)
             if m not in localities:
-                out.append(problem(where, f"members[{i}]", "the slug of a params file", f"'{m}'"))
+                add(slug, f"members[{i}]", "the slug of a params file", f"'{m}'")
             elif m == slug:
-                out.append(problem(where, f"members[{i}]", "another locality", "itself"))
+                add(slug, f"members[{i}]", "another locality", "itself")
             elif m in owner and owner[m] != slug:
                 other = paths.get(owner[m], owner[m])
-                out.append(
-                    problem(
-                        where,
-                        f"members[{i}]",
-                        "a locality in one unit only",
-                        f"'{m}', also in {other}",
-                    )
-                )
+                add(slug, f"members[{i}]", "a locality in one unit only", f"'{m}', also in {other}")
             else:
                 owner.setdefault(m, slug)
     for slug in localities:
         cycle = _cycle(slug, localities)
         if cycle and cycle[0] == min(cycle[:-1]):  # report each cycle once
-            out.append(
-                problem(paths.get(slug, slug), "members", "no cycle of units", " → ".join(cycle))
-            )
+            add(slug, "members", "no cycle of units", " → ".join(cycle))
+            for other in cycle[1:-1]:
+                out.setdefault(other, [])  # every unit of a cycle is out, reported once
+    # A unit made of a broken unit cannot be summed either.
+    changed = True
+    while changed:
+        changed = False
+        for slug, loc in localities.items():
+            if slug not in out and any(m in out for m in loc.members):
+                out[slug] = []
+                changed = True
     return out
 
 
