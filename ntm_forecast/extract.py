@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from ntm_forecast import extract_rules as rules
 from ntm_forecast import metrics
+from ntm_forecast.atomic import atomic_write_text, ensure_writable_dir
 from ntm_forecast.errors import InputError
 from ntm_forecast.params import dump_params
 from ntm_forecast.vi_numbers import Number, find_numbers
@@ -140,7 +141,13 @@ def read_report(path: str | Path) -> str:
         raise InputError.at(path, "encoding", "UTF-8 text", found) from None
     if not text.strip():
         raise InputError.at(path, "file", "a report with some text", "an empty file")
-    return text
+    return normalise_line_ends(text)
+
+
+def normalise_line_ends(text: str) -> str:
+    """CRLF and lone CR are read as LF: a report saved on Windows gives the same sentences and
+    quotes as the same report saved elsewhere (quotes are slices of the text as read)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_date(value: str, where: str = "--date") -> dt.date:
@@ -150,8 +157,11 @@ def parse_date(value: str, where: str = "--date") -> dt.date:
         raise InputError.at(where, "date", "a date written YYYY-MM-DD", repr(value)) from None
 
 
-def check_output(path: Path) -> str:
-    """The slug a draft written to ``path`` must carry (the loader wants slug == stem)."""
+def check_output(path: Path, force: bool = False) -> str:
+    """The slug a draft written to ``path`` must carry (the loader wants slug == stem).
+
+    Refuses, before anything is read, a file that exists (a curated params file is not to be
+    replaced by a draft unless ``force``) and a folder that cannot be written to."""
     path = Path(path)
     if path.suffix not in (".yaml", ".yml"):
         raise InputError.at(path, "--output", "a .yaml file", f"'{path.name}'")
@@ -161,7 +171,20 @@ def check_output(path: Path) -> str:
         )
     if path.is_dir() or not path.parent.is_dir():
         raise InputError.at(path, "--output", "a file in an existing folder", "no such folder")
+    if path.exists() and not force:
+        raise InputError.at(
+            path, "--output", "a new file (--force to replace it)", "a file that exists"
+        )
+    ensure_writable_dir(path.parent)
     return path.stem
+
+
+def write_draft(path: Path, draft: Draft) -> None:
+    """Write the draft whole or not at all; a disk or permission failure is one line."""
+    try:
+        atomic_write_text(path, draft.to_yaml())
+    except OSError as exc:
+        raise InputError.at(path, "--output", "a writable file", exc.strerror or exc) from None
 
 
 def extract_file(
@@ -228,8 +251,10 @@ def extract(
     source: str = "report.txt",
     slug: str | None = None,
 ) -> Draft:
-    """Read ``text`` (a report) and return the draft params for its locality."""
-    doc = _Doc.of(text)
+    """Read ``text`` (a report) and return the draft params for its locality.
+
+    Line ends are normalised first (CRLF read as LF): quotes are slices of that text."""
+    doc = _Doc.of(normalise_line_ends(text))
     warnings: list[str] = []
     if date is None:
         date = find_date(doc)

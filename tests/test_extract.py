@@ -561,3 +561,58 @@ def test_a_national_report_with_an_official_date_line():
         ("communes_ntm", 2025, "share", 80, "2023-12-20"),
         ("communes_advanced", 2025, "share", 40, "2023-12-20"),
     }
+
+
+# --- review findings: output files, line ends ----------------------------------------------
+
+
+def test_existing_output_is_refused_unless_forced(tmp_path, capsys):
+    src = tmp_path / "r.txt"
+    src.write_text("Năm 2022 tỉnh Sóc Trăng có 37/51 xã đạt chuẩn nông thôn mới.", encoding="utf-8")
+    out = tmp_path / "soc_trang.yaml"
+    out.write_text("# curated by hand\n", encoding="utf-8")
+    assert main(["extract", str(src), "--output", str(out)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--force" in err
+    assert out.read_text(encoding="utf-8") == "# curated by hand\n"
+    assert main(["extract", str(src), "--output", str(out), "--force"]) == EXIT_OK
+    assert load_locality(out).observations[0].value == 37
+    capsys.readouterr()
+
+
+def test_unwritable_output_folder_is_one_line(tmp_path, capsys, monkeypatch):
+    src = tmp_path / "r.txt"
+    src.write_text("Năm 2022 tỉnh Sóc Trăng có 37/51 xã đạt chuẩn nông thôn mới.", encoding="utf-8")
+    assert main(["extract", str(src), "--output", "/proc/d.yaml"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    # a write that fails after the folder check (disk full, permissions changed meanwhile)
+    import ntm_forecast.extract as ex
+
+    def refuse(path, text):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(ex, "atomic_write_text", refuse)
+    out = tmp_path / "soc_trang.yaml"
+    assert main(["extract", str(src), "--output", str(out)]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.strip() == f"{out}: --output: expected a writable file, found Permission denied"
+    assert not out.exists()
+
+
+def test_crlf_reads_as_lf(tmp_path):
+    text = (
+        "Sóc Trăng, ngày 15 tháng 12 năm 2022\n"
+        "Đến cuối năm 2022, toàn tỉnh có 64/80 xã đạt chuẩn nông thôn mới.\n"
+        "Mục tiêu năm 2023 có thêm 4 xã đạt chuẩn nông thôn mới.\n"
+    )
+    lf, crlf = tmp_path / "lf.txt", tmp_path / "crlf.txt"
+    lf.write_bytes(text.encode("utf-8"))
+    crlf.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    a, b = read_report(lf), read_report(crlf)
+    assert a == b
+    da, db = extract(a), extract(b)
+    assert da.to_yaml() == db.to_yaml() and da.observations
+    quotes = [r["quote"] for r in (*db.observations, *db.targets)]
+    assert all("\r" not in q and q in b for q in quotes)
+    assert extract(text.replace("\n", "\r\n")).to_yaml() == da.to_yaml()
