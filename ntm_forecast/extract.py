@@ -379,7 +379,7 @@ def _is_heading(line: str) -> bool:
     return (
         len(text) <= 60
         and not text.endswith(".")
-        and not find_numbers(line, rules.UNIT)
+        and not find_numbers(line, rules.UNIT, rules.COUNTED)
         and not re.search(r"\d{1,2}/\d{1,2}/20\d\d", text)
     )
 
@@ -488,7 +488,7 @@ def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> lis
         groups = _paren_groups(text)
         mentions = _mentions(doc, s, date)
         here: list[_Fig] = []
-        for num in find_numbers(text, rules.UNIT):
+        for num in find_numbers(text, rules.UNIT, rules.COUNTED):
             m = rules.UNIT.match(text, num.end)
             fig = _Fig(num, rules.FAMILY[m.group("u")], m.end(), si)
             _resolve(fig, text, groups, here, "ocop" in para_text)
@@ -605,7 +605,7 @@ def _next_stop(text: str, i: int, figures: bool = True) -> int:
     the end of the sentence."""
     stops = [p for p in (text.find(c, i) for c in ";()") if p != -1]
     if figures:
-        nums = find_numbers(text[i:], rules.UNIT)
+        nums = find_numbers(text[i:], rules.UNIT, rules.COUNTED)
         if nums:
             stops.append(i + nums[0].start)
     return min(stops) if stops else len(text)

@@ -17,6 +17,10 @@ UNIT = re.compile(
     r"\s*(?P<u>%|xã\b|sản phẩm\b|hồ sơ\b|thôn\b|ấp\b|bản\b|vườn\b|huyện\b|đơn vị\b"
     r"|tiêu chí\b|nội dung\b|chỉ tiêu\b|triệu đồng|tỷ đồng|nghìn đồng)"
 )
+# The nouns a number written in words may count: no "%" and no money after "năm" or "ba".
+COUNTED = re.compile(
+    r"\s*(?:xã|sản phẩm|hồ sơ|thôn|ấp|bản|vườn|huyện|đơn vị|tiêu chí|nội dung|chỉ tiêu)\b"
+)
 FAMILY = {
     "%": "percent", "xã": "communes", "sản phẩm": "products", "hồ sơ": "products",
     "thôn": "villages", "ấp": "villages", "bản": "villages", "vườn": "gardens",

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from ntm_forecast.cli import main
 from ntm_forecast.errors import EXIT_BAD_INPUT, EXIT_OK
 from ntm_forecast.extract import extract, read_report
-from ntm_forecast.extract_rules import UNIT
+from ntm_forecast.extract_rules import COUNTED, UNIT
 from ntm_forecast.params import load_locality
 from ntm_forecast.vi_numbers import find_numbers, parse_number
 
@@ -79,6 +79,31 @@ def test_each_number_form_in_a_sentence(sentence, metric, value):
     rec = one(sentence, metric)
     assert rec["value"] == pytest.approx(value)
     assert rec["year"] == 2022
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "năm 2022 tỉnh tập trung đầu tư xã đạt chuẩn nông thôn mới nâng cao",  # invest
+        "họp vào thứ ba xã đã báo cáo",  # Tuesday
+        "trong năm xã đã hoàn thành 19 tiêu chí",  # during the year
+        "hằng năm xã đều rà soát; tháng năm xã họp",
+        "tăng năm % so với năm trước; ba triệu đồng",  # no counted noun after the word
+    ],
+)
+def test_word_numbers_only_count_nouns_outside_compounds(text):
+    nums = [n for n in find_numbers(text, UNIT, COUNTED) if n.written == "words"]
+    assert nums == []
+
+
+def test_tens_words_still_read():
+    nums = find_numbers("hai mươi tư xã, mười lăm xã, có năm xã, ba sản phẩm", UNIT, COUNTED)
+    assert [n.value for n in nums] == [24, 15, 5, 3]
+
+
+def test_invest_is_not_four_advanced_communes():
+    text = "Năm 2022, tỉnh tập trung đầu tư xã đạt chuẩn nông thôn mới nâng cao."
+    assert [r for r in figures(text) if r["metric"] == "communes_advanced"] == []
 
 
 def test_programme_name_is_not_a_count():
