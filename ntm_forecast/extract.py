@@ -782,21 +782,44 @@ def _year(fig, text, groups, mentions, carry, offset) -> None:
 def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
     """Kind (level or increment) and the parts of a total, which need the whole sentence."""
     groups = _paren_groups(text)
-    prev_kind: dict[str, str] = {}
+    # A count without a cue of its own takes the kind of an earlier one only within the same
+    # part of the sentence (up to a ";"): of the same metric ("thêm 5 xã đạt chuẩn năm 2022 và
+    # 3 xã đạt chuẩn năm 2023"), or of the figure just before when it is the next item of the
+    # same list, with no words of its own before it ("4 xã được công nhận, 10 xã nâng cao").
+    prev_kind: dict[tuple[str, int], str] = {}
+    last: tuple[int, str] | None = None  # (part, kind) of the previous figure with a kind
     for f in here:
         if f.skip:
             continue
         f.kind, f.kind_from = _kind(f, text, groups)
-        if f.kind_from == "" and f.unit in prev_kind:
-            f.kind, f.kind_from = prev_kind[f.unit], "inherit"
+        part = text.count(";", 0, f.num.start)
+        key = (f.metric, part)
+        c0, _ = _clause_bounds(text, f.num.start)
+        listed = re.fullmatch(r"\s*(?:và\s*)?", text[c0 : f.num.start]) and c0 > 0
+        if f.kind_from == "" and key in prev_kind:
+            f.kind, f.kind_from = prev_kind[key], "inherit"
+        elif f.kind_from == "" and listed and last and last[0] == part:
+            f.kind, f.kind_from = last[1], "inherit"
         compared = re.match(r"[^,;()]*so với", text[f.end :])  # "tăng 180 xã so với năm 2022"
         if f.kind_from and not compared:
-            prev_kind[f.unit] = f.kind
+            prev_kind[key] = f.kind
+            last = (part, f.kind)
+        elif f.kind_from:
+            last = None
     for i, f in enumerate(here):
         if f.skip:
             continue
         if not f.kind_from:
-            f.kind = "increment" if f.status == "target" and _countable(f) else "level"
+            # a plan's bare count is the year's addition ("phấn đấu 10 xã đạt chuẩn"), but
+            # "có 70 xã (đạt chuẩn)" states how many communes there will be: a level (a range
+            # "có 1 - 2 xã" stays what is to be added)
+            has = (
+                f.unit in ("communes", "districts")
+                and f.num.high is None
+                and re.search(r"\bcó\s*$", text[: f.num.start])
+            )
+            added = f.status == "target" and _countable(f) and not has
+            f.kind = "increment" if added else "level"
             f.kind_from = "default"
         # "có từ 7 xã đạt chuẩn NTM ..., nâng tổng số xã đạt chuẩn lên 108 xã"
         later = [g for g in here[i + 1 :] if g.metric == f.metric and not g.skip]

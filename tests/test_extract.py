@@ -641,3 +641,45 @@ def test_crlf_reads_as_lf(tmp_path):
     quotes = [r["quote"] for r in (*db.observations, *db.targets)]
     assert all("\r" not in q and q in b for q in quotes)
     assert extract(text.replace("\n", "\r\n")).to_yaml() == da.to_yaml()
+
+
+# --- review findings: kinds ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("Mục tiêu năm 2023 có 70 xã đạt chuẩn nông thôn mới.", "level"),
+        ("Mục tiêu năm 2023 có 70 xã đạt chuẩn.", "level"),
+        ("Mục tiêu năm 2023 có thêm 3 xã đạt chuẩn nông thôn mới.", "increment"),
+        ("Mục tiêu năm 2023 có 3 xã mới đạt chuẩn nông thôn mới.", "increment"),
+        ("Năm 2023 phấn đấu 5 xã đạt chuẩn nông thôn mới.", "increment"),
+        ("Năm 2023 phấn đấu có 1 - 2 xã đạt chuẩn nông thôn mới.", "increment"),
+    ],
+)
+def test_target_with_co_is_a_level(sentence, kind):
+    rec = one(sentence, "communes_ntm")
+    assert rec["section"] == "targets" and rec["kind"] == kind
+
+
+def test_kind_not_inherited_across_metrics_or_semicolons():
+    text = (
+        "Năm 2022, tỉnh công nhận thêm 5 xã đạt chuẩn nông thôn mới, hiện có 12 xã đạt chuẩn "
+        "nông thôn mới nâng cao. Năm 2022, công nhận thêm 4 xã đạt chuẩn nông thôn mới kiểu "
+        "mẫu; 9 xã đạt chuẩn nông thôn mới kiểu mẫu."
+    )
+    kinds = {(r["metric"], r["value"]): r["kind"] for r in figures(text)}
+    assert kinds[("communes_ntm", 5)] == "increment"
+    assert kinds[("communes_advanced", 12)] == "level"
+    assert kinds[("communes_model", 4)] == "increment"
+    assert kinds[("communes_model", 9)] == "level"
+
+
+def test_kind_carries_along_a_list():
+    text = "Năm 2023, đã có 4 xã được công nhận đạt chuẩn NTM, 10 xã nâng cao, 8 xã kiểu mẫu."
+    kinds = {(r["metric"], r["value"]): r["kind"] for r in figures(text)}
+    assert kinds == {
+        ("communes_ntm", 4): "increment",
+        ("communes_advanced", 10): "increment",
+        ("communes_model", 8): "increment",
+    }
