@@ -273,7 +273,7 @@ def extract(
         dict.fromkeys(
             f"skipped: {f.skip}: {_one_line(doc.quote(*_quote_span(doc, sentences, f)))}"
             for f in figs
-            if f.skip and f.skip != "no metric"
+            if _listed(doc, sentences, f)
         )
     )
     records = [_record(doc, sentences, f, source, date) for f in figs if not f.skip]
@@ -532,8 +532,11 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
     reach = text[fig.end : _next_stop(text, fig.end)]
     fig.at_least = bool(rules.AT_LEAST.search(left)) or tail.lstrip().startswith("trở lên")
     unit = fig.unit
-    if re.search(r"mỗi(?:\s+xã)?(?:\s+phường)?\s*$|(?<!tổng )(?<!nâng )\bsố\s*$|\bvượt\s*$", left):
-        fig.skip = "no metric"  # "mỗi xã một sản phẩm", "số 10", "vượt 26 sản phẩm"
+    if re.search(r"mỗi(?:\s+xã)?(?:\s+phường)?\s*$", left):
+        fig.skip = _NAME  # "Mỗi xã một sản phẩm": the name of the OCOP programme
+        return
+    if re.search(r"(?<!tổng )(?<!nâng )\bsố\s*$|\bvượt\s*$", left):
+        fig.skip = "not a count of the locality (số …, vượt …)"  # "số 10", "vượt 26 sản phẩm"
         return
     if unit == "percent":
         _percent(fig, text, clause, left, here)
@@ -579,6 +582,14 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
         phrases += [(m.start(), "ntm_funds_mobilised") for m in rules.FUNDS.finditer(text, 0, a)]
         if phrases:
             fig.metric, fig.out_unit = max(phrases)[1], unit
+    parallel = re.fullmatch(rules.ELLIPSIS, left) and ";" in text[: fig.num.start]
+    if fig.metric is None and parallel and unit == "communes":
+        # "năm 2021 tỉnh có 60 xã đạt chuẩn NTM; năm 2020 có 55 xã": the same count, a year
+        # earlier (the words of the standard are left out after the ";")
+        prev = [f for f in here if f.unit == unit and f.metric and not f.skip]
+        if prev and not prev[-1].metric.startswith("communes_criterion_"):
+            fig.metric, fig.out_unit = prev[-1].metric, prev[-1].out_unit
+            fig.evidence.append(prev[-1].num.start)
     if fig.metric is None and re.search(r"\btăng\b|mục tiêu|kế hoạch|nâng tổng số|\blên\s*$", left):
         # "tăng 4 xã so với cuối năm 2020", "nâng tổng số lên 90 xã": the figure before it
         prev = [f for f in here if f.unit == unit and f.metric and not f.skip]
@@ -587,7 +598,24 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
             fig.share = prev[-1].share if unit == "percent" else False
             fig.evidence.append(prev[-1].num.start)
     if fig.metric is None:
-        fig.skip = "no metric"
+        fig.skip = _NO_METRIC
+
+
+_NAME = "the programme's name"  # never a figure: not listed
+_NO_METRIC = "no metric (the words name no standard, star, criterion or rate)"
+
+
+def _listed(doc: _Doc, sentences: list[_Sentence], f: _Fig) -> bool:
+    """Whether a figure left out goes on stderr: every count of communes, products, villages,
+    criteria …; a percentage or an amount of money when its clause is about the programme."""
+    if f.skip in (None, _NAME):
+        return False
+    if f.unit not in ("percent", "million_vnd", "billion_vnd", "thousand_vnd"):
+        return True
+    s = sentences[f.sent]
+    text = doc.low[s.start : s.end]
+    c0, c1 = _clause_bounds(text, f.num.start)
+    return bool(rules.PROGRAMME.search(text, c0, c1))
 
 
 def _past_paren(text: str, i: int) -> str:
@@ -627,7 +655,7 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
     after = text[fig.end :]
     if rules.PLAN_SHARE.match(after) or re.search(r"\b(?:tăng|giảm)\s*$", left):
         # "đạt 100% kế hoạch": completion of a plan; "giảm 1,2%": a change, not a rate
-        fig.skip = "no metric"
+        fig.skip = "a share of a plan or a change, not a level"
         return
     for rx, metric in rules.RATES:
         if rx.search(clause):

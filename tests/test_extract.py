@@ -683,3 +683,33 @@ def test_kind_carries_along_a_list():
         ("communes_advanced", 10): "increment",
         ("communes_model", 8): "increment",
     }
+
+
+# --- review findings: nothing dropped in silence -------------------------------------------
+
+
+def test_every_unused_programme_number_is_listed_with_its_reason():
+    text = (
+        "Năm 2022, tỉnh có 60 xã đạt chuẩn nông thôn mới, 12 xã chưa được rà soát và "
+        "500 sản phẩm làng nghề; đạt 100% kế hoạch nông thôn mới năm 2022. Đề án số 3 xã. "
+        "Chương trình Mỗi xã một sản phẩm tiếp tục triển khai năm 2022."
+    )
+    draft = extract(text, date=DATE)
+    assert [r["value"] for r in draft.observations] == [60]
+    skipped = "\n".join(draft.skipped)
+    assert "skipped: no metric" in skipped and "12 xã chưa được rà soát" in skipped
+    assert "500 sản phẩm làng nghề" in skipped
+    assert "skipped: a share of a plan" in skipped and "100% kế hoạch" in skipped
+    assert "skipped: not a count of the locality" in skipped
+    assert "Mỗi xã một" not in skipped  # the programme's name is not a figure
+    assert all(line.startswith("skipped: ") for line in draft.skipped)
+
+
+def test_count_after_semicolon_with_only_a_year_is_the_same_metric():
+    text = "Năm 2021 tỉnh có 60 xã đạt chuẩn nông thôn mới; năm 2020 có 55 xã."
+    recs = {(r["metric"], r["year"]): r["value"] for r in figures(text)}
+    assert recs == {("communes_ntm", 2021): 60, ("communes_ntm", 2020): 55}
+    # without the ";" and the bare year, a count of communes names no standard: listed
+    draft = extract("Năm 2021 tỉnh có 60 xã đạt chuẩn nông thôn mới, có 55 xã khó khăn.", date=DATE)
+    assert [r["value"] for r in draft.observations] == [60]
+    assert any("55 xã" in line for line in draft.skipped)
