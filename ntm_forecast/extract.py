@@ -597,7 +597,7 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
             fig.metric, fig.out_unit = prev[-1].metric, prev[-1].out_unit
             fig.share = prev[-1].share if unit == "percent" else False
             fig.evidence.append(prev[-1].num.start)
-    if fig.metric is None:
+    if fig.metric is None and not fig.skip:
         fig.skip = _NO_METRIC
 
 
