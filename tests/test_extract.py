@@ -713,3 +713,20 @@ def test_count_after_semicolon_with_only_a_year_is_the_same_metric():
     draft = extract("Năm 2021 tỉnh có 60 xã đạt chuẩn nông thôn mới, có 55 xã khó khăn.", date=DATE)
     assert [r["value"] for r in draft.observations] == [60]
     assert any("55 xã" in line for line in draft.skipped)
+
+
+HELDOUT = HERE / "data" / "heldout"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in HELDOUT.glob("*.txt")))
+def test_heldout_reports_draft_valid_files_with_verbatim_quotes(name, tmp_path, capsys):
+    expected = yaml.safe_load((HELDOUT / "expected.yaml").read_text(encoding="utf-8"))
+    assert expected[name]  # every held-out report has its hand-made entries
+    text = read_report(HELDOUT / name)
+    out = tmp_path / "draft.yaml"
+    assert main(["extract", str(HELDOUT / name), "--output", str(out)]) == EXIT_OK
+    loc = load_locality(out)
+    assert loc.observations
+    assert all(o.quote in text for o in (*loc.observations, *loc.targets))
+    assert main(["check", str(out)]) == EXIT_OK
+    capsys.readouterr()
