@@ -1,6 +1,8 @@
 """`ntm-forecast extract` on the five seed texts: precision and recall of
-(kind, metric, year, value) against the entries of params/ whose `source` is that seed, and the
-time to read a 20 kB report.
+(kind, metric, year, value) against the entries of params/ whose `source` is that seed (in-sample:
+the rules were written looking at the seeds); the same on the held-out reports of
+tests/data/heldout/ against their hand-made entries (expected.yaml, written before the first
+run); and the time to read a 20 kB report.
 
 Run: python benchmarks/bench_extract.py [--verbose]
 """
@@ -17,6 +19,7 @@ from ntm_forecast.extract import extract, read_report
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "tests" / "data" / "seeds"
+HELDOUT = ROOT / "tests" / "data" / "heldout"
 # Seeds whose date line lacks the year ("Chiều 21/2"): the date a user gives with --date.
 DATES = {"001_76c953a9d45b4d14.txt": "2024-02-21"}
 
@@ -83,8 +86,47 @@ def main(verbose: bool = False) -> int:
     precision, recall = tp / (tp + fp), tp / (tp + fn)
     print(f"{'all five seeds':28} {tp + fn:5} {tp + fp:6} {tp:5} {precision:10.3f} {recall:7.3f}")
     print(f"matched entries that also agree on target / actual / estimate: {agree} of {tp}")
+    print()
+    heldout(verbose)
+    print()
     timing()
     return 0
+
+
+def heldout_truth() -> dict[str, set[tuple]]:
+    """file name → {(kind, metric, year, value)} from tests/data/heldout/expected.yaml."""
+    data = yaml.safe_load((HELDOUT / "expected.yaml").read_text(encoding="utf-8"))
+    out = {}
+    for name, entries in data.items():
+        out[name] = {
+            (kind, metric, year, tuple(v) if isinstance(v, list) else round(float(v), 6))
+            for kind, metric, year, v in entries
+        }
+    return out
+
+
+def heldout(verbose: bool = False) -> tuple[float, float]:
+    """Precision and recall on the held-out reports (out of sample)."""
+    truth = heldout_truth()
+    tp = fp = fn = 0
+    head = f"{'gold':>5} {'found':>6} {'hits':>5} {'precision':>10} {'recall':>7}"
+    print(f"{'held-out report':28} {head}")
+    for name, want in sorted(truth.items()):
+        draft = extract(read_report(HELDOUT / name), source=name)
+        found = {key(r) for r in (*draft.observations, *draft.targets)}
+        hits = found & want
+        tp, fp, fn = tp + len(hits), fp + len(found - want), fn + len(want - found)
+        p = len(hits) / len(found) if found else 1.0
+        r = len(hits) / len(want) if want else 1.0
+        print(f"{name:28} {len(want):5} {len(found):6} {len(hits):5} {p:10.3f} {r:7.3f}")
+        if verbose:
+            for k in sorted(found - want, key=str):
+                print("   extra  ", k)
+            for k in sorted(want - found, key=str):
+                print("   missed ", k)
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    print(f"{'all held-out':28} {tp + fn:5} {tp + fp:6} {tp:5} {precision:10.3f} {recall:7.3f}")
+    return precision, recall
 
 
 def timing(repeats: int = 7) -> None:

@@ -325,18 +325,18 @@ def extract(
         Path | None,
         typer.Option(help="write the draft here (its stem becomes the slug); default: stdout"),
     ] = None,
+    force: Annotated[bool, typer.Option(help="replace the --output file if it exists")] = False,
 ) -> int:
     """Draft a params file from a report: every programme figure and target with its words."""
-    from ntm_forecast.atomic import atomic_write_text
-    from ntm_forecast.extract import check_output, extract_file, parse_date
+    from ntm_forecast.extract import check_output, extract_file, parse_date, write_draft
 
     when = parse_date(date) if date is not None else None
-    slug = check_output(output) if output is not None else None
+    slug = check_output(output, force=force) if output is not None else None
     draft = extract_file(report, locality=locality, date=when, slug=slug)
     if output is None:
         typer.echo(draft.to_yaml(), nl=False)
     else:
-        atomic_write_text(output, draft.to_yaml())
+        write_draft(output, draft)
     for line in draft.messages():
         typer.echo(line, err=True)
     return EXIT_OK

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from ntm_forecast import extract_rules as rules
 from ntm_forecast import metrics
+from ntm_forecast.atomic import atomic_write_text, ensure_writable_dir
 from ntm_forecast.errors import InputError
 from ntm_forecast.params import dump_params
 from ntm_forecast.vi_numbers import Number, find_numbers
@@ -140,7 +141,13 @@ def read_report(path: str | Path) -> str:
         raise InputError.at(path, "encoding", "UTF-8 text", found) from None
     if not text.strip():
         raise InputError.at(path, "file", "a report with some text", "an empty file")
-    return text
+    return normalise_line_ends(text)
+
+
+def normalise_line_ends(text: str) -> str:
+    """CRLF and lone CR are read as LF: a report saved on Windows gives the same sentences and
+    quotes as the same report saved elsewhere (quotes are slices of the text as read)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_date(value: str, where: str = "--date") -> dt.date:
@@ -150,8 +157,11 @@ def parse_date(value: str, where: str = "--date") -> dt.date:
         raise InputError.at(where, "date", "a date written YYYY-MM-DD", repr(value)) from None
 
 
-def check_output(path: Path) -> str:
-    """The slug a draft written to ``path`` must carry (the loader wants slug == stem)."""
+def check_output(path: Path, force: bool = False) -> str:
+    """The slug a draft written to ``path`` must carry (the loader wants slug == stem).
+
+    Refuses, before anything is read, a file that exists (a curated params file is not to be
+    replaced by a draft unless ``force``) and a folder that cannot be written to."""
     path = Path(path)
     if path.suffix not in (".yaml", ".yml"):
         raise InputError.at(path, "--output", "a .yaml file", f"'{path.name}'")
@@ -161,7 +171,20 @@ def check_output(path: Path) -> str:
         )
     if path.is_dir() or not path.parent.is_dir():
         raise InputError.at(path, "--output", "a file in an existing folder", "no such folder")
+    if path.exists() and not force:
+        raise InputError.at(
+            path, "--output", "a new file (--force to replace it)", "a file that exists"
+        )
+    ensure_writable_dir(path.parent)
     return path.stem
+
+
+def write_draft(path: Path, draft: Draft) -> None:
+    """Write the draft whole or not at all; a disk or permission failure is one line."""
+    try:
+        atomic_write_text(path, draft.to_yaml())
+    except OSError as exc:
+        raise InputError.at(path, "--output", "a writable file", exc.strerror or exc) from None
 
 
 def extract_file(
@@ -228,8 +251,10 @@ def extract(
     source: str = "report.txt",
     slug: str | None = None,
 ) -> Draft:
-    """Read ``text`` (a report) and return the draft params for its locality."""
-    doc = _Doc.of(text)
+    """Read ``text`` (a report) and return the draft params for its locality.
+
+    Line ends are normalised first (CRLF read as LF): quotes are slices of that text."""
+    doc = _Doc.of(normalise_line_ends(text))
     warnings: list[str] = []
     if date is None:
         date = find_date(doc)
@@ -248,7 +273,7 @@ def extract(
         dict.fromkeys(
             f"skipped: {f.skip}: {_one_line(doc.quote(*_quote_span(doc, sentences, f)))}"
             for f in figs
-            if f.skip and f.skip != "no metric"
+            if _listed(doc, sentences, f)
         )
     )
     records = [_record(doc, sentences, f, source, date) for f in figs if not f.skip]
@@ -354,7 +379,7 @@ def _is_heading(line: str) -> bool:
     return (
         len(text) <= 60
         and not text.endswith(".")
-        and not find_numbers(line, rules.UNIT)
+        and not find_numbers(line, rules.UNIT, rules.COUNTED)
         and not re.search(r"\d{1,2}/\d{1,2}/20\d\d", text)
     )
 
@@ -463,7 +488,7 @@ def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> lis
         groups = _paren_groups(text)
         mentions = _mentions(doc, s, date)
         here: list[_Fig] = []
-        for num in find_numbers(text, rules.UNIT):
+        for num in find_numbers(text, rules.UNIT, rules.COUNTED):
             m = rules.UNIT.match(text, num.end)
             fig = _Fig(num, rules.FAMILY[m.group("u")], m.end(), si)
             _resolve(fig, text, groups, here, "ocop" in para_text)
@@ -507,8 +532,11 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
     reach = text[fig.end : _next_stop(text, fig.end)]
     fig.at_least = bool(rules.AT_LEAST.search(left)) or tail.lstrip().startswith("trở lên")
     unit = fig.unit
-    if re.search(r"mỗi(?:\s+xã)?(?:\s+phường)?\s*$|(?<!tổng )(?<!nâng )\bsố\s*$|\bvượt\s*$", left):
-        fig.skip = "no metric"  # "mỗi xã một sản phẩm", "số 10", "vượt 26 sản phẩm"
+    if re.search(r"mỗi(?:\s+xã)?(?:\s+phường)?\s*$", left):
+        fig.skip = _NAME  # "Mỗi xã một sản phẩm": the name of the OCOP programme
+        return
+    if re.search(r"(?<!tổng )(?<!nâng )\bsố\s*$|\bvượt\s*$", left):
+        fig.skip = "not a count of the locality (số …, vượt …)"  # "số 10", "vượt 26 sản phẩm"
         return
     if unit == "percent":
         _percent(fig, text, clause, left, here)
@@ -554,6 +582,14 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
         phrases += [(m.start(), "ntm_funds_mobilised") for m in rules.FUNDS.finditer(text, 0, a)]
         if phrases:
             fig.metric, fig.out_unit = max(phrases)[1], unit
+    parallel = re.fullmatch(rules.ELLIPSIS, left) and ";" in text[: fig.num.start]
+    if fig.metric is None and parallel and unit == "communes":
+        # "năm 2021 tỉnh có 60 xã đạt chuẩn NTM; năm 2020 có 55 xã": the same count, a year
+        # earlier (the words of the standard are left out after the ";")
+        prev = [f for f in here if f.unit == unit and f.metric and not f.skip]
+        if prev and not prev[-1].metric.startswith("communes_criterion_"):
+            fig.metric, fig.out_unit = prev[-1].metric, prev[-1].out_unit
+            fig.evidence.append(prev[-1].num.start)
     if fig.metric is None and re.search(r"\btăng\b|mục tiêu|kế hoạch|nâng tổng số|\blên\s*$", left):
         # "tăng 4 xã so với cuối năm 2020", "nâng tổng số lên 90 xã": the figure before it
         prev = [f for f in here if f.unit == unit and f.metric and not f.skip]
@@ -561,8 +597,25 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
             fig.metric, fig.out_unit = prev[-1].metric, prev[-1].out_unit
             fig.share = prev[-1].share if unit == "percent" else False
             fig.evidence.append(prev[-1].num.start)
-    if fig.metric is None:
-        fig.skip = "no metric"
+    if fig.metric is None and not fig.skip:
+        fig.skip = _NO_METRIC
+
+
+_NAME = "the programme's name"  # never a figure: not listed
+_NO_METRIC = "no metric (the words name no standard, star, criterion or rate)"
+
+
+def _listed(doc: _Doc, sentences: list[_Sentence], f: _Fig) -> bool:
+    """Whether a figure left out goes on stderr: every count of communes, products, villages,
+    criteria …; a percentage or an amount of money when its clause is about the programme."""
+    if f.skip in (None, _NAME):
+        return False
+    if f.unit not in ("percent", "million_vnd", "billion_vnd", "thousand_vnd"):
+        return True
+    s = sentences[f.sent]
+    text = doc.low[s.start : s.end]
+    c0, c1 = _clause_bounds(text, f.num.start)
+    return bool(rules.PROGRAMME.search(text, c0, c1))
 
 
 def _past_paren(text: str, i: int) -> str:
@@ -580,7 +633,7 @@ def _next_stop(text: str, i: int, figures: bool = True) -> int:
     the end of the sentence."""
     stops = [p for p in (text.find(c, i) for c in ";()") if p != -1]
     if figures:
-        nums = find_numbers(text[i:], rules.UNIT)
+        nums = find_numbers(text[i:], rules.UNIT, rules.COUNTED)
         if nums:
             stops.append(i + nums[0].start)
     return min(stops) if stops else len(text)
@@ -602,7 +655,7 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
     after = text[fig.end :]
     if rules.PLAN_SHARE.match(after) or re.search(r"\b(?:tăng|giảm)\s*$", left):
         # "đạt 100% kế hoạch": completion of a plan; "giảm 1,2%": a change, not a rate
-        fig.skip = "no metric"
+        fig.skip = "a share of a plan or a change, not a level"
         return
     for rx, metric in rules.RATES:
         if rx.search(clause):
@@ -757,21 +810,44 @@ def _year(fig, text, groups, mentions, carry, offset) -> None:
 def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
     """Kind (level or increment) and the parts of a total, which need the whole sentence."""
     groups = _paren_groups(text)
-    prev_kind: dict[str, str] = {}
+    # A count without a cue of its own takes the kind of an earlier one only within the same
+    # part of the sentence (up to a ";"): of the same metric ("thêm 5 xã đạt chuẩn năm 2022 và
+    # 3 xã đạt chuẩn năm 2023"), or of the figure just before when it is the next item of the
+    # same list, with no words of its own before it ("4 xã được công nhận, 10 xã nâng cao").
+    prev_kind: dict[tuple[str, int], str] = {}
+    last: tuple[int, str] | None = None  # (part, kind) of the previous figure with a kind
     for f in here:
         if f.skip:
             continue
         f.kind, f.kind_from = _kind(f, text, groups)
-        if f.kind_from == "" and f.unit in prev_kind:
-            f.kind, f.kind_from = prev_kind[f.unit], "inherit"
+        part = text.count(";", 0, f.num.start)
+        key = (f.metric, part)
+        c0, _ = _clause_bounds(text, f.num.start)
+        listed = re.fullmatch(r"\s*(?:và\s*)?", text[c0 : f.num.start]) and c0 > 0
+        if f.kind_from == "" and key in prev_kind:
+            f.kind, f.kind_from = prev_kind[key], "inherit"
+        elif f.kind_from == "" and listed and last and last[0] == part:
+            f.kind, f.kind_from = last[1], "inherit"
         compared = re.match(r"[^,;()]*so với", text[f.end :])  # "tăng 180 xã so với năm 2022"
         if f.kind_from and not compared:
-            prev_kind[f.unit] = f.kind
+            prev_kind[key] = f.kind
+            last = (part, f.kind)
+        elif f.kind_from:
+            last = None
     for i, f in enumerate(here):
         if f.skip:
             continue
         if not f.kind_from:
-            f.kind = "increment" if f.status == "target" and _countable(f) else "level"
+            # a plan's bare count is the year's addition ("phấn đấu 10 xã đạt chuẩn"), but
+            # "có 70 xã (đạt chuẩn)" states how many communes there will be: a level (a range
+            # "có 1 - 2 xã" stays what is to be added)
+            has = (
+                f.unit in ("communes", "districts")
+                and f.num.high is None
+                and re.search(r"\bcó\s*$", text[: f.num.start])
+            )
+            added = f.status == "target" and _countable(f) and not has
+            f.kind = "increment" if added else "level"
             f.kind_from = "default"
         # "có từ 7 xã đạt chuẩn NTM ..., nâng tổng số xã đạt chuẩn lên 108 xã"
         later = [g for g in here[i + 1 :] if g.metric == f.metric and not g.skip]

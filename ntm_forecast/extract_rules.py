@@ -17,6 +17,10 @@ UNIT = re.compile(
     r"\s*(?P<u>%|xã\b|sản phẩm\b|hồ sơ\b|thôn\b|ấp\b|bản\b|vườn\b|huyện\b|đơn vị\b"
     r"|tiêu chí\b|nội dung\b|chỉ tiêu\b|triệu đồng|tỷ đồng|nghìn đồng)"
 )
+# The nouns a number written in words may count: no "%" and no money after "năm" or "ba".
+COUNTED = re.compile(
+    r"\s*(?:xã|sản phẩm|hồ sơ|thôn|ấp|bản|vườn|huyện|đơn vị|tiêu chí|nội dung|chỉ tiêu)\b"
+)
 FAMILY = {
     "%": "percent", "xã": "communes", "sản phẩm": "products", "hồ sơ": "products",
     "thôn": "villages", "ấp": "villages", "bản": "villages", "vườn": "gardens",
@@ -66,6 +70,9 @@ STARS = re.compile(
 SUBMITTED = re.compile(r"trung ương|quốc gia")
 NOT_OCOP = re.compile(r"làng nghề|đề xuất|nâng hạng")
 
+# A clause about the programme: a percentage or an amount there is listed when it is left out.
+PROGRAMME = re.compile(r"\bxã\b|nông thôn mới|\bntm\b|ocop|đạt chuẩn|tiêu chí|sản phẩm")
+
 # Status cues; the nearest one before a figure in its sentence wins.
 STATUS_CUES = [
     (re.compile(r"\bước\b|dự kiến"), "estimate"),
@@ -103,6 +110,11 @@ PLAN_SHARE = re.compile(r"\s*(?:kế hoạch|mục tiêu|so với|nghị quyết
 WORK_VERBS = re.compile(r"triển khai mới|xây dựng|công nhận|thẩm định|\bthêm\b")
 QUALIFIERS = {"mới": "_started", "dựng": "_in_progress"}
 AT_LEAST = re.compile(r"(?:ít nhất|tối thiểu|trên|hơn|từ)\s*$")
+# A clause of only a year and "có" before a count: the count of the clause before, another year.
+ELLIPSIS = re.compile(
+    r"\s*(?:(?:đến|tính đến)\s+)?(?:(?:cuối|hết)\s+)?năm\s+20\d\d\s*,?\s*"
+    r"(?:(?:toàn\s+)?(?:tỉnh|huyện|thành phố|thị xã)\s+)?(?:đã\s+)?có\s*"
+)
 PARTS = re.compile(r"trong đó|\bgồm\b|bao gồm")
 
 # Years: one pattern, the first alternative that matches wins.

@@ -19,6 +19,7 @@ FRACTION = re.compile(rf"(?<![\d.,/])({_NUM})/(\d{{1,3}}(?:\.\d{{3}})+|\d+)(?![\
 
 _UNITS = {
     "một": 1,
+    "mốt": 1,
     "hai": 2,
     "ba": 3,
     "bốn": 4,
@@ -31,13 +32,23 @@ _UNITS = {
     "tám": 8,
     "chín": 9,
 }
-_UNIT_WORDS = "|".join(sorted(_UNITS, key=len, reverse=True))
+# "tư", "lăm", "mốt" are 4, 5, 1 only after a ten ("hai mươi tư", "mười lăm"): alone, "tư" is
+# the one of "đầu tư" (invest) or "thứ tư" (Wednesday), never a count.
+_ALONE = "một|hai|ba|bốn|năm|sáu|bảy|bẩy|tám|chín"
+_AFTER_TEN = "|".join(sorted(_UNITS, key=len, reverse=True))
 # "mười", "mười hai", "hai mươi", "hai mươi lăm" (up to 99): enough for counts of communes.
 WORD_NUMBER = re.compile(
-    rf"\b(?:(?P<tens>{_UNIT_WORDS}) mươi(?: (?P<tu>{_UNIT_WORDS}))?"
-    rf"|mười(?: (?P<teen>{_UNIT_WORDS}))?"
-    rf"|(?P<unit>{_UNIT_WORDS}))\b"
+    rf"\b(?:(?P<tens>{_ALONE}) mươi(?: (?P<tu>{_AFTER_TEN}))?"
+    rf"|mười(?: (?P<teen>{_AFTER_TEN}))?"
+    rf"|(?P<unit>{_ALONE}))\b"
 )
+# A word number is not a count after these: "thứ ba", "tháng năm", "trong năm", "hằng năm",
+# "đầu năm", "lần hai" (a weekday, a month, a year, an order).
+_NOT_A_COUNT_AFTER = frozenset({
+    "thứ", "tháng", "lần", "mùng", "mồng", "hàng", "hằng", "mỗi", "trong", "cả", "các", "những",
+    "nhiều", "đầu", "giữa", "cuối", "hết", "qua", "sang", "tới", "năm",
+})  # fmt: skip
+_PREV_WORD = re.compile(r"(\w+)\s+$")
 
 
 def _month_year(m: re.Match) -> bool:
@@ -81,12 +92,15 @@ class Number:
     written: str = "digits"  # digits | words
 
 
-def find_numbers(text: str, unit_after: re.Pattern) -> list[Number]:
+def find_numbers(
+    text: str, unit_after: re.Pattern, counted: re.Pattern | None = None
+) -> list[Number]:
     """Every number in ``text`` that a unit (``unit_after`` matched right after it) follows.
 
     Ranges ("1 - 2 xã") and fractions ("36/51 xã") come first; plain numbers are kept where no
-    range or fraction covers them. Words count only when a unit follows: "ba xã", never "năm"
-    in "năm 2022".
+    range or fraction covers them. Words count only when a counted noun follows (``counted``,
+    default ``unit_after``; "ba xã", never "năm" in "năm 2022") and they are not part of a
+    compound ("đầu tư xã", "thứ ba", "trong năm xã …").
     """
     found: list[Number] = []
     taken: list[tuple[int, int]] = []
@@ -116,8 +130,12 @@ def find_numbers(text: str, unit_after: re.Pattern) -> list[Number]:
         if free(*m.span()) and unit_follows(m.end()):
             found.append(Number(m.start(), m.end(), parse_number(m.group(0))))
             taken.append(m.span())
+    counted = counted or unit_after
     for m in WORD_NUMBER.finditer(text):
-        if free(*m.span()) and unit_follows(m.end()):
+        prev = _PREV_WORD.search(text, max(0, m.start() - 12), m.start())
+        if prev and prev.group(1) in _NOT_A_COUNT_AFTER:
+            continue
+        if free(*m.span()) and counted.match(text, m.end()):
             found.append(Number(m.start(), m.end(), float(word_value(m)), written="words"))
             taken.append(m.span())
     found.sort(key=lambda n: n.start)
