@@ -506,7 +506,7 @@ def _locate(place: Place, existing: dict[str, dict], claimed: dict[str, Place]) 
     held = existing.get(place.base_slug)
     what = f"a {held.get('level')} of {held.get('parent')}" if held else "another locality"
     raise InputError(
-        _problem(
+        problem(
             f"{place.base_slug}.yaml",
             "slug",
             f"the file of {place.level} '{place.name}'",

@@ -172,3 +172,23 @@ def test_stale_metric_warned_and_carried_to_targets(tmp_path):
     assert "latest figure of communes_ntm is for 2018" in row["note"]
     write(tmp_path / "p", data)
     assert any("latest figure" in w for w in load_many([tmp_path / "p"]).warnings)
+
+
+def test_a_broken_unit_leaves_the_good_ones_in(folder):
+    write(folder, province("v", [], members=["a", "zz"], name="Broken"))
+    loaded = load_many([folder])
+    assert "u" in loaded.localities and "v" not in loaded.localities
+    assert any("members[1]" in e for e in loaded.errors)
+    good = load_or_raise([folder / "u.yaml"])  # asking for the good unit alone works
+    assert "u" in good.localities
+
+
+def test_full_share_uses_a_total_published_after_it():
+    figures = [
+        obs("communes_ntm", 2019, 173),
+        obs("communes_ntm_share", 2023, 100, unit="percent"),
+        obs("communes_total", 2023, 181, as_of="2024-03"),  # stated later than the share
+    ]
+    loc = Locality.model_validate(province("h", figures, origin_year=2023), strict=False)
+    assert build_series(loc, "communes_ntm").points[-1].value == 181
+    assert not stale_metrics(loc)  # the pinned share is its latest figure, not the 2019 count
