@@ -59,32 +59,43 @@ def run_seed(path: Path):
     )
 
 
+def score_line(name: str, found: set, want: set, verbose: bool) -> tuple[int, int, int]:
+    """Print one report's row (and, verbose, its extra and missed entries); (tp, fp, fn)."""
+    hits = found & want
+    p = len(hits) / len(found) if found else 1.0
+    r = len(hits) / len(want) if want else 1.0
+    print(f"{name:28} {len(want):5} {len(found):6} {len(hits):5} {p:10.3f} {r:7.3f}")
+    if verbose:
+        for k in sorted(found - want, key=str):
+            print("   extra  ", k)
+        for k in sorted(want - found, key=str):
+            print("   missed ", k)
+    return len(hits), len(found - want), len(want - found)
+
+
+def total_line(label: str, tp: int, fp: int, fn: int) -> tuple[float, float]:
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    print(f"{label:28} {tp + fn:5} {tp + fp:6} {tp:5} {precision:10.3f} {recall:7.3f}")
+    return precision, recall
+
+
+HEAD = f"{'gold':>5} {'found':>6} {'hits':>5} {'precision':>10} {'recall':>7}"
+
+
 def main(verbose: bool = False) -> int:
     truth = gold()
     tp = fp = fn = agree = 0
-    print(f"{'seed':28} {'gold':>5} {'found':>6} {'hits':>5} {'precision':>10} {'recall':>7}")
+    print(f"{'seed':28} {HEAD}")
     for path in sorted(SEEDS.glob("*.txt")):
         draft = run_seed(path)
         roles: dict[tuple, set[str]] = {}
         for r in (*draft.observations, *draft.targets):
             roles.setdefault(key(r), set()).add(role(r))
-        found = set(roles)
         want = set(truth.get(path.name, {}))
-        hits = found & want
-        agree += sum(bool(roles[k] & truth[path.name][k]) for k in hits)
-        tp += len(hits)
-        fp += len(found - want)
-        fn += len(want - found)
-        p = len(hits) / len(found) if found else 1.0
-        r = len(hits) / len(want) if want else 1.0
-        print(f"{path.name:28} {len(want):5} {len(found):6} {len(hits):5} {p:10.3f} {r:7.3f}")
-        if verbose:
-            for k in sorted(found - want, key=str):
-                print("   extra  ", k)
-            for k in sorted(want - found, key=str):
-                print("   missed ", k)
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
-    print(f"{'all five seeds':28} {tp + fn:5} {tp + fp:6} {tp:5} {precision:10.3f} {recall:7.3f}")
+        agree += sum(bool(roles[k] & truth[path.name][k]) for k in set(roles) & want)
+        t, f, n = score_line(path.name, set(roles), want, verbose)
+        tp, fp, fn = tp + t, fp + f, fn + n
+    total_line("all five seeds", tp, fp, fn)
     print(f"matched entries that also agree on target / actual / estimate: {agree} of {tp}")
     print()
     heldout(verbose)
@@ -107,26 +118,14 @@ def heldout_truth() -> dict[str, set[tuple]]:
 
 def heldout(verbose: bool = False) -> tuple[float, float]:
     """Precision and recall on the held-out reports (out of sample)."""
-    truth = heldout_truth()
     tp = fp = fn = 0
-    head = f"{'gold':>5} {'found':>6} {'hits':>5} {'precision':>10} {'recall':>7}"
-    print(f"{'held-out report':28} {head}")
-    for name, want in sorted(truth.items()):
+    print(f"{'held-out report':28} {HEAD}")
+    for name, want in sorted(heldout_truth().items()):
         draft = extract(read_report(HELDOUT / name), source=name)
         found = {key(r) for r in (*draft.observations, *draft.targets)}
-        hits = found & want
-        tp, fp, fn = tp + len(hits), fp + len(found - want), fn + len(want - found)
-        p = len(hits) / len(found) if found else 1.0
-        r = len(hits) / len(want) if want else 1.0
-        print(f"{name:28} {len(want):5} {len(found):6} {len(hits):5} {p:10.3f} {r:7.3f}")
-        if verbose:
-            for k in sorted(found - want, key=str):
-                print("   extra  ", k)
-            for k in sorted(want - found, key=str):
-                print("   missed ", k)
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
-    print(f"{'all held-out':28} {tp + fn:5} {tp + fp:6} {tp:5} {precision:10.3f} {recall:7.3f}")
-    return precision, recall
+        t, f, n = score_line(name, found, want, verbose)
+        tp, fp, fn = tp + t, fp + f, fn + n
+    return total_line("all held-out", tp, fp, fn)
 
 
 def timing(repeats: int = 7) -> None:

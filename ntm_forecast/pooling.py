@@ -248,6 +248,19 @@ def _pad(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]]):
     return Y, S2, T, last
 
 
+def _grid_posterior(grid, parts, groups):
+    """The grid's posterior weights and each locality's posterior mean path: padded data
+    (Y, S2, T) come back too, for the coefficients' covariance."""
+    Y, S2, T, last = _pad(parts)
+    loglik, mean_all, _, _ = _states(grid, Y, S2, T, last)
+    total = loglik.sum(axis=1)
+    weights = np.exp(total - total.max())
+    weights /= weights.sum()
+    post = np.einsum("g,gln->ln", weights, mean_all)
+    u = np.concatenate([post[i, :n] for i, n in enumerate(groups)])
+    return Y, S2, T, weights, u
+
+
 def _states(grid: np.ndarray, Y, S2, T, last, horizon_t=None):
     """For each grid point and locality: log-likelihood of y, the posterior means of all
     states, and the posterior mean and variance of the state at `horizon_t` (default: the
@@ -431,13 +444,7 @@ def fit_pooled_hazard(
         w = 1.0 / (1.0 + (R - 1.0) * rho)
         y, s2 = _gauss_obs(X @ coef, R, k, dt, w, u)
         parts = [(y[a:b], s2[a:b], times[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
-        Y, S2, T, last = _pad(parts)
-        loglik, mean_all, _, _ = _states(grid, Y, S2, T, last)
-        total = loglik.sum(axis=1)
-        weights = np.exp(total - total.max())
-        weights /= weights.sum()
-        post = np.einsum("g,gln->ln", weights, mean_all)
-        u = np.concatenate([post[i, :n] for i, n in enumerate(groups)])
+        Y, S2, T, weights, u = _grid_posterior(grid, parts, groups)
     cov = _gls_cov(grid, weights, S2, T, _padded_x(X, groups, Y.shape[1]), prior_sd)
     # ρ's doubt: the moment estimator over bootstrap resamples of localities.
     _, p = _terms(X @ coef + np.log(dt) + u)
@@ -606,14 +613,8 @@ def fit_pooled_growth(
             (yy[a:b], s2[a:b], np.arange(b - a, dtype=float))
             for a, b in zip(bounds[:-1], bounds[1:])
         ]
-        Y, S2, T, last = _pad(parts)
         # a constant level (σ = 0): each observation informs only its locality's u
-        loglik, mean_all, _, _ = _states(grid, Y, S2, T, last)
-        total = loglik.sum(axis=1)
-        weights = np.exp(total - total.max())
-        weights /= weights.sum()
-        post = np.einsum("g,gln->ln", weights, mean_all)
-        u = np.concatenate([post[i, :n] for i, n in enumerate(groups)])
+        Y, S2, T, weights, u = _grid_posterior(grid, parts, groups)
     cov = _gls_cov(grid, weights, S2, T, _padded_x(X, groups, Y.shape[1]), prior_sd)
     return PooledGrowth(structure, coef, cov, k, grid, weights, len(adds), tuple(by_slug))
 
