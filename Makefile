@@ -49,6 +49,15 @@ lint: $(VENV)/.installed-dev ## ruff check and format check
 bench: $(VENV)/.installed-dev ## Run the benchmarks in benchmarks/
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_extract.py
+
+TABLES := data/public/public_observations.csv data/public/provinces_to_2021.csv \
+          $(wildcard data/found/*.csv) data/public/mergers_2025.csv
+
+.PHONY: params
+params: $(VENV)/.installed ## Add the figures of data/ to params/ (ntm-forecast import; idempotent)
+	$(BIN)/ntm-forecast import $(TABLES) --into params --origin-year 2021
+	$(BIN)/python data/annotate.py
 
 .PHONY: clean
 clean: ## Remove the virtual environment and the outputs

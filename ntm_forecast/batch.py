@@ -28,9 +28,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ntm_forecast.atomic import atomic_write_text, ensure_writable_dir
 from ntm_forecast.errors import EXIT_FAILED, EXIT_OK, InputError, problem
 from ntm_forecast.labels import LANGS, column_label, status_label
-from ntm_forecast.params import load_or_raise
 from ntm_forecast.version import __version__
 
 DEFAULT_NOTEBOOK = Path("notebooks/locality_report.ipynb")
@@ -44,6 +44,30 @@ PAST_STATUSES = ("met", "missed", "past")  # left out of the summary unless all_
 CELL_TIMEOUT = 600  # seconds for one cell of a locality notebook
 START_TIMEOUT = 120  # seconds for a kernel to start
 KERNEL_NAME = "python3"
+DIR_MODE = 0o755  # mkdtemp makes 0700; reports are meant to be shared
+
+
+@dataclass(frozen=True)
+class Task:
+    """One locality's notebook run, as sent to a worker process."""
+
+    slug: str
+    notebook: str
+    tmp: str
+    cwd: str
+    retries: int
+    parameters: dict
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a worker sends back."""
+
+    ok: bool
+    seconds: float
+    attempts: int
+    error: str | None = None
+    targets_at_risk: int | None = None
 
 
 @dataclass
@@ -146,21 +170,25 @@ def run_batch(
     otherwise, and nothing is written). A failing locality does not stop the others: its
     executed notebook goes to ``output/<slug>.failed.ipynb`` and its previous outputs stay.
     """
-    loaded = load_or_raise(params_paths)
+    from ntm_forecast.session import open_session
+
     _check_options(jobs=jobs, lang=lang, n_paths=n_paths, horizon=horizon, retries=retries)
+    # Loaded and fitted once, as a notebook opened alone would (the files' folders pool,
+    # members included); each notebook reads this session instead of refitting.
+    session = open_session(params_paths)
     notebook = Path(notebook)
     if not notebook.is_file():
         raise InputError.at(notebook, "notebook", "an existing .ipynb file", "nothing there")
-    output = _writable_dir(Path(output))
+    output = ensure_writable_dir(Path(output)).resolve()
 
     runs = [
         LocalityRun(
-            slug=slug,
+            slug=loc.slug,
             name=loc.name,
-            params_path=loaded.paths[slug].resolve(),
-            params_sha256=_sha256(loaded.paths[slug]),
+            params_path=session.paths[loc.slug].resolve(),
+            params_sha256=_sha256(session.paths[loc.slug]),
         )
-        for slug, loc in loaded.localities.items()
+        for loc in session.chosen
     ]
     result = BatchResult(runs=runs, output=output, started_at=_now())
     _recover(output, [r.slug for r in runs])
@@ -174,9 +202,22 @@ def run_batch(
     }
     workers = min(jobs or os.cpu_count() or 1, len(runs))
     temps: dict[str, Path] = {}
+    fd, session_file = tempfile.mkstemp(prefix=".session-", suffix=".pickle", dir=output)
+    os.close(fd)
     try:
-        _run_pool(runs, temps, output, notebook.resolve(), settings, workers, retries, progress)
+        session.save(session_file)
+        _run_pool(
+            runs,
+            temps,
+            output,
+            notebook.resolve(),
+            {**settings, "session_path": session_file},
+            workers,
+            retries,
+            progress,
+        )
     finally:
+        Path(session_file).unlink(missing_ok=True)
         for tmp in temps.values():
             shutil.rmtree(tmp, ignore_errors=True)
         _recover(output, [r.slug for r in runs])
@@ -199,21 +240,6 @@ def _check_options(*, jobs, lang, n_paths, horizon, retries) -> None:
         raise InputError(problem("--horizon", "horizon", "a whole number ≥ 1", repr(horizon)))
     if not isinstance(retries, int) or retries < 0:
         raise InputError(problem("--retries", "retries", "a whole number ≥ 0", repr(retries)))
-
-
-def _writable_dir(output: Path) -> Path:
-    """Create ``output`` if needed and prove it takes files; absolute path back."""
-    expected = "a writable directory"
-    if output.exists() and not output.is_dir():
-        raise InputError.at(output, "output", expected, "a file")
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=output)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise InputError.at(output, "output", expected, exc.strerror or exc) from None
-    return output.resolve()
 
 
 def _sha256(path: Path) -> str:
@@ -246,19 +272,16 @@ def _run_pool(runs, temps, output, notebook, settings, workers, retries, progres
         # worker is left with a long locality while the other one idles at the end.
         for r in sorted(runs, key=lambda r: -Path(r.params_path).stat().st_size):
             tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{r.slug}-", dir=output))
+            os.chmod(tmp, DIR_MODE)
             temps[r.slug] = tmp
-            task = {
-                "slug": r.slug,
-                "notebook": str(notebook),
-                "tmp": str(tmp),
-                "cwd": cwd,
-                "retries": retries,
-                "parameters": {
-                    "params_path": str(r.params_path),
-                    **settings,
-                    "output_dir": str(tmp),
-                },
-            }
+            task = Task(
+                slug=r.slug,
+                notebook=str(notebook),
+                tmp=str(tmp),
+                cwd=cwd,
+                retries=retries,
+                parameters={"params_path": str(r.params_path), **settings, "output_dir": str(tmp)},
+            )
             pending[pool.submit(_run_one, task)] = r.slug
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -267,7 +290,7 @@ def _run_pool(runs, temps, output, notebook, settings, workers, retries, progres
                 try:
                     out = fut.result()
                 except Exception as exc:  # the worker process itself died
-                    out = {"ok": False, "error": _one_line(exc), "seconds": 0.0, "attempts": 1}
+                    out = Outcome(False, 0.0, 1, _one_line(exc))
                 _finish(r, out, temps.pop(r.slug), output)
                 bar.update(1)
                 _report_line(r, bar)
@@ -294,20 +317,20 @@ def _stop_pool(pool) -> None:
             p.join(timeout=10)
 
 
-def _finish(r: LocalityRun, out: dict, tmp: Path, output: Path) -> None:
+def _finish(r: LocalityRun, out: Outcome, tmp: Path, output: Path) -> None:
     """Swap in a complete set, or keep the failed notebook; the temp dir is gone after."""
-    r.seconds = out.get("seconds", 0.0)
-    r.attempts = out.get("attempts", 1)
+    r.seconds = out.seconds
+    r.attempts = out.attempts
     try:
-        if out["ok"]:
-            r.targets_at_risk = out.get("targets_at_risk")
+        if out.ok:
+            r.targets_at_risk = out.targets_at_risk
             final = output / r.slug
             _swap_in(tmp, final)
             stale = output / f"{r.slug}.failed.ipynb"
             stale.unlink(missing_ok=True)
             r.status, r.error, r.output = "ok", None, final
         else:
-            r.status, r.error = "failed", out.get("error") or "unknown error"
+            r.status, r.error = "failed", out.error or "unknown error"
             executed = tmp / NOTEBOOK_NAME
             if executed.is_file():
                 kept = output / f"{r.slug}.failed.ipynb"
@@ -393,7 +416,7 @@ def _write_summary(
     text = pd.concat(texts, ignore_index=True) if texts else pd.DataFrame()
     if not all_targets and "status" in text:
         text = text[~text["status"].isin(PAST_STATUSES)]
-    _atomic_write(output / SUMMARY_NAME, text.to_csv(index=False), encoding="utf-8-sig")
+    atomic_write_text(output / SUMMARY_NAME, text.to_csv(index=False), encoding="utf-8-sig")
     if not frames:
         return None
     summary = pd.concat(frames, ignore_index=True)
@@ -431,19 +454,7 @@ def _write_run_json(result: BatchResult, settings: dict, workers: int, notebook:
         "localities": {r.slug: r.record(seed=seed, n_paths=n_paths) for r in result.runs},
     }
     text = json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    _atomic_write(result.output / RUN_NAME, text, encoding="utf-8")
-
-
-def _atomic_write(path: Path, text: str, *, encoding: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(result.output / RUN_NAME, text, encoding="utf-8")
 
 
 def count_at_risk(path: Path, lang: str | None = None) -> int | None:
@@ -513,15 +524,15 @@ def is_startup_error(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and "address already in use" in str(exc).lower()
 
 
-def _run_one(task: dict) -> dict:
+def _run_one(task: Task) -> Outcome:
     """Execute one locality's notebook into its temp dir, then render the HTML copy.
 
-    Runs in a worker process; returns a plain dict (always picklable). Kernel start-up
-    failures are retried ``task["retries"]`` times; a cell error is final.
+    Runs in a worker process. Kernel start-up failures are retried ``task.retries``
+    times; a cell error is final.
     """
     import papermill
 
-    tmp = Path(task["tmp"])
+    tmp = Path(task.tmp)
     nb_path = tmp / NOTEBOOK_NAME
     start = time.perf_counter()
     attempts = 0
@@ -529,44 +540,30 @@ def _run_one(task: dict) -> dict:
         attempts += 1
         try:
             papermill.execute_notebook(
-                task["notebook"],
+                task.notebook,
                 str(nb_path),
-                parameters=task["parameters"],
+                parameters=task.parameters,
                 kernel_name=KERNEL_NAME,
                 progress_bar=False,
-                cwd=task["cwd"],
+                cwd=task.cwd,
                 # A lost kernel reply must fail the locality, not hang the batch.
                 execution_timeout=CELL_TIMEOUT,
                 start_timeout=START_TIMEOUT,
             )
             break
         except Exception as exc:
-            if attempts <= task["retries"] and is_startup_error(exc):
+            if attempts <= task.retries and is_startup_error(exc):
                 _empty_dir(tmp)
                 time.sleep(0.2 * attempts)
                 continue
-            return {
-                "ok": False,
-                "error": _one_line(exc),
-                "seconds": time.perf_counter() - start,
-                "attempts": attempts,
-            }
+            return Outcome(False, time.perf_counter() - start, attempts, _one_line(exc))
     try:
         render_html(nb_path, tmp / HTML_NAME)
     except Exception as exc:
-        return {
-            "ok": False,
-            "error": f"HTML copy: {_one_line(exc)}",
-            "seconds": time.perf_counter() - start,
-            "attempts": attempts,
-        }
-    return {
-        "ok": True,
-        "error": None,
-        "seconds": time.perf_counter() - start,
-        "attempts": attempts,
-        "targets_at_risk": count_at_risk(tmp / TARGETS_NAME, task["parameters"].get("lang")),
-    }
+        error = f"HTML copy: {_one_line(exc)}"
+        return Outcome(False, time.perf_counter() - start, attempts, error)
+    at_risk = count_at_risk(tmp / TARGETS_NAME, task.parameters.get("lang"))
+    return Outcome(True, time.perf_counter() - start, attempts, None, at_risk)
 
 
 def render_html(notebook: Path, html: Path) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ntm_forecast import metrics
+from ntm_forecast.history import FULL_SHARE
 from ntm_forecast.messages import msg, render
 from ntm_forecast.schema import Locality, Observation, Target
 
@@ -60,6 +61,7 @@ def check_locality(loc: Locality) -> list[Finding]:
         *shares_not_matching(loc),
         *after_origin(loc),
         *stale_metrics(loc),
+        *awaiting_review(loc),
     ]
 
 
@@ -90,14 +92,19 @@ def after_origin(loc: Locality) -> list[Finding]:
 def stale_metrics(loc: Locality) -> list[Finding]:
     """A metric whose latest figure is old: its forecast starts years before the origin.
     Keyed by year None, so every target of the metric carries it."""
-    latest: dict[str, int] = {}
-    for o in loc.observations:
-        if o.status != "plan" and not o.metric.endswith("_share"):
-            latest[o.metric] = max(latest.get(o.metric, o.year), o.year)
+    latest: dict[str, tuple[int, int]] = {}  # metric → (year, index)
+    for i, o in enumerate(loc.observations):
+        metric = o.metric
+        base = metric.removesuffix("_share")
+        if base in metrics.COMMUNE_STANDARDS and metric != base and o.value >= FULL_SHARE:
+            metric = base  # 100% of communes is a level (history pins it to the total)
+        forecast = metric != "communes_total" and not metric.endswith("_share")
+        if o.status != "plan" and forecast and o.year >= latest.get(metric, (o.year, i))[0]:
+            latest[metric] = (o.year, i)
     return [
         Finding(
             loc.slug,
-            "observations",
+            f"observations[{i}]",
             msg(
                 "warn.stale",
                 metric=metric,
@@ -108,7 +115,7 @@ def stale_metrics(loc: Locality) -> list[Finding]:
             metric,
             None,
         )
-        for metric, year in latest.items()
+        for metric, (year, i) in latest.items()
         if loc.origin_year - year >= STALE_YEARS
     ]
 
@@ -363,6 +370,20 @@ def shares_not_matching(loc: Locality) -> list[Finding]:
                     )
                 )
     return out
+
+
+def awaiting_review(loc: Locality) -> list[Finding]:
+    """Drafted entries (`review: needed`) nobody has checked yet: one line per file."""
+    marked = [r for r in (*loc.observations, *loc.targets) if r.review == "needed"]
+    if not marked:
+        return []
+    return [
+        Finding(
+            loc.slug,
+            "review",
+            msg("warn.review_needed", n=len(marked)),
+        )
+    ]
 
 
 def _tolerance(value: float, quote: str) -> float:

@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 
 from ntm_forecast import metrics
-from ntm_forecast.history import build_series, build_totals
+from ntm_forecast.history import build_series, build_totals, known_at
 from ntm_forecast.labels import FORECAST_COLUMNS
 from ntm_forecast.messages import Message, msg
 from ntm_forecast.models import (
-    DEFAULTS,
     MODELS,
-    ROOT_TAU,
+    SELECTION,
     InsufficientHistory,
     MetricHistory,
+    Selection,
     bound_paths,
 )
 from ntm_forecast.paths import QUANTILE_COLUMNS, PathForecast
@@ -32,8 +32,8 @@ from ntm_forecast.pooling import (
     PooledHazard,
     fit_pooled_growth,
     fit_pooled_hazard,
+    in_pool,
     intervals_for,
-    locality_effect,
     ocop_additions,
 )
 from ntm_forecast.schema import Locality
@@ -41,43 +41,40 @@ from ntm_forecast.schema import Locality
 
 @dataclass(frozen=True)
 class Context:
-    """What all localities share, fitted once: pooled hazards and OCOP growth."""
+    """What all localities share, fitted once on the provinces: pooled hazards and OCOP
+    growth, in the structures `selection` names."""
 
     localities: dict[str, Locality]
     hazards: dict[str, PooledHazard]
     growth: PooledGrowth
     until: float | None = None
-    _effects: dict = field(default_factory=dict, repr=False, compare=False)  # memo
+    selection: Selection = field(default=SELECTION, repr=False)
 
     @classmethod
     def from_localities(
-        cls, localities: Iterable[Locality], *, until: float | None = None
+        cls,
+        localities: Iterable[Locality],
+        *,
+        until: float | None = None,
+        selection: Selection = SELECTION,
+        fit_on: Iterable[Locality] | None = None,
     ) -> Context:
+        """`fit_on` (default: all of `localities`) are the localities the pool learns from;
+        the cross-validation leaves a group of provinces out of it."""
         locs = {loc.slug: loc for loc in localities}
-        # A unit made of members is forecast with the pool, never a second data point in it.
-        pool = [loc for loc in locs.values() if not loc.members]
-        hazards = {s: fit_pooled_hazard(s, pool, until=until) for s in metrics.COMMUNE_STANDARDS}
-        return cls(locs, hazards, fit_pooled_growth(pool, until=until), until)
-
-    def parent_effect(self, loc: Locality, standard: str) -> float:
-        """The prior mean of a locality's hazard shift: its parent's posterior, else 0."""
-        parent = self.localities.get(loc.parent) if loc.parent else None
-        if parent is None:
-            return 0.0
-        key = (parent.slug, standard)
-        if key not in self._effects:
-            ph = self.hazards[standard]
-            ivs = intervals_for(parent, standard, until=self.until)
-            tau = ROOT_TAU if parent.level == "national" else ph.tau
-            self._effects[key], _, _ = locality_effect(
-                ivs, ph.coef, ph.rho, tau, self.parent_effect(parent, standard)
-            )
-        return self._effects[key]
+        train = list(fit_on) if fit_on is not None else list(locs.values())
+        hazards = {
+            s: fit_pooled_hazard(s, train, until=until, structure=selection.hazard)
+            for s in metrics.COMMUNE_STANDARDS
+        }
+        growth = fit_pooled_growth(train, until=until, structure=selection.growth)
+        return cls(locs, hazards, growth, until, selection)
 
 
 def cut_at(loc: Locality, year: int) -> Locality:
-    """The locality as it was known at the end of `year`: later figures removed."""
-    obs = tuple(o for o in loc.observations if o.t <= year + 1.0 + 1e-9)
+    """The locality as it was known at the end of `year`: figures published later removed
+    (a back-cast about `year` published the year after included)."""
+    obs = tuple(o for o in loc.observations if known_at(o) <= year + 1.0 + 1e-9)
     return loc.model_copy(update={"origin_year": year, "observations": obs})
 
 
@@ -263,7 +260,6 @@ def metric_history(loc: Locality, metric: str, ctx: Context) -> MetricHistory:
         kw = dict(
             totals=build_totals(loc, until=ctx.until),
             intervals=tuple(intervals_for(loc, metric, until=ctx.until)),
-            parent_effect=ctx.parent_effect(loc, metric),
             pooled_hazard=ctx.hazards[metric],
         )
     elif info.family == "ocop":
@@ -274,7 +270,7 @@ def metric_history(loc: Locality, metric: str, ctx: Context) -> MetricHistory:
             else (),
         )
     return MetricHistory(
-        loc.slug, info, series, origin_year=loc.origin_year, is_root=loc.level == "national", **kw
+        loc.slug, info, series, origin_year=loc.origin_year, in_pool=in_pool(loc), **kw
     )
 
 
@@ -294,22 +290,19 @@ def fit_metric(
             if not hist.series.increments
             else "only additions of some years, and not a running count"
         )
-    family = hist.info.family
-    name = model or DEFAULTS.get(family, "drift")
+    name = ctx.selection.model_for(hist.info, model)
     if (
-        family == "commune"
-        and name == "hazard"
-        and (hist.totals is None or hist.totals.last is None)
+        name == "hazard"
         and metric == "communes_ntm"
+        and (hist.totals is None or hist.totals.last is None)
     ):
         raise InsufficientHistory("the number of communes is unknown, so the communes left are too")
-    if family == "ocop" and metric != "ocop_total" and name == "ocop_growth":
-        name = "drift"  # stars are split from the total, see _stars
     try:
         return MODELS[name](pace=pace).fit(hist)
     except InsufficientHistory:
-        if model is None and name != "drift" and len(hist.series) >= 2:
-            return MODELS["drift"](pace=pace).fit(hist)
+        fallback = ctx.selection.fallback
+        if model is None and name != fallback and len(hist.series) >= 2:
+            return MODELS[fallback](pace=pace).fit(hist)
         raise
 
 
@@ -375,9 +368,21 @@ def forecast_locality(
                 )
             )
     _stars(loc, out, skipped, seed, ctx)
+    if loc.members and all(m in ctx.localities for m in loc.members):
+        out, skipped = _bottom_up(loc, ctx, out, skipped, horizon, n_paths, seed, model, pace)
     return LocalityForecast(
         loc, loc.origin_year, horizon, n_paths, seed, pace, out, tuple(skipped), tuple(notes)
     )
+
+
+def _bottom_up(unit, ctx, out, skipped, horizon, n_paths, seed, model, pace):
+    """A unit's counts as the sum of its members' paths (coherent by construction)."""
+    from ntm_forecast.members import summed_paths
+
+    kw = dict(horizon=horizon, n_paths=n_paths, seed=seed, model=model, pace=pace)
+    parts = [forecast_locality(ctx.localities[m], ctx, **kw).paths for m in unit.members]
+    out = summed_paths(unit, parts, out)
+    return out, [s for s in skipped if s.metric not in out]
 
 
 def _ceiling_for(metric, loc, done: dict[str, PathForecast], totals):

@@ -1,20 +1,24 @@
 """Check the target assessment against the past: for every target whose outcome is in the
-data, cut the data at the end of the year before the target year, assess, and compare
-with what happened. Brier scores sit next to two baselines: "the plan is always met"
-(p = 1) and the pace-ratio rule (met when recent pace ≥ required pace)."""
+data, cut the data at what was published by the end of the year before the target year,
+assess, and compare with what happened.
+
+Brier scores (with a bootstrap interval) sit next to three baselines: "the plan is always
+met" (p = 1), the pace-ratio rule (met when recent pace ≥ required pace) and the base rate
+of past targets met, leave-one-out (each target scored by the rate of the others). Targets
+recorded from a report of their own outcome (`recorded_after`) are met by construction and
+are scored apart; a target stated twice is scored once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ntm_forecast.forecast import Context, cut_at, forecast_locality
-from ntm_forecast.history import build_series
 from ntm_forecast.schema import Locality
-from ntm_forecast.targets import assess_target, outcome
+from ntm_forecast.targets import assess_target, settled_outcome
 from ntm_forecast.whatif import _needed_metrics
 
 HINDCAST_COLUMNS = [
@@ -23,14 +27,23 @@ HINDCAST_COLUMNS = [
     "target_year",
     "target_kind",
     "target_value",
+    "recorded_after",
     "outcome",
     "probability",
     "pace_ratio",
     "p_always_met",
     "p_pace_rule",
+    "p_base_rate",
     "status",
     "note",
 ]
+RULES = (
+    ("model", "probability"),
+    ("plan always met", "p_always_met"),
+    ("pace-ratio rule", "p_pace_rule"),
+    ("base rate (leave-one-out)", "p_base_rate"),
+)
+SETS = ("targets set before their outcome", "recorded from their own outcome")
 
 
 def hindcast(
@@ -40,28 +53,29 @@ def hindcast(
     seed: int = 0,
     pool: Iterable[Locality] | None = None,
 ) -> pd.DataFrame:
+    """One row per past target with a settled outcome, duplicates once; each assessed with
+    the pool fitted on what was published by the end of the year before it."""
     locs = list(localities)
     pool = list(pool) if pool is not None else locs
     contexts: dict[int, Context] = {}
-    rows = []
+    rows, seen = [], set()
     for loc in locs:
         for t in loc.targets:
             if t.kind == "maintain":
                 continue
-            value = t.low
-            if t.kind == "share":
-                continue  # the historical number of communes is not known well enough
-            s = build_series(loc, t.metric)
-            met = outcome(s, loc.info(t.metric).cumulative, t.kind, t.year, value)
+            key = (loc.slug, t.metric, t.year, t.kind, t.low)
+            if key in seen:
+                continue
+            met = settled_outcome(loc, t)
             if met is None:
                 continue
+            seen.add(key)
             cut_year = t.year - 1
             ctx = contexts.get(cut_year)
             if ctx is None:
                 ctx = contexts[cut_year] = Context.from_localities(pool, until=cut_year + 1.0)
-            cut = cut_at(loc, cut_year)
             fc = forecast_locality(
-                cut,
+                cut_at(loc, cut_year),
                 ctx,
                 horizon=1,
                 n_paths=n_paths,
@@ -76,64 +90,67 @@ def hindcast(
                     "metric": t.metric,
                     "target_year": t.year,
                     "target_kind": t.kind,
-                    "target_value": value,
+                    "target_value": t.low,
+                    "recorded_after": bool(t.recorded_after),
                     "outcome": int(met),
                     "probability": row["probability"],
                     "pace_ratio": ratio,
                     "p_always_met": 1.0,
                     "p_pace_rule": np.nan if pd.isna(ratio) else float(ratio >= 1.0),
+                    "p_base_rate": np.nan,
                     "status": row["status"],
                     "note": row["note"],
                 }
             )
-    return pd.DataFrame(rows, columns=HINDCAST_COLUMNS)
+    table = pd.DataFrame(rows, columns=HINDCAST_COLUMNS)
+    return _with_base_rate(table)
 
 
-def brier_scores(table: pd.DataFrame) -> pd.DataFrame:
-    """Brier score of each rule on the targets every rule could score."""
-    every = ["probability", "p_pace_rule"]
-    if "p_plan_informed" in table:
-        every.append("p_plan_informed")
-    usable = table.dropna(subset=every)
-    out = []
-    rules = [
-        ("model", "probability"),
-        ("plan always met", "p_always_met"),
-        ("pace-ratio rule", "p_pace_rule"),
-    ]
+def _with_base_rate(table: pd.DataFrame) -> pd.DataFrame:
+    """The share of the other targets of the same set that were met (leave-one-out)."""
+    out = table.copy()
+    for flag in (False, True):
+        idx = out.index[out["recorded_after"] == flag]
+        y = out.loc[idx, "outcome"].to_numpy(dtype=float)
+        if len(y) >= 2:
+            out.loc[idx, "p_base_rate"] = (y.sum() - y) / (len(y) - 1)
+    return out
+
+
+def brier_scores(
+    table: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, level: float = 0.9
+) -> pd.DataFrame:
+    """Brier score of each rule with a bootstrap interval (targets resampled), per set, on
+    the targets every rule scores, and again without the pace-ratio rule (it has no answer
+    where there is no recent pace), so that more targets are compared."""
+    rules = list(RULES)
     if "p_plan_informed" in table:
         rules.insert(1, ("model, plan-informed (leave-one-out)", "p_plan_informed"))
-    for name, col in rules:
-        for subset, frame in (
-            ("scored by all rules", usable),
-            ("all with a probability", table.dropna(subset=[col])),
+    out = []
+    rng = np.random.default_rng(seed)
+    for flag, name in zip((False, True), SETS):
+        part = table[table["recorded_after"] == flag]
+        able = [r for r in rules if part[r[1]].notna().any()]  # a rule with no answer here
+        for subset, chosen in (
+            ("every rule", able),
+            ("pace-ratio rule aside", [r for r in able if r[1] != "p_pace_rule"]),
         ):
-            if name != "model" and subset != "scored by all rules":
-                continue
-            if frame.empty:
-                out.append({"rule": name, "targets": subset, "n": 0, "brier": np.nan})
-                continue
-            b = float(np.mean((frame[col] - frame["outcome"]) ** 2))
-            out.append({"rule": name, "targets": subset, "n": len(frame), "brier": round(b, 4)})
-    return pd.DataFrame(out)
-
-
-@dataclass(frozen=True)
-class PlanCalibration:
-    """P(target met | trend-only probability), learnt from past targets (plans carry
-    information: many are set when the communes are already being assessed).
-
-    A logistic regression on logit(p) (scikit-learn), regularised because past targets
-    are few. It is a second column next to the trend-only probability, never instead of it.
-    """
-
-    coef: float
-    intercept: float
-    n: int
-
-    def __call__(self, p):
-        x = _logit(np.asarray(p, dtype=float))
-        return 1.0 / (1.0 + np.exp(-(self.intercept + self.coef * x)))
+            frame = part.dropna(subset=[c for _, c in chosen])
+            n = len(frame)
+            boot = rng.integers(0, n, size=(n_boot, n)) if n else None
+            for rule, col in chosen:
+                row = {"rule": rule, "targets": name, "scored_by": subset, "n": n}
+                row.update(brier=np.nan, lo=np.nan, hi=np.nan)
+                if n:
+                    sq = (frame[col].to_numpy(float) - frame["outcome"].to_numpy(float)) ** 2
+                    b = sq[boot].mean(axis=1)
+                    row.update(
+                        brier=round(float(sq.mean()), 4),
+                        lo=round(float(np.quantile(b, (1 - level) / 2)), 4),
+                        hi=round(float(np.quantile(b, (1 + level) / 2)), 4),
+                    )
+                out.append(row)
+    return pd.DataFrame(out, columns=["rule", "targets", "scored_by", "n", "brier", "lo", "hi"])
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -141,40 +158,22 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def fit_plan_calibration(table: pd.DataFrame) -> PlanCalibration | None:
+def with_plan_informed(table: pd.DataFrame) -> pd.DataFrame:
+    """Add `p_plan_informed`: the model's probability recalibrated on the other targets of
+    the same set by a logistic regression on logit(p), leave-one-out (a comparison column
+    for the hindcast only)."""
     from sklearn.linear_model import LogisticRegression
 
-    usable = table.dropna(subset=["probability"])
-    if usable["outcome"].nunique() < 2:
-        return None  # every past plan met (or none): nothing to learn a slope from
-    x = _logit(usable["probability"].to_numpy())[:, None]
-    model = LogisticRegression(C=1.0).fit(x, usable["outcome"].to_numpy())
-    return PlanCalibration(float(model.coef_[0, 0]), float(model.intercept_[0]), len(usable))
-
-
-def with_plan_informed(table: pd.DataFrame) -> pd.DataFrame:
-    """Add `p_plan_informed`: leave-one-out, so each target is scored by a calibration
-    that never saw it."""
     out = table.copy()
     out["p_plan_informed"] = np.nan
-    scored = out.index[out["probability"].notna()]
-    for i in scored:
-        cal = fit_plan_calibration(out.loc[scored.drop(i)])
-        if cal is not None:
-            out.loc[i, "p_plan_informed"] = float(cal(out.loc[i, "probability"]))
-    return out
-
-
-def add_plan_informed(frames: list[pd.DataFrame], pool: list[Locality], *, seed: int = 0):
-    """Append `probability_plan_informed` to target tables, calibrated on the pool's past
-    targets; NaN where no calibration can be learnt or the row has no probability."""
-    cal = fit_plan_calibration(hindcast(pool, pool=pool, seed=seed))
-    out = []
-    for f in frames:
-        f = f.copy()
-        f["probability_plan_informed"] = (
-            np.round(cal(f["probability"]), 4) if cal is not None else np.nan
-        )
-        f.loc[f["probability"].isna(), "probability_plan_informed"] = np.nan
-        out.append(f)
+    for flag in (False, True):
+        scored = out.index[(out["recorded_after"] == flag) & out["probability"].notna()]
+        for i in scored:
+            rest = out.loc[scored.drop(i)]
+            if rest["outcome"].nunique() < 2:
+                continue
+            x = _logit(rest["probability"].to_numpy())[:, None]
+            model = LogisticRegression(C=1.0).fit(x, rest["outcome"].to_numpy())
+            xi = _logit(np.array([out.loc[i, "probability"]]))[:, None]
+            out.loc[i, "p_plan_informed"] = float(model.predict_proba(xi)[0, 1])
     return out

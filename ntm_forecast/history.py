@@ -6,6 +6,10 @@ Rules, in one place:
   end of its year when it was stated later (recognitions "for 2021" decided in 2022).
   A figure with no month sits mid-year. So a "đến tháng 6/2022" count is a point at
   2022.5, a floor on the year-end count, never a year-end value.
+- A figure is *known* from its publication: the end of its `as_of` month (its day when
+  given), or the end of its `year` when it has no date. A cut at `until` keeps only what was
+  known by then: a year-end 2020 count derived from a December 2021 report is not known at
+  the end of 2020, even though it describes that year.
 - Reports disagree: of the level points of one metric we keep the longest non-decreasing
   run (ties go to the later, better-dated figures); the dropped ones are listed.
 """
@@ -33,6 +37,19 @@ class Point:
     @property
     def year_end(self) -> bool:
         return abs(self.t - (self.year + 1.0)) < 1e-9
+
+
+def known_at(o) -> float:
+    """When a figure became known (fractional years): its publication, never before the
+    time it describes. `o.t` caps a late report at the end of its year; this does not."""
+    if not o.as_of:
+        return o.year + 1.0
+    y, m, d = o.as_of_key
+    if o.as_of.count("-") == 2:
+        pub = y + (m - 1 + min(d, 30) / 30.0) / 12.0
+    else:
+        pub = y + m / 12.0  # a bare year (as_of_key month 12) is known at its end
+    return max(pub, o.t)
 
 
 def _longest_non_decreasing(
@@ -118,7 +135,7 @@ def build_series(loc: Locality, metric: str, *, until: float | None = None) -> S
         if o.metric != metric or o.status == "plan":
             continue
         t = o.t
-        if until is not None and t > until + 1e-9:
+        if until is not None and known_at(o) > until + 1e-9:
             continue
         if o.kind == "increment":
             incs.append((o.year, o.value, not o.is_mid_year))
@@ -161,10 +178,12 @@ def _full_shares(loc: Locality, metric: str, until: float | None):
             or o.kind != "level"
             or o.status == "plan"
             or o.value < FULL_SHARE
-            or (until is not None and o.t > until + 1e-9)
+            or (until is not None and known_at(o) > until + 1e-9)
         ):
             continue
-        total = build_totals(loc, until=o.t).at(o.t)
+        # The total of the share's date, as far as it is known at the cut (it may have been
+        # published after the share itself).
+        total = build_totals(loc, until=until).at(o.t)
         if total is None:
             unknown.append(msg("fc.unpinned", metric=o.metric, value=o.value, year=o.year))
         else:
@@ -195,12 +214,14 @@ def build_totals(loc: Locality, *, until: float | None = None) -> Totals:
     s = build_series(loc, "communes_total", until=until)
     if s.points:
         return Totals(s)
-    # No stated total: a stated share of NTM communes implies one (said in the notes).
-    for o in sorted(loc.observations, key=lambda o: o.as_of_key, reverse=True):
+    # No stated total: a stated share of NTM communes implies one (said in the notes),
+    # from the figures known at the cut like every other.
+    known = [o for o in loc.observations if until is None or known_at(o) <= until + 1e-9]
+    for o in sorted(known, key=lambda o: o.as_of_key, reverse=True):
         if o.metric == "communes_ntm_share" and o.status != "plan" and o.value > 0:
             same = [
                 c
-                for c in loc.observations
+                for c in known
                 if c.metric == "communes_ntm"
                 and c.year == o.year
                 and c.as_of == o.as_of

@@ -10,12 +10,12 @@ reported as a conflict. The whole command is all or nothing.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,8 +24,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ntm_forecast import metrics
-from ntm_forecast.errors import InputError
-from ntm_forecast.params import dump_params, load_locality, read_yaml
+from ntm_forecast.atomic import atomic_path, ensure_writable_dir
+from ntm_forecast.errors import InputError, problem
+from ntm_forecast.params import SUFFIXES, dump_params, load_locality, read_yaml
 from ntm_forecast.schema import AS_OF, Locality
 
 REQUIRED = (
@@ -48,43 +49,40 @@ STATUSES = ("actual", "estimate", "plan", "target")
 INCREMENT_SUFFIX = "_new_in_year"
 SHARE_SUFFIX = "_share"
 NATIONAL_SLUG = "vietnam"
-# Words of an administrative title that do not belong in a slug ("Thành phố Hồ Chí Minh").
-_TITLES = ("thanh pho ", "tinh ", "tp. ", "tp ")
+# Words of an administrative title that do not belong in a slug ("Thành phố Hồ Chí Minh"),
+# matched with their diacritics: "Tĩnh Gia" and "Tịnh Biên" keep their first word.
+_TITLES = ("thành phố ", "tỉnh ", "tp. ", "tp ")
 _TRAILING_NOTE = re.compile(r"\s*\[([^\[\]]*)\]\s*$")
+_VI_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")  # "5.775": thousands, Vietnamese style
 _DISTRICT = re.compile(r"^(.*\S)\s*\(([^()]+)\)\s*$")
 
 
 def slugify(name: str) -> str:
     """``Hậu Giang`` → ``hau_giang``; ``Bà Rịa – Vũng Tàu`` → ``ba_ria_vung_tau``."""
-    text = name.replace("Đ", "D").replace("đ", "d")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower().strip()
+    text = unicodedata.normalize("NFC", name).strip().lower()
     for title in _TITLES:
         if text.startswith(title) and len(text) > len(title):
             text = text[len(title) :]
             break
+    text = unicodedata.normalize("NFKD", text.replace("đ", "d"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
 @dataclass(frozen=True)
 class Place:
-    """Who a row is about: the display name keeps its diacritics."""
+    """Who a row is about. Two spellings of one place ("Hải Hà", "Hai Ha", NFC or NFD)
+    are the same place: equal by the slug of the name, the level and the parent; the
+    display name (the first spelling met) keeps its diacritics."""
 
-    name: str
+    name: str = field(compare=False)
     level: str
-    province: str | None = None  # a district's province, from "Hải Hà (Quảng Ninh)"
+    name_slug: str
+    parent: str | None  # a district's province slug; `vietnam` for a province
 
     @property
     def base_slug(self) -> str:
-        return NATIONAL_SLUG if self.level == "national" else slugify(self.name)
-
-    @property
-    def parent(self) -> str | None:
-        if self.level == "national":
-            return None
-        if self.level == "district" and self.province:
-            return slugify(self.province)
-        return NATIONAL_SLUG
+        return NATIONAL_SLUG if self.level == "national" else self.name_slug
 
 
 @dataclass(frozen=True)
@@ -110,10 +108,15 @@ def _unit_rows(path: Path, header: list[str], records: list[list[str]]) -> list[
                 _problem(where, "row", f"{len(header)} cells like the header", len(cells))
             )
             continue
-        get = {name: cells[header.index(name)].strip() for name in UNIT_COLUMNS}
+        get = {name: _cell(cells[header.index(name)]) for name in UNIT_COLUMNS}
         formers = [f.strip() for f in get["former_units"].split(";") if f.strip()]
         empty = [c for c in ("new_unit", "former_units", "source_url", "quote") if not get[c]]
         errors.extend(_problem(where, c, "a value", "an empty cell") for c in empty)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", get["effective_date"]):
+            errors.append(
+                _problem(where, "effective_date", "a date YYYY-MM-DD", repr(get["effective_date"]))
+            )
+            continue
         if empty or len(formers) < 2:
             continue
         entry = {
@@ -125,7 +128,7 @@ def _unit_rows(path: Path, header: list[str], records: list[list[str]]) -> list[
                 "member has one."
             ),
         }
-        rows.append(Row(where, Place(get["new_unit"], "province"), "members", entry))
+        rows.append(Row(where, _place(get["new_unit"], "province"), "members", entry))
     if errors:
         raise InputError(errors)
     return rows
@@ -142,6 +145,7 @@ class Change:
     skipped: list[tuple[str, dict]] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)
+    where_of: dict = field(default_factory=dict)  # (section, index) → "table:row"
 
     @property
     def touched(self) -> bool:
@@ -236,7 +240,7 @@ def read_table(path: str | os.PathLike[str]) -> list[Row]:
                 _problem(where, "row", f"{len(header)} cells like the header", len(cells))
             )
             continue
-        get = {name: cells[i].strip() for name, i in index.items()}
+        get = {name: _cell(cells[i]) for name, i in index.items()}
         try:
             rows.append(_row(where, get))
         except InputError as exc:
@@ -244,6 +248,11 @@ def read_table(path: str | os.PathLike[str]) -> list[Row]:
     if errors:
         raise InputError(errors)
     return rows
+
+
+def _cell(text: str) -> str:
+    """One spelling for every cell: NFC (a table saved on a Mac may be NFD), no outer space."""
+    return unicodedata.normalize("NFC", text).strip()
 
 
 def _number(where: str, column: str, text: str, *, required: bool) -> float | None:
@@ -323,6 +332,19 @@ def _row(where: str, get: dict[str, str]) -> Row:
     source = need("source_url")
     quote_text = need("quote")
     metric, kind, share = _metric(metric_text)
+    counted = not share and metrics.info(metric, unit).family in ("commune", "ocop", "count")
+    for column, x in (("value", value), ("denominator", denominator)):
+        if x is None or not (counted or column == "denominator"):
+            continue
+        if not float(x).is_integer() or (column == "denominator" and x <= 0):
+            text = get[column]
+            hint = (
+                f" (Vietnamese '{text}' is {text.replace('.', '')}: write it so)"
+                if _VI_THOUSANDS.match(text)
+                else ""
+            )
+            whole = "a whole number > 0" if column == "denominator" else "a whole number"
+            problems.append(_problem(where, column, f"{whole}{hint}", repr(text)))
     if metric_text and metric not in metrics.CORE and not unit and not share:
         known = ", ".join(metrics.CORE)
         problems.append(
@@ -393,8 +415,9 @@ def _metric(text: str) -> tuple[str, str, bool]:
 def _place(name: str, level: str) -> Place:
     m = _DISTRICT.match(name)
     if level == "district" and m:
-        return Place(m.group(1).strip(), level, m.group(2).strip())
-    return Place(name, level)
+        own, province = m.group(1).strip(), m.group(2).strip()
+        return Place(own, level, slugify(own), slugify(province))
+    return Place(name, level, slugify(name), None if level == "national" else NATIONAL_SLUG)
 
 
 # ---------------------------------------------------------------- merging into files
@@ -423,16 +446,25 @@ def _numbers(e: dict) -> tuple:
     return tuple(None if e.get(k) is None else float(e[k]) for k in ("value", "min", "max"))
 
 
+def _same_entry(old: dict, new: dict) -> bool:
+    """The same figure: at the same time, or from the same page whatever the date (a page
+    recorded twice with two dates, or a date corrected by hand in the file, does not make
+    the table's row a new figure)."""
+    return _same_time(old, new) or old.get("source") == new.get("source")
+
+
 def _merge(entries: list[dict], new: dict, where: str, change: Change, section: str) -> None:
     clash = None
     for old in entries:
-        if not _same_figure(old, new) or not _same_time(old, new):
+        if not _same_figure(old, new) or not _same_entry(old, new):
             continue
         if _numbers(old) == _numbers(new):
             change.skipped.append((where, new))
             return
-        clash = clash or old
+        if _same_time(old, new):
+            clash = clash or old
     entries.append(new)
+    change.where_of[(section, len(entries) - 1)] = where
     change.added.append((where, new))
     if clash is not None:
         who = "target" if section == "targets" else new.get("status")
@@ -443,27 +475,56 @@ def _merge(entries: list[dict], new: dict, where: str, change: Change, section: 
         )
 
 
-def _locate(place: Place, into: Path, existing: dict[str, dict], claimed: dict[str, Place]) -> str:
-    """The slug of a place: its own, or with its province when a different place has it."""
-    slug = place.base_slug
-    owner = claimed.get(slug)
-    if owner is not None and owner != place:
-        slug = f"{slug}_{slugify(place.province)}" if place.province else slug
-    elif owner is None and slug in existing:
-        data = existing[slug]
-        if (data.get("level"), data.get("parent")) != (
-            place.level,
-            place.parent,
-        ) and place.province:
-            slug = f"{slug}_{slugify(place.province)}"
-    claimed.setdefault(slug, place)
-    return slug
+def _identity(data: dict) -> tuple:
+    return (data.get("level"), data.get("parent"))
+
+
+def _locate(place: Place, existing: dict[str, dict], claimed: dict[str, Place]) -> str:
+    """The file of a place: its own slug, or, for a district whose name another place
+    holds (Quảng Ninh district of Quảng Bình), the slug with its province's. A province
+    or the country never moves: a file of another kind under its slug is an error."""
+    candidates = [place.base_slug]
+    if place.level == "district":
+        candidates.append(f"{place.base_slug}_{place.parent}")
+    for slug in candidates:
+        owner = claimed.get(slug)
+        data = existing.get(slug)
+        if owner == place or (
+            owner is None
+            and data is not None
+            and _identity(data)
+            == (
+                place.level,
+                place.parent,
+            )
+        ):
+            claimed[slug] = place
+            return slug
+        if owner is None and data is None:
+            claimed[slug] = place
+            return slug
+    held = existing.get(place.base_slug)
+    what = f"a {held.get('level')} of {held.get('parent')}" if held else "another locality"
+    raise InputError(
+        problem(
+            f"{place.base_slug}.yaml",
+            "slug",
+            f"the file of {place.level} '{place.name}'",
+            f"{what} (rename one of them)",
+        )
+    )
 
 
 def plan_import(
-    tables: Sequence[str | os.PathLike[str]], into: str | os.PathLike[str] = "params"
+    tables: Sequence[str | os.PathLike[str]],
+    into: str | os.PathLike[str] = "params",
+    *,
+    origin_year: int | None = None,
 ) -> list[Change]:
-    """Read every table and work out each file's new content; nothing is written."""
+    """Read every table and work out each file's new content; nothing is written.
+
+    A new file's ``origin_year`` is ``origin_year`` when given (the date the tables stand
+    at), else the year of its own latest figure."""
     into = Path(into)
     if into.exists() and not into.is_dir():
         raise InputError(_problem(str(into), "into", "a directory", "a file"))
@@ -475,18 +536,20 @@ def plan_import(
             errors.extend(exc.lines)
     if errors:
         raise InputError(errors)
-    existing: dict[str, dict] = {}
-    if into.is_dir():
-        for p in sorted(into.glob("*.yaml")):
-            load_locality(p)  # a broken file stops the import before anything is planned
-            existing[p.stem] = read_yaml(p)
-    # Provinces and the country claim their slugs first: a district takes its province's
-    # name as a suffix when its own name is a province's (Quảng Ninh in Quảng Bình).
+    existing, paths = _existing(into)
+    # Provinces and the country claim their slugs first, in a fixed order, so the same
+    # tables always give the same files.
     claimed: dict[str, Place] = {}
     figures = [r for r in rows if r.section != "members"]
-    places = sorted({r.place for r in figures}, key=lambda p: (p.level == "district", p.name))
-    slug_of = {p: _locate(p, into, existing, claimed) for p in places}
-    origin = max((r.entry["year"] for r in rows if r.section == "observations"), default=None)
+    places = sorted(
+        {r.place for r in figures},
+        key=lambda p: (p.level == "district", p.name_slug, p.parent or "", p.level),
+    )
+    slug_of = {p: _locate(p, existing, claimed) for p in places}
+    origin: dict[Place, int] = {}
+    for r in figures:
+        if r.section == "observations":
+            origin[r.place] = max(origin.get(r.place, r.entry["year"]), r.entry["year"])
 
     changes: dict[str, Change] = {}
     units = [r for r in rows if r.section == "members"]
@@ -499,9 +562,10 @@ def plan_import(
                 data = existing[slug]
                 data.setdefault("observations", [])
                 data.setdefault("targets", [])
-                change = Change(slug, path, False, data=data)
+                change = Change(slug, paths[slug], False, data=data)
             else:
-                change = Change(slug, path, True, data=_new_file(r.place, slug, origin, r))
+                year = origin_year or origin.get(r.place, r.entry["year"])
+                change = Change(slug, path, True, data=_new_file(r.place, slug, year))
             changes[slug] = change
         section = change.data.setdefault(r.section, [])
         _merge(section, r.entry, r.where, change, r.section)
@@ -510,8 +574,26 @@ def plan_import(
     known = set(existing) | set(changes)
     _plan_units(units, into, existing, changes, known)
     out = list(changes.values())
-    _validate(out)
+    _validate(out, into)
     return out
+
+
+def _existing(into: Path) -> tuple[dict[str, dict], dict[str, Path]]:
+    """Every params file of the folder, as plain data; a broken file, or one with YAML
+    comments (a rewrite would lose them), stops the import before anything is planned."""
+    existing: dict[str, dict] = {}
+    paths = _paths(into)
+    for p in paths.values():
+        load_locality(p)
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.lstrip().startswith("#"):
+                raise InputError(
+                    problem(
+                        p, f"line {n}", "no YAML comments (import rewrites the file)", line.strip()
+                    )
+                )
+        existing[p.stem] = read_yaml(p)
+    return existing, paths
 
 
 UNIT_SUFFIX = "_2025"
@@ -535,7 +617,7 @@ def _plan_units(units, into: Path, existing: dict, changes: dict, known: set) ->
         slug = r.place.base_slug
         if slug in members or (slug in existing and not existing[slug].get("members")):
             slug += UNIT_SUFFIX  # the unit keeps a former province's name: its own slug
-        path = into / f"{slug}.yaml"
+        path = _paths(into).get(slug, into / f"{slug}.yaml")
         years = [(existing.get(m) or changes[m].data).get("origin_year") for m in members]
         if slug in existing:
             change = Change(slug, path, False, data=existing[slug])
@@ -565,11 +647,11 @@ def _plan_units(units, into: Path, existing: dict, changes: dict, known: set) ->
         raise InputError(errors)
 
 
-def _new_file(place: Place, slug: str, origin: int | None, first: Row) -> dict:
+def _new_file(place: Place, slug: str, origin: int) -> dict:
     data = {"name": place.name, "slug": slug, "level": place.level}
     if place.parent:
         data["parent"] = place.parent
-    data["origin_year"] = origin or first.entry["year"]
+    data["origin_year"] = origin  # its own latest figure's year
     data["notes"] = (
         "Created by `ntm-forecast import` from tables of public figures; each entry keeps "
         "its page and the words it was read from."
@@ -579,38 +661,66 @@ def _new_file(place: Place, slug: str, origin: int | None, first: Row) -> dict:
     return data
 
 
-def _validate(changes: Iterable[Change]) -> None:
+def _validate(changes: Iterable[Change], into: Path) -> None:
+    """The files as they would be written: a problem is reported at the table row that
+    brought the entry, else at the file; units are checked with their members."""
     errors = []
+    built: dict[str, Locality] = {}
     for c in changes:
         try:
-            Locality.model_validate(c.data)
+            built[c.slug] = Locality.model_validate(c.data)
         except ValidationError as exc:
             for err in exc.errors():
-                loc = ".".join(str(x) for x in err["loc"]) or "(locality)"
-                errors.append(f"{c.path}: {loc}: {err['msg'].removeprefix('Value error, ')}")
+                errors.append(_located(c, err))
     if errors:
         raise InputError(errors)
+    from ntm_forecast.members import member_problems
+
+    pool = {**{s: load_locality(p) for s, p in _paths(into).items()}, **built}
+    paths = {**_paths(into), **{c.slug: c.path for c in changes}}
+    touched = {c.slug for c in changes if c.touched}
+    bad = member_problems(pool, paths)
+    lines = [line for slug, found in bad.items() if slug in touched for line in found]
+    if lines:
+        raise InputError(lines)
+
+
+def _paths(into: Path) -> dict[str, Path]:
+    if not into.is_dir():
+        return {}
+    return {q.stem: q for q in sorted(into.iterdir()) if q.suffix in SUFFIXES}
+
+
+def _located(c: Change, err: dict) -> str:
+    loc = err["loc"]
+    msg = err["msg"].removeprefix("Value error, ")
+    m = re.match(r"^(observations|targets)\[(\d+)\]\.(\w+): (.*)$", msg)
+    if m:  # a check across entries (≤ communes_total, nesting) names its entry itself
+        loc, msg = (m.group(1), int(m.group(2)), m.group(3)), m.group(4)
+    where = c.where_of.get((loc[0], loc[1])) if len(loc) >= 2 else None
+    if where:
+        column = str(loc[2]) if len(loc) >= 3 else "value"
+        named = re.match(r"^(\w+): (.*)$", msg)
+        if len(loc) == 2 and named:  # an entry's own check names its field first
+            column, msg = named.groups()
+        column = {"min": "value", "max": "value", "unit": "metric"}.get(column, column)
+        return f"{where}:{column}: {msg}"
+    return f"{c.path}: {'.'.join(str(x) for x in loc) or '(locality)'}: {msg}"
 
 
 def write_changes(changes: Iterable[Change]) -> list[Path]:
     """Every touched file is written in full to a temporary file first, then all are
     renamed into place, so a failure leaves every params file as it was."""
     changes = [c for c in changes if c.touched]
-    staged: list[tuple[Path, Path]] = []
     try:
-        for c in changes:
-            c.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{c.slug}-", suffix=".tmp", dir=c.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(dump_params(c.data))
-            os.chmod(tmp, 0o644)
-            staged.append((Path(tmp), c.path))
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-    return [final for _, final in staged]
+        with contextlib.ExitStack() as stack:
+            for c in changes:
+                tmp = stack.enter_context(atomic_path(c.path))  # renamed when all are written
+                tmp.write_text(dump_params(c.data), encoding="utf-8", newline="\n")
+    except OSError as exc:
+        where = exc.filename or (changes[0].path.parent if changes else "params")
+        raise InputError(problem(where, "into", "a writable folder", exc.strerror or exc)) from None
+    return [c.path for c in changes]
 
 
 def import_tables(
@@ -618,9 +728,13 @@ def import_tables(
     into: str | os.PathLike[str] = "params",
     *,
     dry_run: bool = False,
+    origin_year: int | None = None,
 ) -> ImportResult:
     """Plan, then (unless ``dry_run``) write; raises :class:`InputError` on any bad row."""
-    changes = plan_import(tables, into)
-    if not dry_run:
+    if origin_year is not None and not 2000 <= origin_year <= 2100:
+        raise InputError(problem("--origin-year", "origin_year", "a year 2000–2100", origin_year))
+    changes = plan_import(tables, into, origin_year=origin_year)
+    if not dry_run and any(c.touched for c in changes):
+        ensure_writable_dir(into)
         write_changes(changes)
     return ImportResult(changes, dry_run)

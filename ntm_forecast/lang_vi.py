@@ -271,6 +271,7 @@ MESSAGES: dict[str, str] = {
     "warn.after_origin": "{metric} {value} là số của năm {year}, sau năm gốc {origin}",
     "warn.stale": "số liệu mới nhất của {metric} là năm {year}, {years} năm trước năm gốc "
     "{origin}; dự báo bắt đầu từ số liệu cũ đó",
+    "warn.review_needed": "{n} mục nhập được soạn tự động có đánh dấu `review: needed`; hãy đối chiếu từng mục với trích dẫn rồi bỏ dấu",
     "warn.left_out": "{detail} (không đưa vào dữ liệu chung)",
     # --- notes on a target row (targets.py) ---------------------------------------------
     "note.share_unknown_total": "chưa biết tổng số xã nên không đổi được tỷ lệ ra số xã",

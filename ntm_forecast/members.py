@@ -30,35 +30,41 @@ SUMMED = (
 SUM_NOTE = "DERIVED: the sum of the members' figures for the year"
 
 
-def member_problems(localities: Mapping[str, Locality], paths: Mapping[str, Path]) -> list[str]:
-    """Members that do not exist, cycles, and localities claimed by two units."""
-    out = []
+def member_problems(
+    localities: Mapping[str, Locality], paths: Mapping[str, Path]
+) -> dict[str, list[str]]:
+    """Per unit: members that do not exist, cycles, and localities claimed by two units."""
+    out: dict[str, list[str]] = {}
     owner: dict[str, str] = {}
+
+    def add(slug: str, field: str, expected: str, found: str) -> None:
+        out.setdefault(slug, []).append(problem(paths.get(slug, slug), field, expected, found))
+
     for slug, loc in localities.items():
         for i, m in enumerate(loc.members):
-            where = paths.get(slug, slug)
             if m not in localities:
-                out.append(problem(where, f"members[{i}]", "the slug of a params file", f"'{m}'"))
+                add(slug, f"members[{i}]", "the slug of a params file", f"'{m}'")
             elif m == slug:
-                out.append(problem(where, f"members[{i}]", "another locality", "itself"))
+                add(slug, f"members[{i}]", "another locality", "itself")
             elif m in owner and owner[m] != slug:
                 other = paths.get(owner[m], owner[m])
-                out.append(
-                    problem(
-                        where,
-                        f"members[{i}]",
-                        "a locality in one unit only",
-                        f"'{m}', also in {other}",
-                    )
-                )
+                add(slug, f"members[{i}]", "a locality in one unit only", f"'{m}', also in {other}")
             else:
                 owner.setdefault(m, slug)
     for slug in localities:
         cycle = _cycle(slug, localities)
         if cycle and cycle[0] == min(cycle[:-1]):  # report each cycle once
-            out.append(
-                problem(paths.get(slug, slug), "members", "no cycle of units", " → ".join(cycle))
-            )
+            add(slug, "members", "no cycle of units", " → ".join(cycle))
+            for other in cycle[1:-1]:
+                out.setdefault(other, [])  # every unit of a cycle is out, reported once
+    # A unit made of a broken unit cannot be summed either.
+    changed = True
+    while changed:
+        changed = False
+        for slug, loc in localities.items():
+            if slug not in out and any(m in out for m in loc.members):
+                out[slug] = []
+                changed = True
     return out
 
 
@@ -128,6 +134,43 @@ def combine(unit: Locality, members: list[Locality], series: Callable = build_se
     data = unit.model_dump()
     data["observations"] = [*data["observations"], *added]
     return Locality.model_validate(data, strict=False)
+
+
+SUM_MODEL = "sum_of_members"
+
+
+def summed_paths(unit: Locality, member_paths: list[dict], own: dict) -> dict:
+    """Bottom-up paths of a unit: for each metric every member forecasts, and that the unit
+    does not report itself, the sum of the members' paths year by year (the same path index
+    of each member, all simulated from their own histories). ``own`` is what the unit's
+    summed history gave; it stays where a member has no forecast."""
+    import numpy as np
+
+    from ntm_forecast.paths import PathForecast
+
+    stated = {o.metric for o in unit.observations if not is_summed(o.note)}
+    out = dict(own)
+    for metric in SUMMED:
+        parts = [paths.get(metric) for paths in member_paths]
+        if metric in stated or not parts or any(p is None for p in parts):
+            continue
+        start = max(int(p.years[0]) for p in parts)
+        end = min(int(p.years[-1]) for p in parts)
+        if end <= start:
+            continue
+        years = np.arange(start, end + 1)
+        values = sum(np.stack([p.at(int(y)) for y in years], axis=1) for p in parts)
+        weight = float(np.mean([p.own_weight for p in parts]))
+        names = ", ".join(unit.members)
+        out[metric] = PathForecast(
+            metric,
+            SUM_MODEL,
+            years.astype(float),
+            values,
+            weight,
+            f"sum of the members' paths ({names})",
+        )
+    return out
 
 
 def is_summed(note: str | None) -> bool:

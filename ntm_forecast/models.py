@@ -1,18 +1,19 @@
 """Forecasting models. Every model has one shape (scikit-learn style):
 
-    model = Model(**settings).fit(history)      # fitted state ends in "_"
+    model = Model(**settings).fit(history)   # settings in the constructor; fitted state ends in _
     paths = model.forecast(horizon, n_paths=10_000, seed=0, ceiling=None)
 
 `history` is a :class:`MetricHistory`; `forecast` simulates year-end values from the year
 of the last figure to `origin_year + horizon` and returns a :class:`PathForecast`. `ceiling(year)`
 bounds the paths (the communes_total, or the standard below for nested standards).
 `pace` multiplies what the model adds each year: the hazard, the additions or the drift.
+Which model and which structure a family gets is decided in one place, :data:`SELECTION`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,20 +22,24 @@ from ntm_forecast.history import Series, Totals
 from ntm_forecast.paths import PathForecast
 from ntm_forecast.pooling import (
     PHASE2_START,
+    GrowthStructure,
+    HazardStructure,
     Interval,
     PooledGrowth,
     PooledHazard,
-    locality_effect,
+    mean_coverage,
     push_share,
 )
 
 Ceiling = Callable[[int], "np.ndarray | float | None"]
-PHASE_SHIFT_SD = 0.4
-ROOT_TAU = 3.0  # extra doubt on a locality's own hazard when its data predate 2021
 
 
 class InsufficientHistory(Exception):
     """The series cannot support this model; the caller reports it, never a made-up forecast."""
+
+
+class NotFittedError(RuntimeError):
+    """`forecast` was called before `fit`."""
 
 
 @dataclass(frozen=True)
@@ -46,12 +51,11 @@ class MetricHistory:
     series: Series
     totals: Totals | None = None
     intervals: tuple[Interval, ...] = ()
-    parent_effect: float = 0.0  # prior mean of the locality's hazard shift (its parent's)
     pooled_hazard: PooledHazard | None = None
     pooled_growth: PooledGrowth | None = None
     ocop_additions: tuple = ()
     origin_year: int | None = None
-    is_root: bool = False  # the national locality: nothing above it to borrow from
+    in_pool: bool = True  # of the pool's kind (a province): the pool's levels fit its scale
 
     @property
     def last(self):
@@ -83,45 +87,77 @@ def _ceiling_values(ceiling: Ceiling | None, year: int, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(c, dtype=float), (n,)).copy()
 
 
+def simulate(years, catch_up: float, t0: float, state: np.ndarray, step, view=None) -> np.ndarray:
+    """The one yearly step loop of every model: column j holds the year-end of `years[j]`.
+
+    `step(state, j, year, t, dt)` advances the state over [t, t + dt]: the catch-up from the
+    last figure to its year-end first (skipped when that figure is a year-end), then whole
+    years. `view(state)` turns the state into the value recorded (default: the state).
+    """
+    out = np.empty((state.shape[0], len(years)))
+    t = t0
+    for j, year in enumerate(years):
+        dt = catch_up if j == 0 else 1.0
+        if dt > 1e-9:
+            state = step(state, j, int(year), t, dt)
+            t += dt
+        out[:, j] = state if view is None else view(state)
+    return out
+
+
 class _Model:
     name = "model"
     pace: float = 1.0
 
     def __repr__(self) -> str:
-        fitted = "fitted" if hasattr(self, "start_") else "not fitted"
+        fitted = "fitted" if hasattr(self, "history_") else "not fitted"
         return f"{type(self).__name__}(pace={self.pace}) [{fitted}]"
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "history_"):
+            raise NotFittedError(
+                f"{type(self).__name__}.forecast was called before fit: "
+                f"call {type(self).__name__}(...).fit(history) first"
+            )
+
+
+def _draw_state(rng, grid_weights, means, variances, n):
+    """Per path: a grid point (τ, σ) from its posterior, then the locality's shift given it."""
+    g = rng.choice(len(grid_weights), size=n, p=grid_weights)
+    return g, rng.normal(means[g], np.sqrt(variances[g]))
 
 
 class CommuneHazard(_Model):
     """Each year a share of the communes still short of a standard reaches it.
 
-    The share is the pooled hazard with this locality's own shift, shrunk toward its
-    parent by how little history it has; drawn anew per path (parameter doubt) and per
-    year (beta-binomial overdispersion).
+    The yearly hazard is the pooled one with this locality's own shift (shrunk toward the
+    pool by how little history it has, and a random walk where the structure says so). Every
+    path draws its own coefficients, (τ, σ), shift and ρ; every year its own beta-binomial
+    overdispersion.
     """
 
     name = "hazard"
 
-    def __init__(self, pace: float = 1.0, phase_shift_sd: float = PHASE_SHIFT_SD):
+    def __init__(self, pace: float = 1.0):
         self.pace = pace
-        self.phase_shift_sd = phase_shift_sd
 
     def fit(self, history: MetricHistory) -> CommuneHazard:
         if history.pooled_hazard is None or not len(history.series):
             raise InsufficientHistory("no commune figures to start from")
         ph = history.pooled_hazard
-        # The national series is not shrunk toward the provinces it sums up.
-        tau = ph.tau if not history.is_root else ROOT_TAU
-        u, v, w = locality_effect(
-            list(history.intervals), ph.coef, ph.rho, tau, prior_mean=history.parent_effect
-        )
-        old = [iv for iv in history.intervals if iv.phase2 == 0.0]
-        share_old = len(old) / len(history.intervals) if history.intervals else 0.0
-        # Extra doubt, in 2021–2025 years only, on a hazard learnt from 2016–2020 figures.
-        self.phase_shift_sd_ = self.phase_shift_sd * share_old
+        ivs = list(history.intervals)
         self.history_ = history
-        self.u_, self.u_var_, self.own_weight_ = u, v, w
         self.start_ = history.last
+        self.state_mean_, self.state_var_, self.own_weight_ = ph.locality_state(
+            ivs, at=history.last.t
+        )
+        if ivs:
+            self.mean_cov_ = mean_coverage(ivs)
+            self.x_ref_ = ph.design(ivs[-1:], self.mean_cov_)[0]
+        else:
+            bound = history.totals.last if history.totals is not None else None
+            self.mean_cov_ = history.last.value / bound if bound else 0.0
+            self.x_ref_ = None
         return self
 
     def forecast(
@@ -132,6 +168,7 @@ class CommuneHazard(_Model):
         seed: int = 0,
         ceiling: Ceiling | None = None,
     ) -> PathForecast:
+        self._check_fitted()
         h = self.history_
         ph = h.pooled_hazard
         rng = np.random.default_rng(seed)
@@ -139,83 +176,65 @@ class CommuneHazard(_Model):
         if ceiling is None and h.totals is not None and h.totals.last is not None:
             ceiling = lambda year: h.totals.at(year + 1.0)  # noqa: E731 - no pool given: all communes
         coef = rng.multivariate_normal(ph.coef, ph.cov, size=n_paths, method="cholesky")
-        u = rng.normal(self.u_, np.sqrt(self.u_var_), size=n_paths)
-        if h.intervals:
+        g, u = _draw_state(rng, ph.weights, self.state_mean_, self.state_var_, n_paths)
+        sigma = ph.grid[g, 1]
+        if self.x_ref_ is not None:
             # The locality's own hazard pins the level where its data are; the pooled
             # coefficients' doubt then acts only through changes (coverage, phase, push).
-            x_ref = h.intervals[-1].x
-            u = u - (coef - ph.coef) @ x_ref
-        shift = rng.normal(0.0, self.phase_shift_sd_, size=n_paths)
-        m = (1.0 - ph.rho) / ph.rho
-        out = np.empty((n_paths, len(years)))
-        level = np.full(n_paths, self.start_.value)
-        t = self.start_.t
-        for j, year in enumerate(years):
-            dt = catch_up if j == 0 else 1.0
-            bound = _ceiling_values(ceiling, year, n_paths)
-            if dt > 1e-9:
-                level = self._step(level, bound, t, dt, coef, u, shift, m, rng)
-                t += dt
-            out[:, j] = np.minimum(level, np.maximum(bound, self.start_.value if j == 0 else 0))
-            level = out[:, j]
-        return PathForecast(h.info.name, self.name, years, out, self.own_weight_)
+            u = u - (coef - ph.coef) @ self.x_ref_
+        rho = rng.choice(ph.rho_draws, size=n_paths)
+        m = (1.0 - rho) / rho
+        structure, start = ph.structure, self.start_.value
 
-    def _step(self, level, bound, t, dt, coef, u, shift, m, rng):
-        finite = np.isfinite(bound)
-        risk = np.where(finite, np.maximum(bound - level, 0.0), 0.0)
-        cov = np.where(finite & (bound > 0), level / np.where(bound > 0, bound, 1.0), 1.0)
-        phase2 = float(t + dt / 2 >= PHASE2_START)
-        push = push_share(t, t + dt)
-        eta = coef[:, 0] + coef[:, 1] * cov + (coef[:, 2] + shift) * phase2 + coef[:, 3] * push + u
-        lam = np.exp(np.clip(eta, -30, 3)) * self.pace
-        p = -np.expm1(-lam * dt)
-        p = np.clip(p, 1e-9, 1 - 1e-9)
-        pt = rng.beta(p * m, (1 - p) * m)
-        n = np.round(risk).astype(np.int64)
-        return level + rng.binomial(n, pt)
+        def step(level, j, year, t, dt):
+            nonlocal u
+            if structure.time_varying:
+                u = u + rng.normal(0.0, 1.0, n_paths) * sigma * np.sqrt(dt)
+            bound = _ceiling_values(ceiling, year, n_paths)
+            finite = np.isfinite(bound)
+            risk = np.where(finite, np.maximum(bound - level, 0.0), 0.0)
+            cov = np.where(finite & (bound > 0), level / np.where(bound > 0, bound, 1.0), 1.0)
+            x = structure.row(
+                cov, self.mean_cov_, float(t + dt / 2 >= PHASE2_START), push_share(t, t + dt)
+            )
+            eta = np.einsum("nk,nk->n", x, coef) + u
+            lam = np.exp(np.clip(eta, -30, 3)) * self.pace
+            p = np.clip(-np.expm1(-lam * dt), 1e-9, 1 - 1e-9)
+            pt = rng.beta(p * m, (1 - p) * m)
+            new = level + rng.binomial(np.round(risk).astype(np.int64), pt)
+            return np.minimum(new, np.maximum(bound, start if j == 0 else 0.0))
+
+        out = simulate(years, catch_up, self.start_.t, np.full(n_paths, float(start)), step)
+        return PathForecast(h.info.name, self.name, years, out, self.own_weight_)
 
 
 class OcopGrowth(_Model):
-    """Yearly additions of OCOP products: negative binomial around a damped trend.
+    """Yearly additions of OCOP products, negative binomial around the locality's level
+    (shrunk toward the pool) in the pooled form: `exp(a [+ β·log(1 + stock)] + u)`.
 
-    The mean is the locality's recent additions, shrunk toward the pooled rate times its
-    stock where it has few years of additions. Totals are never capped.
+    The same form is fitted on every province's additions and simulated here, year by year
+    from each path's own stock. Totals are never capped.
     """
 
     name = "ocop_growth"
 
-    def __init__(self, pace: float = 1.0, damping: float = 0.8):
+    def __init__(self, pace: float = 1.0):
         self.pace = pace
-        self.damping = damping
 
     def fit(self, history: MetricHistory) -> OcopGrowth:
         pg = history.pooled_growth
         if pg is None or not len(history.series):
             raise InsufficientHistory("no OCOP count to start from")
-        adds = [a for a in history.ocop_additions if a.added >= 0]
-        stock = history.last.value
-        prior_log = pg.log_rate + np.log(max(stock, 1.0))
-        if adds:
-            own = np.log(np.mean([max(a.added, 0.5) for a in adds[-3:]]))
-            n = len(adds)
-            w = n / (n + 1.0)
-            log_mu = w * own + (1 - w) * prior_log
-            var = pg.tau**2 / (n + 1.0)
-            slope = 0.0
-            if n >= 2:
-                slope = (
-                    float(
-                        np.clip(np.log(max(adds[-1].added, 0.5) / max(adds[-2].added, 0.5)), -1, 1)
-                    )
-                    * 0.5
-                )
-        elif stock > 0:
-            w, log_mu, var, slope = 0.0, prior_log, pg.tau**2, 0.0
-        else:
+        adds = list(history.ocop_additions)
+        if not adds and history.last.value <= 0:
             raise InsufficientHistory("no OCOP products yet and no additions to learn from")
+        if not adds and not history.in_pool and not pg.structure.stock:
+            # The pooled level is a province's yearly additions: not a nation's or a district's.
+            raise InsufficientHistory("no yearly additions of its own to set its scale")
         self.history_, self.start_ = history, history.last
-        self.log_mu_, self.log_var_, self.slope_, self.own_weight_ = log_mu, var, slope, w
-        self.dispersion_ = pg.dispersion
+        self.state_mean_, self.state_var_, self.own_weight_ = pg.locality_state(
+            adds, pooled=history.in_pool
+        )
         return self
 
     def forecast(
@@ -226,22 +245,22 @@ class OcopGrowth(_Model):
         seed: int = 0,
         ceiling: Ceiling | None = None,
     ) -> PathForecast:
+        self._check_fitted()
+        pg = self.history_.pooled_growth
         rng = np.random.default_rng(seed)
         years, catch_up = _grid(self.history_, horizon)
-        log_mu = rng.normal(self.log_mu_, np.sqrt(self.log_var_), size=n_paths)
-        k = self.dispersion_
-        out = np.empty((n_paths, len(years)))
-        level = np.full(n_paths, self.start_.value)
-        trend = 0.0
-        for j in range(len(years)):
-            dt = catch_up if j == 0 else 1.0
-            if j > 0:
-                trend += self.slope_ * self.damping**j
-            if dt > 1e-9:
-                mean = np.exp(log_mu + trend) * self.pace * dt
-                lam = rng.gamma(k, mean / k)
-                level = level + rng.poisson(lam)
-            out[:, j] = level
+        coef = rng.multivariate_normal(pg.coef, pg.cov, size=n_paths, method="cholesky")
+        _, u = _draw_state(rng, pg.weights, self.state_mean_, self.state_var_, n_paths)
+        k = pg.dispersion
+
+        def step(level, j, year, t, dt):
+            x = pg.structure.row(level)
+            mean = np.exp(np.clip(np.einsum("nk,nk->n", x, coef) + u, -20, 12)) * self.pace * dt
+            return level + rng.poisson(rng.gamma(k, mean / k))
+
+        out = simulate(
+            years, catch_up, self.start_.t, np.full(n_paths, float(self.start_.value)), step
+        )
         return PathForecast(self.history_.info.name, self.name, years, out, self.own_weight_)
 
 
@@ -264,28 +283,37 @@ def _transform(info: metrics.MetricInfo):
     return (lambda x: np.asarray(x, dtype=float)), (lambda z: z)
 
 
+def _yearly(series: Series) -> tuple[np.ndarray, np.ndarray]:
+    """One figure per year (the year-end, else the year's latest): the pace is read from
+    whole years, so two reports a fortnight apart are never a yearly rate."""
+    levels = series.yearly_levels()
+    years = np.array(sorted(levels), dtype=float)
+    return years, np.array([levels[int(y)] for y in years], dtype=float)
+
+
 class BoundedTrend(_Model):
-    """A linear trend on the logit (0–19 criteria, 0–100 %) or log (money) scale."""
+    """A linear trend on the logit (0–19 criteria, 0–100 %) or log (money) scale, fitted on
+    one figure per year. The yearly noise pools the residuals with `default_sd` as one prior
+    observation, so it never collapses to zero."""
 
     name = "bounded_trend"
-    default_sd = 0.25  # yearly noise on the transformed scale when two points cannot show it
 
-    def __init__(self, pace: float = 1.0, damping: float = 0.9):
+    def __init__(self, pace: float = 1.0, damping: float = 0.9, default_sd: float = 0.25):
         self.pace = pace
         self.damping = damping
+        self.default_sd = default_sd
 
     def fit(self, history: MetricHistory) -> BoundedTrend:
-        s = history.series
-        if len(s) < 2:
-            raise InsufficientHistory("fewer than two figures")
+        years, values = _yearly(history.series)
+        if len(years) < 2:
+            raise InsufficientHistory("fewer than two years with a figure")
         fwd, _ = _transform(history.info)
-        t, z = s.times, fwd(s.values)
-        tc = t - t.mean()
+        z = fwd(values)
+        tc = years - years.mean()
         sxx = float(np.sum(tc**2))
         slope = float(np.sum(tc * (z - z.mean())) / sxx)
-        resid = z - (z.mean() + slope * tc)
-        sd = float(np.sqrt(np.sum(resid**2) / (len(z) - 2))) if len(z) > 2 else self.default_sd
-        sd = max(sd, 0.05)
+        ssr = float(np.sum((z - (z.mean() + slope * tc)) ** 2))
+        sd = float(np.sqrt((ssr + self.default_sd**2) / (len(z) - 2 + 1)))
         self.history_, self.start_ = history, history.last
         self.slope_, self.sd_, self.slope_se_ = slope, sd, sd / np.sqrt(sxx)
         self.own_weight_ = 1.0
@@ -299,30 +327,27 @@ class BoundedTrend(_Model):
         seed: int = 0,
         ceiling: Ceiling | None = None,
     ) -> PathForecast:
+        self._check_fitted()
         rng = np.random.default_rng(seed)
         years, catch_up = _grid(self.history_, horizon)
         fwd, inv = _transform(self.history_.info)
         slope = rng.normal(self.slope_, self.slope_se_, size=n_paths) * self.pace
-        z = np.full(n_paths, float(fwd(np.array([self.start_.value]))[0]))
-        out = np.empty((n_paths, len(years)))
-        for j in range(len(years)):
-            dt = catch_up if j == 0 else 1.0
-            if dt > 1e-9:
-                z = (
-                    z
-                    + slope * dt * self.damping**j
-                    + rng.normal(0, self.sd_ * np.sqrt(dt), n_paths)
-                )
-            out[:, j] = inv(z)
+
+        def step(z, j, year, t, dt):
+            return z + slope * dt * self.damping**j + rng.normal(0, self.sd_ * np.sqrt(dt), n_paths)
+
+        z0 = np.full(n_paths, float(fwd(np.array([self.start_.value]))[0]))
+        out = simulate(years, catch_up, self.start_.t, z0, step, view=inv)
         out[:, 0] = np.where(catch_up > 1e-9, out[:, 0], self.start_.value)
         return PathForecast(self.history_.info.name, self.name, years, out, 1.0)
 
 
 class Drift(_Model):
-    """The baseline: the recent yearly change continues, with the spread of past changes.
-
-    Running totals do not fall and stay under their ceiling; bounded metrics stay in range.
-    """
+    """The baseline: the yearly change over whole years continues, with the spread of past
+    yearly changes. That spread pools the observed changes with one prior change of Poisson
+    size (counts: variance max(|drift|, 1)) or half the drift (other metrics), so it never
+    collapses to zero. Running totals do not fall and stay under their ceiling; bounded
+    metrics stay in range."""
 
     name = "drift"
 
@@ -330,18 +355,19 @@ class Drift(_Model):
         self.pace = pace
 
     def fit(self, history: MetricHistory) -> Drift:
-        s = history.series
-        if len(s) < 2:
-            raise InsufficientHistory("fewer than two figures")
-        t, x = s.times, s.values
-        dts = np.diff(t)
-        rates = np.diff(x) / dts
-        drift = float((x[-1] - x[0]) / (t[-1] - t[0]))
-        if len(rates) >= 2:
-            sd = float(np.std(rates, ddof=1))
+        years, x = _yearly(history.series)
+        if len(years) < 2:
+            raise InsufficientHistory("fewer than two years with a figure")
+        info = history.info
+        rates = np.diff(x) / np.diff(years)
+        drift = float((x[-1] - x[0]) / (years[-1] - years[0]))
+        if info.family in ("commune", "ocop", "count") or info.cumulative:
+            s0 = np.sqrt(max(abs(drift), 1.0))
         else:
-            sd = abs(drift) * 0.5
-        sd = max(sd, 0.05 * max(abs(drift), 1e-9), 1e-6)
+            scale = info.upper if info.upper is not None else max(abs(x[-1]), 1.0)
+            s0 = max(0.5 * abs(drift), 0.01 * scale)
+        ss = float(np.sum((rates - rates.mean()) ** 2)) if len(rates) >= 2 else 0.0
+        sd = float(np.sqrt((ss + s0**2) / max(len(rates) - 1, 0 + 1)))
         self.history_, self.start_ = history, history.last
         self.drift_, self.sd_, self.drift_se_ = drift, sd, sd / np.sqrt(len(rates))
         self.own_weight_ = 1.0
@@ -355,29 +381,27 @@ class Drift(_Model):
         seed: int = 0,
         ceiling: Ceiling | None = None,
     ) -> PathForecast:
+        self._check_fitted()
         rng = np.random.default_rng(seed)
         info = self.history_.info
         years, catch_up = _grid(self.history_, horizon)
         drift = rng.normal(self.drift_, self.drift_se_, size=n_paths) * self.pace
-        level = np.full(n_paths, self.start_.value)
-        out = np.empty((n_paths, len(years)))
-        for j, year in enumerate(years):
-            dt = catch_up if j == 0 else 1.0
-            if dt > 1e-9:
-                step = drift * dt + rng.normal(0, self.sd_ * np.sqrt(dt), n_paths)
-                if info.cumulative or info.family == "commune":
-                    step = np.maximum(step, 0.0)
-                level = level + step
+        start = self.start_.value
+        top = info.upper if info.upper is not None else np.inf
+        counts = info.family in ("commune", "ocop")
+
+        def step(level, j, year, t, dt):
+            change = drift * dt + rng.normal(0, self.sd_ * np.sqrt(dt), n_paths)
+            if info.cumulative or info.family == "commune":
+                change = np.maximum(change, 0.0)
             level = np.minimum(
-                level,
-                np.maximum(
-                    _ceiling_values(ceiling, year, n_paths), self.start_.value if j == 0 else 0.0
-                ),
+                level + change,
+                np.maximum(_ceiling_values(ceiling, year, n_paths), start if j == 0 else 0.0),
             )
-            level = np.clip(level, 0.0, info.upper if info.upper is not None else np.inf)
-            if info.family in ("commune", "ocop"):
-                level = np.floor(level + 1e-9) if j else level
-            out[:, j] = level
+            level = np.clip(level, 0.0, top)
+            return np.floor(level + 1e-9) if counts and j else level
+
+        out = simulate(years, catch_up, self.start_.t, np.full(n_paths, float(start)), step)
         return PathForecast(info.name, self.name, years, out, 1.0)
 
 
@@ -388,10 +412,10 @@ class DampedETS(_Model):
     """
 
     name = "ets"
-    min_points = 6
 
-    def __init__(self, pace: float = 1.0):
+    def __init__(self, pace: float = 1.0, min_points: int = 6):
         self.pace = pace
+        self.min_points = min_points
 
     def fit(self, history: MetricHistory) -> DampedETS:
         levels = history.series.yearly_levels()
@@ -439,6 +463,7 @@ class DampedETS(_Model):
         seed: int = 0,
         ceiling: Ceiling | None = None,
     ) -> PathForecast:
+        self._check_fitted()
         last_year = int(self.years_[-1])
         horizon_end = _end(self.history_, horizon)
         years = np.arange(last_year, max(horizon_end, last_year) + 1)
@@ -472,10 +497,10 @@ class YearlyAdditions(_Model):
     """
 
     name = "additions_only"
-    prior_sd = 0.6  # doubt on the log of the yearly mean, shrunk by the years observed
 
-    def __init__(self, pace: float = 1.0):
+    def __init__(self, pace: float = 1.0, prior_sd: float = 0.6):
         self.pace = pace
+        self.prior_sd = prior_sd  # doubt on the log of the yearly mean, shrunk by the years seen
 
     def fit(self, history: MetricHistory) -> YearlyAdditions:
         per_year: dict[int, float] = {}
@@ -503,16 +528,18 @@ class YearlyAdditions(_Model):
         seed: int = 0,
         ceiling: Ceiling | None = None,
     ) -> PathForecast:
+        self._check_fitted()
         rng = np.random.default_rng(seed)
         origin = self.start_[0]
-        horizon_end = origin + horizon
-        years = np.arange(origin, max(horizon_end, origin) + 1)
-        log_mu = rng.normal(self.log_mu_, np.sqrt(self.log_var_), size=n_paths)
+        years = np.arange(origin, max(origin + horizon, origin) + 1)
+        mu = np.exp(rng.normal(self.log_mu_, np.sqrt(self.log_var_), size=n_paths)) * self.pace
         k = self.dispersion_
-        out = np.zeros((n_paths, len(years)))
-        for j in range(1, len(years)):
-            lam = rng.gamma(k, np.exp(log_mu) * self.pace / k)
-            out[:, j] = out[:, j - 1] + rng.poisson(lam)
+
+        def step(total, j, year, t, dt):
+            return total + rng.poisson(rng.gamma(k, mu / k))
+
+        # column 0 is the origin year itself: nothing added yet (catch-up of length 0)
+        out = simulate(years, 0.0, float(origin + 1), np.zeros(n_paths), step)
         note = f"levels unknown: values count what is added after {origin}"
         return PathForecast(self.history_.info.name, self.name, years, out, 1.0, note)
 
@@ -539,26 +566,53 @@ MODELS: dict[str, type[_Model]] = {
     m.name: m for m in (CommuneHazard, OcopGrowth, BoundedTrend, Drift, DampedETS, YearlyAdditions)
 }
 
-# The default per family: the winner of the pooled backtest (`ntm-forecast backtest`).
-DEFAULTS = {
-    "commune": "hazard",
-    "ocop": "ocop_growth",
-    "criteria": "bounded_trend",
-    "percent": "bounded_trend",
-    "money": "bounded_trend",
-    "count": "drift",
-    "other": "drift",
-}
+
+@dataclass(frozen=True)
+class Selection:
+    """Every model choice in one place: the default model and the rivals of each family,
+    the structure of the commune hazard and of OCOP growth, and what stands in when the
+    default cannot fit. Set from the cross-validation the README describes
+    (`ntm-forecast backtest --select`), nowhere else."""
+
+    defaults: dict[str, str] = field(default_factory=dict)
+    rivals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    hazard: HazardStructure = field(default_factory=HazardStructure)
+    growth: GrowthStructure = field(default_factory=GrowthStructure)
+    fallback: str = "drift"
+
+    def default(self, family: str) -> str:
+        return self.defaults.get(family, self.fallback)
+
+    def candidates(self, family: str) -> list[str]:
+        """The models worth trying on a family of metric, default first."""
+        default = self.default(family)
+        rivals = self.rivals.get(family, ("drift", "ets"))
+        return [default, *[m for m in rivals if m != default]]
+
+    def model_for(self, info: metrics.MetricInfo, requested: str | None = None) -> str:
+        name = requested or self.default(info.family)
+        if info.family == "ocop" and info.name != "ocop_total" and name == "ocop_growth":
+            return self.fallback  # stars are split from the total's paths, not grown alone
+        return name
 
 
-def candidates(family: str) -> list[str]:
-    """The models worth trying on a family of metric, default first."""
-    base = {
-        "commune": ["hazard", "drift", "ets"],
-        "ocop": ["ocop_growth", "drift", "ets"],
-        "criteria": ["bounded_trend", "drift", "ets"],
-        "percent": ["bounded_trend", "drift", "ets"],
-        "money": ["bounded_trend", "drift", "ets"],
-    }.get(family, ["drift", "ets"])
-    default = DEFAULTS.get(family, "drift")
-    return [default, *[m for m in base if m != default]]
+SELECTION = Selection(
+    defaults={
+        "commune": "hazard",
+        "ocop": "ocop_growth",
+        "criteria": "bounded_trend",
+        "percent": "bounded_trend",
+        "money": "bounded_trend",
+        "count": "drift",
+        "other": "drift",
+    },
+    rivals={
+        "commune": ("hazard", "drift", "ets"),
+        "ocop": ("ocop_growth", "drift", "ets"),
+        "criteria": ("bounded_trend", "drift", "ets"),
+        "percent": ("bounded_trend", "drift", "ets"),
+        "money": ("bounded_trend", "drift", "ets"),
+    },
+    hazard=HazardStructure(time_varying=False, coverage=True, phase=False, push=False),
+    growth=GrowthStructure(stock=False),
+)

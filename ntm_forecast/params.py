@@ -238,22 +238,24 @@ def _resolve_members(out: Loaded) -> None:
         return
     pool, paths = dict(out.localities), dict(out.paths)
     wanted = [m for s in units for m in out.localities[s].members if m not in pool]
+    folders = sorted({out.paths[s].parent for s in units})
     for m in wanted:
-        for folder in {out.paths[s].parent for s in units}:
-            candidate = folder / f"{m}.yaml"
-            if candidate.is_file() and m not in pool:
-                with contextlib.suppress(InputError):  # then reported as a missing member
-                    pool[m], paths[m] = load_locality(candidate), candidate
+        for folder in folders:
+            for suffix in SUFFIXES:
+                candidate = folder / f"{m}{suffix}"
+                if candidate.is_file() and m not in pool:
+                    with contextlib.suppress(InputError):  # then reported as a missing member
+                        pool[m], paths[m] = load_locality(candidate), candidate
     bad = member_problems(pool, paths)
-    if bad:
-        out.errors.extend(bad)
-        for s in units:
-            del out.localities[s]
-            del out.paths[s]
-        return
-    combined = combine_all(pool)
+    for slug, lines in bad.items():
+        out.errors.extend(lines)
+        if slug in out.localities:  # only the broken units are left out
+            del out.localities[slug]
+            del out.paths[slug]
+    combined = combine_all({s: loc for s, loc in pool.items() if s not in bad})
     for s in units:
-        out.localities[s] = combined[s]
+        if s not in bad:
+            out.localities[s] = combined[s]
 
 
 def load_or_raise(paths: Iterable[str | Path] | None = None) -> Loaded:

@@ -62,6 +62,8 @@ class _Sourced(_Record):
     source: Annotated[str, Field(min_length=1)]
     quote: Annotated[str, Field(min_length=1)]
     note: str | None = None
+    # Set by `ntm-forecast extract` on every drafted entry; a person removes it once checked.
+    review: Literal["needed"] | None = None
 
     _as_of_text = field_validator("as_of", mode="before")(_as_of_text)
     _as_of_check = field_validator("as_of")(_check_as_of)
@@ -90,9 +92,12 @@ class _Sourced(_Record):
     @property
     def t(self) -> float:
         """Fractional time: the end of the stated month, at most the end of its year
-        (recognitions "for 2021" decided in 2022); with no month, mid-year."""
+        (recognitions "for 2021" decided in 2022); with no month, mid-year, unless the
+        figure was stated in a later year."""
         if not self.as_of or "-" not in self.as_of:
-            return self.year + 0.5
+            # stated in a later year ("2019" for 2018): the year was over, so its end
+            late = bool(self.as_of) and int(self.as_of) > self.year
+            return self.year + 1.0 if late else self.year + 0.5
         y, m, d = self.as_of_key
         if self.as_of.count("-") == 2:  # a dated day sits inside its month
             return min(y + (m - 1 + min(d, 30) / 30.0) / 12.0, self.year + 1.0)
@@ -139,6 +144,9 @@ class Target(_Sourced):
     value: float | None = None
     min: float | None = None
     max: float | None = None
+    # Recorded from a report of its own outcome ("vượt kế hoạch", "đạt 100% kế hoạch"):
+    # met by construction, so the hindcast scores it apart.
+    recorded_after: bool = False
 
     @model_validator(mode="after")
     def _value_or_range(self):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ntm_forecast.errors import InputError
+from ntm_forecast.errors import InputError, problem
 from ntm_forecast.forecast import Context
 from ntm_forecast.params import Loaded, discover, load_many
 from ntm_forecast.schema import Locality
@@ -76,4 +76,12 @@ def open_session(paths: Sequence[str | Path] | None = None) -> Session:
     ctx = Context.from_localities(pool.values())
     wanted = set(files)
     picked = [loc for slug, loc in pool.items() if everything.paths[slug] in wanted]
+    missing = wanted - {everything.paths[loc.slug] for loc in picked}
+    if missing:  # e.g. a unit whose member is a broken unit: no line of its own above
+        raise InputError(
+            [
+                problem(f, "members", "members that load", "a member left out")
+                for f in sorted(missing)
+            ]
+        )
     return Session(picked, dict(everything.paths), loaded, ctx)

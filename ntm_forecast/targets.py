@@ -113,6 +113,53 @@ def outcome(s: Series, cumulative: bool, kind: str, year: int, value: float) -> 
     return None
 
 
+LAST_WEEK = 1.0 - 7.0 / 365.0  # a figure dated before this share of its year is not final
+
+
+def settled_outcome(loc: Locality, t: Target, s: Series | None = None) -> bool | None:
+    """Whether a past target was met, as the data settle it. A shortfall read from a figure
+    dated before the last week of the year is not a miss when the same source says more is
+    coming that year (a `<metric>_pending` count or a higher estimate)."""
+    s = s if s is not None else build_series(loc, t.metric)
+    cumulative = loc.info(t.metric).cumulative
+    if t.kind == "share":
+        shares = build_series(loc, f"{t.metric}_share")
+        if len(shares):
+            met = outcome(shares, True, "level", t.year, t.low)
+        else:
+            total = build_totals(loc).at(t.year + 1.0)
+            if total is None:
+                return None
+            met = outcome(s, cumulative, "level", t.year, t.low * total / 100.0)
+    else:
+        met = outcome(s, cumulative, t.kind, t.year, t.low)
+    if met is False and _more_to_come(loc, t.metric, t.year):
+        return None
+    return met
+
+
+def _more_to_come(loc: Locality, metric: str, year: int) -> bool:
+    early = [
+        o
+        for o in loc.observations
+        if o.metric == metric
+        and o.year == year
+        and o.status == "actual"
+        and o.t < year + LAST_WEEK
+        and o.as_of_key[0] == year
+    ]
+    sources = {o.source for o in early}
+    top = max((o.value for o in early if o.kind == "level"), default=-np.inf)
+    for o in loc.observations:
+        if o.source not in sources or o.year != year:
+            continue
+        if o.metric == f"{metric}_pending" and o.value > 0:
+            return True
+        if o.metric == metric and o.status == "estimate" and o.kind == "level" and o.value > top:
+            return True
+    return False
+
+
 def _last_data_year(loc: Locality, metric: str) -> int:
     years = [o.year for o in loc.observations if o.metric == metric and o.status != "plan"]
     return max(years, default=loc.origin_year)
@@ -174,11 +221,7 @@ def assess_target(
             return finish("insufficient")
     if t.kind == "maintain":
         return finish("not_modelled", msg("note.maintain", value=t.low))
-    met = (
-        outcome(s, loc.info(t.metric).cumulative, t.kind, t.year, low)
-        if t.year <= _last_data_year(loc, t.metric)
-        else None
-    )
+    met = settled_outcome(loc, t, s) if t.year <= _last_data_year(loc, t.metric) else None
     if t.year <= fc.origin_year or met is not None:
         if met is None:
             return finish("past", msg("note.past_unknown"))

@@ -6,6 +6,7 @@ the atomic swap and the record of the run only.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -301,21 +302,14 @@ def test_kernel_startup_errors_are_retried(tmp_path, monkeypatch):
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
     monkeypatch.setattr(batch, "render_html", lambda nb, html: html.write_text("<html/>"))
-    task = {
-        "notebook": str(OK_NB),
-        "tmp": str(tmp_path),
-        "cwd": str(tmp_path),
-        "retries": 1,
-        "parameters": {"lang": "vi"},
-    }
+    task = batch.Task("x", str(OK_NB), str(tmp_path), str(tmp_path), 1, {"lang": "vi"})
     out = batch._run_one(task)
-    assert out["ok"] and out["attempts"] == 2
+    assert out.ok and out.attempts == 2
     assert len(calls) == 2
 
     calls.clear()
-    task["retries"] = 0
-    out = batch._run_one(task)
-    assert not out["ok"] and out["error"] == "RuntimeError: Kernel didn't respond in 60 seconds"
+    out = batch._run_one(dataclasses.replace(task, retries=0))
+    assert not out.ok and out.error == "RuntimeError: Kernel didn't respond in 60 seconds"
 
 
 def test_cell_errors_are_not_retried(tmp_path, monkeypatch):
@@ -329,10 +323,10 @@ def test_cell_errors_are_not_retried(tmp_path, monkeypatch):
         raise PapermillExecutionError(2, 3, "x", "KeyError", "'communes_total'\nmore", [])
 
     monkeypatch.setattr(papermill, "execute_notebook", failing)
-    task = {"notebook": "x", "tmp": str(tmp_path), "cwd": ".", "retries": 3, "parameters": {}}
+    task = batch.Task("x", "x", str(tmp_path), ".", 3, {})
     out = batch._run_one(task)
     assert len(calls) == 1
-    assert out["error"] == "cell [3]: KeyError: 'communes_total'"
+    assert out.error == "cell [3]: KeyError: 'communes_total'"
 
 
 def test_startup_error_classification():
@@ -368,3 +362,56 @@ def test_import_is_cheap():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_outputs_are_readable_by_others(broken_batch):
+    _, out = broken_batch
+    for name in ("summary.csv", "run.json"):
+        assert (out / name).stat().st_mode & 0o777 == 0o644
+    folder = out / "an_giang"
+    assert folder.stat().st_mode & 0o777 == 0o755
+    assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o644}
+
+
+def test_real_notebook_runs_a_folder_with_a_merged_unit(tmp_path):
+    """Two provinces and the unit formed from them: the unit's report comes from the
+    summed history and the pool fitted once by the batch (no session file left)."""
+    import nbformat
+
+    from ntm_forecast.params import dump_params
+
+    params = tmp_path / "params"
+    params.mkdir()
+    src = {"source": "https://example.vn/a", "quote": "q"}
+    for slug, levels in (("a", (10, 15, 21)), ("b", (30, 34, 40))):
+        obs = [{"metric": "communes_total", "year": 2019, "value": 60, "status": "actual",
+                "kind": "level", **src}]  # fmt: skip
+        obs += [
+            {
+                "metric": "communes_ntm",
+                "year": y,
+                "value": v,
+                "status": "actual",
+                "as_of": f"{y}-12",
+                "kind": "level",
+                **src,
+            }
+            for y, v in zip((2019, 2020, 2021), levels)
+        ]
+        data = {"name": slug.upper(), "slug": slug, "level": "province", "origin_year": 2021,
+                "observations": obs}  # fmt: skip
+        (params / f"{slug}.yaml").write_text(dump_params(data), encoding="utf-8")
+    unit = {"name": "Hợp nhất", "slug": "ab_2025", "level": "province", "members": ["a", "b"],
+            "origin_year": 2021, "observations": [],
+            "targets": [{"metric": "communes_ntm", "year": 2023, "kind": "level", "value": 70,
+                         **src}]}  # fmt: skip
+    (params / "ab_2025.yaml").write_text(dump_params(unit), encoding="utf-8")
+    out = tmp_path / "outputs"
+    result = run([params], out, notebook=batch.DEFAULT_NOTEBOOK, n_paths=500, horizon=3)
+    assert result.failed == [], result.summary_text()
+    text = (out / "ab_2025" / "targets.csv").read_text(encoding="utf-8-sig")
+    assert "communes_ntm" in text and "2023" in text
+    nb = nbformat.read(out / "ab_2025" / "report.ipynb", as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert "session_path" in injected.source
+    assert not list(out.glob(".session-*"))

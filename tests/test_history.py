@@ -18,6 +18,7 @@ def _loc(*observations, **kw):
         (2022, "2022-12", 2023.0, True),
         (2022, "2022-06", 2022.5, False),
         (2022, "2022", 2022.5, False),  # a bare year sits mid-year
+        (2018, "2019", 2019.0, True),  # stated in a later year: the year was over
         (2022, None, 2022.5, False),
         (2021, "2022-03", 2022.0, True),  # "for 2021", decided in 2022: end of 2021
         (2022, "2022-12-31", 2023.0, True),
@@ -148,3 +149,51 @@ def test_totals_derived_from_a_stated_share():
 def test_no_totals():
     tot = build_totals(_loc(obs("communes_ntm", 2021, 3)))
     assert tot.last is None and tot.at(2022.0) is None
+
+
+# --- what is known at a cut: a figure counts from its publication -----------------------
+
+
+def test_a_back_cast_published_later_is_not_known_at_the_year_it_describes():
+    # Year-end 2020 derived from a report of 15/12/2021: describes 2020, known in 2021.
+    loc = _loc(
+        obs("communes_ntm", 2019, 28),
+        obs("communes_ntm", 2020, 32, as_of="2021-12-15"),
+        obs("communes_ntm", 2021, 34, as_of="2021-12-15"),
+    )
+    assert [p.value for p in build_series(loc, "communes_ntm", until=2021.0).points] == [28]
+    later = build_series(loc, "communes_ntm", until=2022.0).points
+    assert [p.value for p in later] == [28, 32, 34]
+    assert later[1].t == pytest.approx(2021.0)  # still placed at the end of 2020
+
+
+def test_publication_rule():
+    from ntm_forecast.history import known_at
+
+    o = _loc(
+        obs("communes_ntm", 2020, 1, as_of="2021-03"),
+        obs("communes_ntm", 2020, 1, as_of=None),
+        obs("communes_ntm", 2020, 1, as_of="2020"),
+        obs("communes_ntm", 2020, 1, as_of="2020-06-15"),
+    ).observations
+    assert [known_at(x) for x in o] == pytest.approx([2021.25, 2021.0, 2021.0, 2020.0 + 5.5 / 12])
+
+
+def test_totals_are_cut_at_their_publication_too():
+    loc = _loc(obs("communes_total", 2018, 120, as_of="2021-10"), obs("communes_ntm", 2018, 40))
+    assert build_totals(loc, until=2019.0).last is None
+    assert build_totals(loc, until=2022.0).last == 120
+
+
+def test_share_fallback_of_the_totals_respects_the_cut():
+    # The December 2021 share implies 8,233 communes; at a 2018 cut it is not yet known.
+    loc = _loc(
+        obs("communes_ntm", 2016, 1761, as_of="2016-02"),
+        obs("communes_ntm_share", 2016, 19.7, as_of="2016-02", unit="percent"),
+        obs("communes_ntm", 2021, 5615, as_of="2021-12"),
+        obs("communes_ntm_share", 2021, 68.2, as_of="2021-12", unit="percent"),
+    )
+    assert build_totals(loc).last == 8233
+    early = build_totals(loc, until=2019.0)
+    assert early.last == round(1761 * 100 / 19.7)
+    assert build_totals(loc, until=2016.0).last is None

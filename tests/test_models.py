@@ -9,13 +9,14 @@ from engine_fixtures import commune_series, context, locality, obs, rich_provinc
 from ntm_forecast.forecast import metric_history
 from ntm_forecast.models import (
     MODELS,
+    SELECTION,
     BoundedTrend,
     CommuneHazard,
     Drift,
     InsufficientHistory,
+    NotFittedError,
     OcopGrowth,
     YearlyAdditions,
-    candidates,
 )
 from ntm_forecast.paths import PathForecast
 
@@ -202,13 +203,56 @@ def test_additions_only_counts_from_zero_at_origin():
 
 
 def test_candidates_put_the_default_first():
-    assert candidates("commune")[0] == "hazard"
-    assert candidates("ocop")[0] == "ocop_growth"
-    assert candidates("criteria")[0] == "bounded_trend"
+    candidates = SELECTION.candidates
+    assert candidates("commune")[0] == SELECTION.default("commune")
     assert candidates("other") == ["drift", "ets"]
     for fam in ("commune", "ocop", "criteria", "percent", "money", "count", "other"):
         c = candidates(fam)
         assert len(c) == len(set(c)) and set(c) <= set(MODELS)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_forecast_before_fit_is_a_clear_error(name):
+    with pytest.raises(NotFittedError, match="before fit"):
+        MODELS[name]().forecast(3, n_paths=10)
+
+
+def test_tunables_are_constructor_settings():
+    assert BoundedTrend(default_sd=0.5).default_sd == 0.5
+    assert MODELS["ets"](min_points=4).min_points == 4
+    assert YearlyAdditions(prior_sd=0.3).prior_sd == 0.3
+
+
+def test_drift_reads_pace_from_whole_years():
+    # Hậu Giang: 32 at the end of 2020, 34 on 15/12/2021 then 36 (estimate) at its end:
+    # two communes in a fortnight are not 48 a year.
+    loc = locality(
+        [
+            obs("communes_total", 2020, 51),
+            obs("communes_ntm", 2019, 29),
+            obs("communes_ntm", 2020, 32),
+            obs("communes_ntm", 2021, 34, as_of="2021-12-15"),
+            obs("communes_ntm", 2021, 36, as_of="2021-12"),
+        ]
+    )
+    d = Drift().fit(metric_history(loc, "communes_ntm", context([loc])))
+    assert d.drift_ == pytest.approx(3.5)
+    assert d.sd_ < 5
+
+
+def test_drift_spread_never_collapses():
+    # Hậu Giang's districts: 1, 1, 1 — drift 0, yet the paths are not all 1.
+    loc = locality([obs("districts_ntm", y, 1, unit="districts") for y in (2019, 2020, 2021)])
+    d = Drift().fit(metric_history(loc, "districts_ntm", context([loc])))
+    pf = d.forecast(5, n_paths=2000, seed=0)
+    q = np.quantile(pf.values[:, -1], [0.05, 0.95])
+    assert d.sd_ > 0 and q[1] > q[0]
+
+
+def test_bounded_trend_spread_never_collapses_on_a_perfect_line():
+    loc = locality([obs("avg_criteria", y, 10.0 + y - 2018) for y in (2018, 2019, 2020, 2021)])
+    b = BoundedTrend().fit(metric_history(loc, "avg_criteria", context([loc])))
+    assert b.sd_ > 0.05
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -89,6 +89,7 @@ def test_report_parameters_and_defaults():
         "pace": 1.0,
         "lang": "vi",
         "output_dir": "",
+        "session_path": "",
     }
     assert (REPORT_NB.parent / params["params_path"]).is_file()
 

@@ -89,4 +89,4 @@ def test_overview_real_params():
         assert f"{name} ({slug}) · " in text
     assert "Hải Hà (hai_ha) · district · parent quang_ninh · origin 2021" in text
     assert "Việt Nam (vietnam) · national · origin 2021" in text
-    assert "6 localities valid, 0 error(s)" in text
+    assert "94 localities valid, 0 error(s)" in text

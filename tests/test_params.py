@@ -22,6 +22,7 @@ WARN = DATA / "warn"
 GOOD = DATA / "good"
 PARAMS = HERE.parent / "params"
 REAL = ["ha_tinh", "hai_ha", "hau_giang", "ly_nhan", "thai_nguyen", "vietnam"]
+N_REAL = 94  # 63 provinces, 23 merged units of 2025, 7 districts, the country
 
 # file stem -> (the field the line names, a word of what was found)
 BAD_FILES = {
@@ -199,8 +200,9 @@ def test_real_file_loads(stem):
     assert 2000 <= loc.origin_year <= 2100
 
 
-def test_real_files_are_exactly_six():
-    assert sorted(p.stem for p in discover([PARAMS])) == REAL
+def test_real_files_are_every_locality():
+    stems = {p.stem for p in discover([PARAMS])}
+    assert len(stems) == N_REAL and set(REAL) <= stems
 
 
 def _obs(loc, metric, year, status, kind="level"):
@@ -311,8 +313,10 @@ def test_load_or_raise():
 
 def test_load_many_real_params_valid():
     loaded = load_many([PARAMS])
-    assert loaded.ok
-    assert sorted(loaded.localities) == REAL
+    assert loaded.ok, loaded.errors[:3]
+    assert len(loaded.localities) == N_REAL and set(REAL) <= set(loaded.localities)
+    units = [loc for loc in loaded.localities.values() if loc.members]
+    assert len(units) == 23  # the 34 units of 2025, less the 11 that did not merge
 
 
 # ---------------------------------------------------------------- generated input

@@ -341,3 +341,11 @@ def test_metrics_observed_and_units():
     assert x.unit_of("communes_ntm") is None
     assert x.info("communes_ntm").cumulative
     assert x.info("villages_ntm").family == "count"
+
+
+def test_review_mark_is_needed_or_absent():
+    base = dict(metric="communes_ntm", year=2021, value=3, status="actual", source="s", quote="q")
+    assert Observation.model_validate({**base, "review": "needed"}).review == "needed"
+    assert Observation.model_validate(base).review is None
+    with pytest.raises(ValidationError):
+        Observation.model_validate({**base, "review": "done"})

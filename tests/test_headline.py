@@ -1,0 +1,83 @@
+"""The README's headline figures, recomputed from params/ by the commands that produce them:
+if the data or the engine move them, this fails and the README must be updated with them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from engine_fixtures import params_localities
+
+from ntm_forecast.backtest import _frame, backtest_scores, ratio_interval, select_structure
+from ntm_forecast.hindcast import brier_scores, hindcast, with_plan_informed
+from ntm_forecast.models import SELECTION
+from ntm_forecast.pooling import in_pool
+
+README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def _vi(x: float, digits: int) -> str:
+    """A figure as the README writes it (Vietnamese decimal comma)."""
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    return list(params_localities().values())
+
+
+@pytest.fixture(scope="module")
+def selection(pool):
+    return select_structure(pool)
+
+
+def test_the_defaults_are_the_comparison_winners(selection):
+    _, chosen = selection
+    assert chosen.hazard == SELECTION.hazard
+    assert chosen.growth == SELECTION.growth
+
+
+def test_comparison_table_in_the_readme(selection):
+    table, _ = selection
+    for row in table.itertuples():
+        if row.family != "commune" or row.term == "-":
+            continue
+        text = f"{_vi(row.ratio_vs_without, 3)} [{_vi(row.lo, 3)}; {_vi(row.hi, 3)}]"
+        assert text in README, text
+        assert row.n >= 60  # the goal: at least 60 commune forecasts
+    base = table[(table.family == "commune") & (table.term == "-")].iloc[0]
+    assert f"| {base.n} ({base.localities}) |" in README
+
+
+@pytest.fixture(scope="module")
+def commune_scores(pool):
+    df = _frame(backtest_scores(pool, pool=pool, families=["commune"], models=["hazard", "drift"]))
+    locs = params_localities()
+    df["province"] = [in_pool(locs[s]) for s in df.slug]
+    return df
+
+
+def test_commune_goals_in_the_readme(commune_scores):
+    prov = commune_scores[commune_scores.province]
+    hz, dr = prov[prov.model == "hazard"], prov[prov.model == "drift"]
+    ratio, lo, hi, n = ratio_interval(hz, dr)
+    assert f"**{_vi(ratio, 2)}× [{_vi(lo, 2)}; {_vi(hi, 2)}]** ({n} forecasts" in README
+    assert f"hazard **{_vi(hz.covered.mean(), 3)}**" in README
+    assert f"drift {_vi(dr.covered.mean(), 3)}" in README
+    assert hi < 1.0  # the README says the upper end is below 1
+
+
+def test_hindcast_goals_in_the_readme(pool):
+    b = brier_scores(with_plan_informed(hindcast(pool, pool=pool)))
+    b = b[(b.targets == "targets set before their outcome") & (b.scored_by == "every rule")]
+    b = b.set_index("rule")
+    model = b.loc["model"]
+    assert f"model **{_vi(model.brier, 3)} [{_vi(model.lo, 3)}; {_vi(model.hi, 3)}]**" in README
+    base = b.loc["base rate (leave-one-out)"]
+    assert f"base rate (leave-one-out) {_vi(base.brier, 3)}" in README
+    # the plan-informed column was removed because it does not beat the base rate
+    assert b.loc["model, plan-informed (leave-one-out)", "brier"] >= base.brier
+    assert re.search(
+        rf"scored {_vi(b.loc['model, plan-informed (leave-one-out)', 'brier'], 3)}", README
+    )
