@@ -254,6 +254,9 @@ def whatif_table(
 ) -> PlannerTable:
     """A row per coming target, a column per pace factor, and the pace needed for 80%."""
     paces = sorted(whatif["pace"].unique())
+    if not paces:  # a locality without targets
+        frame = pd.DataFrame(columns=["metric", "target", "target_year", "required_pace_p80"])
+        return PlannerTable(_headed(frame, lang), [])
     base_pace = 1.0 if 1.0 in paces else paces[0]
     base = whatif[whatif["pace"] == base_pace].reset_index(drop=True)
     base["_row"] = range(len(base))

@@ -129,3 +129,9 @@ def test_display_frame_has_no_codes_or_nan():
                          "kind": ["level"]})  # fmt: skip
     out = planner.display_frame(data, "vi")
     assert out.iloc[0].tolist() == ["Xã đạt chuẩn NTM", "2021", "36", "Ước tính", "", "Lũy kế"]
+
+
+def test_whatif_of_a_locality_without_targets():
+    empty = pd.DataFrame(columns=["pace", *targets().columns, "required_pace_p80"])
+    table = planner.whatif_table(empty, "vi")
+    assert len(table) == 0 and "Chỉ tiêu" in table.frame.columns
