@@ -231,8 +231,10 @@ class LocalityForecast:
         return f"{head}\n{body}" + (f"\nNot forecast:{skipped}" if skipped else "")
 
     def _repr_html_(self) -> str:
+        from ntm_forecast.textsafe import escape_html
+
         head = (
-            f"<p><b>{self.locality.name}</b>: {self.origin_year}–{self.end_year}, "
+            f"<p><b>{escape_html(self.locality.name)}</b>: {self.origin_year}–{self.end_year}, "
             f"{self.n_paths} paths</p>"
         )
         return head + self._repr_frame().to_html(index=False)

@@ -1,8 +1,10 @@
 """Text from params files (names, quotes, sources, notes) stays text wherever it is rendered.
 
-HTML and Markdown: escaped, so a name like ``<img src=x onerror=…>`` shows as written.
-Spreadsheets (xlsx, CSV): text that starts like a formula is prefixed with an apostrophe,
-the mark Excel and LibreOffice both read as "this cell is text".
+HTML (the notebook's outputs and their HTML copy): escaped, so a name like
+``<img src=x onerror=…>`` shows as written; Word: characters XML cannot hold dropped.
+Spreadsheets: text that starts like a formula is never evaluated: in xlsx a string cell
+marked as text (`excel.put`), in CSV a leading apostrophe, the mark Excel and LibreOffice
+both read as "this cell is text".
 """
 
 from __future__ import annotations
@@ -13,16 +15,10 @@ import re
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 
 
 def escape_html(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
-
-
-def escape_markdown(text: object) -> str:
-    """HTML-escaped first (Markdown passes raw HTML through), then Markdown's own marks."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", escape_html(text))
 
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

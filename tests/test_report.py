@@ -210,6 +210,8 @@ def test_a_name_with_html_stays_text_in_the_notebook(hostile, monkeypatch):
     joined = "\n".join(blocks)
     assert "<img" not in joined and "onerror=" not in joined.replace("onerror=alert", "")
     assert "Hậu Giang &lt;img src=x onerror=alert(1)&gt;" in joined
+    shown = hostile["html"].forecast._repr_html_()  # `rep.forecast` alone in a cell
+    assert "<img" not in shown and "&lt;img" in shown
 
 
 def test_a_name_with_html_stays_text_in_word(hostile, tmp_path):
