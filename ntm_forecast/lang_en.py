@@ -268,7 +268,6 @@ MESSAGES: dict[str, str] = {
     "warn.stale": "the latest figure of {metric} is for {year}, {years} years before "
     "origin_year {origin}; its forecast starts from that old figure",
     "warn.review_needed": "{n} drafted entries marked `review: needed`; check each against its quote and remove the mark",
-    "warn.left_out": "{detail} (left out of the pool)",
     # --- notes on a target row (targets.py) ---------------------------------------------
     "note.share_unknown_total": "the number of communes is unknown, so a share cannot be counted",
     "note.share_count": "{pct}% of {total} communes = {count}",

@@ -272,7 +272,6 @@ MESSAGES: dict[str, str] = {
     "warn.stale": "số liệu mới nhất của {metric} là năm {year}, {years} năm trước năm gốc "
     "{origin}; dự báo bắt đầu từ số liệu cũ đó",
     "warn.review_needed": "{n} mục nhập được soạn tự động có đánh dấu `review: needed`; hãy đối chiếu từng mục với trích dẫn rồi bỏ dấu",
-    "warn.left_out": "{detail} (không đưa vào dữ liệu chung)",
     # --- notes on a target row (targets.py) ---------------------------------------------
     "note.share_unknown_total": "chưa biết tổng số xã nên không đổi được tỷ lệ ra số xã",
     "note.share_count": "{pct}% của {total} xã = {count} xã",

@@ -129,7 +129,7 @@ def test_a_share_target_uses_the_total_known_at_the_time():
     )
     t = hindcast([loc], n_paths=400)
     assert len(t) == 1 and t.outcome.iloc[0] == 1
-    assert "of 100 communes" in t.note.iloc[0]
+    assert "của 100 xã" in t.note.iloc[0]  # notes in the default language (vi)
 
 
 def test_hindcast_of_a_synthetic_target():
