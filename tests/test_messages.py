@@ -75,3 +75,14 @@ def test_a_finding_has_a_code_values_and_renders():
 def test_an_unknown_code_fails_loudly():
     with pytest.raises(KeyError):
         Message("warn.no_such_code")
+
+
+def test_every_column_of_the_result_tables_has_a_header_in_both_languages():
+    from ntm_forecast.backtest import BACKTEST_COLUMNS
+    from ntm_forecast.labels import FORECAST_COLUMNS, TARGET_COLUMNS
+    from ntm_forecast.planner import COMING_COLUMNS, PAST_COLUMNS
+
+    columns = {*BACKTEST_COLUMNS, *FORECAST_COLUMNS, *TARGET_COLUMNS, *COMING_COLUMNS}
+    columns |= {*PAST_COLUMNS, "pace", "required_pace_p80", "source", "quote", "as_of", "unit"}
+    for lang, catalogue in CATALOGUES.items():
+        assert sorted(c for c in columns if f"col.{c}" not in catalogue) == [], lang
