@@ -39,6 +39,13 @@ COMING_COLUMNS = [
 ]
 PAST_COLUMNS = ["locality", "metric", "target", "target_year", "outcome"]
 PERCENT_DIGITS = 1
+UNIT_PREFIXES = {
+    "communes": "communes",
+    "districts": "districts",
+    "villages": "villages",
+    "gardens": "gardens",
+    "ocop": "products",
+}
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,9 @@ def target_words(row, lang: str, communes_total: dict | None = None) -> str:
     """'39/51 xã', 'thêm 20 xã', '80% số xã', '116 sản phẩm' (or their English)."""
     metric = str(row["metric"])
     info = metrics.info(metric)
+    if metric not in metrics.CORE and not metric.endswith(("_share", "_rate")):
+        # a metric known by its params file only: what it counts is the start of its name
+        info = metrics.info(metric, UNIT_PREFIXES.get(metric.split("_", 1)[0], info.unit))
     value = fmt_number(row["target_value"], lang)
     high = row.get("target_value_max")
     if not is_missing(high):

@@ -135,3 +135,13 @@ def test_whatif_of_a_locality_without_targets():
     empty = pd.DataFrame(columns=["pace", *targets().columns, "required_pace_p80"])
     table = planner.whatif_table(empty, "vi")
     assert len(table) == 0 and "Chỉ tiêu" in table.frame.columns
+
+
+def test_target_words_of_metrics_outside_the_core_list():
+    row = {"metric": "districts_advanced", "target_kind": "increment", "target_value": 4.0,
+           "target_value_max": None, "target_year": 2024}  # fmt: skip
+    assert planner.target_words(row, "vi") == "thêm 4 huyện"
+    row = {**row, "metric": "ocop_4star_plus", "target_value": 5.0}
+    assert planner.target_words(row, "en") == "5 more products"
+    row = {**row, "metric": "urban_civilised_share", "target_kind": "level", "target_value": 100}
+    assert planner.target_words(row, "vi") == "100%"
