@@ -168,8 +168,11 @@ def test_stale_metric_warned_and_carried_to_targets(tmp_path):
     assert not stale_metrics(fresh)
     from ntm_forecast.targets import assess_targets
 
-    row = assess_targets(forecast_locality(loc, n_paths=300, seed=0)).iloc[0]
-    assert "latest figure of communes_ntm is for 2018" in row["note"]
+    fc = forecast_locality(loc, n_paths=300, seed=0)
+    row = assess_targets(fc).iloc[0]  # the note in the reader's language (vi by default)
+    assert "số liệu mới nhất của Xã đạt chuẩn NTM là năm 2018" in row["note"]
+    row = assess_targets(fc, lang="en").iloc[0]
+    assert "latest figure of NTM communes is for 2018" in row["note"]
     write(tmp_path / "p", data)
     assert any("latest figure" in w for w in load_many([tmp_path / "p"]).warnings)
 
