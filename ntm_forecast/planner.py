@@ -76,7 +76,7 @@ def split(targets: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return coming.reset_index(drop=True), past.reset_index(drop=True)
 
 
-def _lower_first(text: str) -> str:
+def lower_first(text: str) -> str:
     """'Xã đạt chuẩn NTM' -> 'xã đạt chuẩn NTM'; 'NTM communes' stays as it is."""
     if len(text) > 1 and text[1].islower():
         return text[0].lower() + text[1:]
@@ -248,7 +248,7 @@ def headline(
         "headline.behind",
         lang,
         what=target_words(worst, lang, communes_total),
-        label=_lower_first(_metric_label(str(worst["metric"]), lang)),
+        label=lower_first(_metric_label(str(worst["metric"]), lang)),
         year=int(worst["target_year"]),
         where=where,
         p=fmt_percent(worst["probability"], lang, digits=PERCENT_DIGITS),

@@ -24,7 +24,6 @@ from ntm_forecast.textsafe import xml_text
 
 FIXED_TIME = datetime(2000, 1, 1)  # fixed document times: equal input, equal bytes
 PICTURE_WIDTH = Cm(22)
-_lower_first = planner._lower_first
 
 
 def target_sentence(row: pd.Series, communes_total: dict | None, lang: str) -> str:
@@ -34,7 +33,7 @@ def target_sentence(row: pd.Series, communes_total: dict | None, lang: str) -> s
 
     fields = {
         "what": planner.target_words(row, lang, communes_total),
-        "label": _lower_first(metric_label(str(row["metric"]), lang)),
+        "label": planner.lower_first(metric_label(str(row["metric"]), lang)),
         "year": fmt_year(row["target_year"]),
         "status": status_label(row["status"], lang),
     }
