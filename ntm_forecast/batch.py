@@ -567,10 +567,16 @@ def _run_one(task: Task) -> Outcome:
 
 
 def render_html(notebook: Path, html: Path) -> None:
-    """The HTML copy of an executed notebook, without the In [ ] prompts."""
+    """The HTML copy of an executed notebook as a document: its outputs only (no code, no
+    prompts, no cell tagged `instructions`, which speaks to a notebook user)."""
     from nbconvert import HTMLExporter
+    from traitlets.config import Config
 
-    body, _ = HTMLExporter(exclude_input_prompt=True).from_filename(str(notebook))
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {"instructions"}
+    exporter = HTMLExporter(config=config, exclude_input_prompt=True, exclude_input=True)
+    body, _ = exporter.from_filename(str(notebook))
     html.write_text(body, encoding="utf-8")
 
 

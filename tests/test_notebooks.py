@@ -248,5 +248,7 @@ def test_batch_with_the_real_notebook(tmp_path):
     assert "Đánh giá khả năng đạt mục tiêu" in html
     assert "Khả năng đạt" in html and "Năm mục tiêu" in html
     assert "data:image/png;base64" in html
+    # a document: no code, and not the notebook's bilingual instructions
+    assert "rep.show_targets()" not in html and "Run All Cells" not in html
     summary = (tmp_path / "summary.csv").read_text(encoding="utf-8-sig")
     assert "hau_giang,communes_ntm,2022,level,39" in summary
