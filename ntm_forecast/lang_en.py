@@ -208,7 +208,7 @@ MESSAGES: dict[str, str] = {
     "report.whatif_note": "Probability of each target if the yearly pace is the forecast pace "
     "times a factor (1 = as now); the last column is the factor needed for 80%.",
     "report.backtest": "Backtest on past data",
-    "report.no_backtest": "No series is long enough (4 years or more) to backtest.",
+    "report.no_backtest": "No series has figures in two years before a year with a known outcome, so nothing can be backtested.",
     "report.chart": "Forecast chart",
     "report.header": "Locality: {name} ({level}); origin year {origin}; forecast to {end}; "
     "{paths} simulated paths, seed {seed}, pace factor {pace}.",

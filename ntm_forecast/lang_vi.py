@@ -212,7 +212,7 @@ MESSAGES: dict[str, str] = {
     "report.whatif_note": "Khả năng đạt mỗi mục tiêu nếu tốc độ hằng năm bằng một hệ số "
     "nhân với tốc độ dự báo (1 = như hiện nay); cột cuối là hệ số cần để đạt với xác suất 80%.",
     "report.backtest": "Kiểm định mô hình trên số liệu quá khứ",
-    "report.no_backtest": "Chưa có chuỗi số liệu đủ dài (từ 4 năm) để kiểm định.",
+    "report.no_backtest": "Chưa có chuỗi số liệu nào có số liệu của hai năm trước một năm đã biết kết quả, nên chưa kiểm định được.",
     "report.chart": "Biểu đồ dự báo",
     "report.header": "Địa phương: {name} ({level}); năm gốc {origin}; dự báo đến {end}; "
     "{paths} đường mô phỏng, hạt giống ngẫu nhiên {seed}, hệ số tốc độ {pace}.",
