@@ -61,8 +61,12 @@ class Context:
     ) -> Context:
         """`fit_on` (default: all of `localities`) are the localities the pool learns from;
         the cross-validation leaves a group of provinces out of it."""
-        locs = {loc.slug: loc for loc in localities}
-        train = list(fit_on) if fit_on is not None else list(locs.values())
+        # In slug order: the pooled fit (its bootstrap included) must not depend on the
+        # order the files were named in.
+        locs = {loc.slug: loc for loc in sorted(localities, key=lambda loc: loc.slug)}
+        train = (
+            sorted(fit_on, key=lambda loc: loc.slug) if fit_on is not None else list(locs.values())
+        )
         hazards = {
             s: fit_pooled_hazard(s, train, until=until, structure=selection.hazard)
             for s in metrics.COMMUNE_STANDARDS
@@ -456,9 +460,7 @@ def _stars(loc, out, skipped, seed, ctx):
         levels += _multinomial_fast(rng, added[:, j], shares)
         per_star[:, :, j] = levels.T
     for i, m in enumerate(stars):
-        out[m] = PathForecast(
-            m, "ocop_growth (star split)", total.years, per_star[i], total.own_weight
-        )
+        out[m] = PathForecast(m, "star_split", total.years, per_star[i], total.own_weight)
 
 
 def _multinomial_fast(rng, n, shares):

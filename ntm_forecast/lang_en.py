@@ -106,6 +106,8 @@ MESSAGES: dict[str, str] = {
     "model.drift": "drift",
     "model.ets": "exponential smoothing",
     "model.additions_only": "additions only",
+    "model.star_split": "OCOP growth, split by star",
+    "model.sum_of_members": "sum of the former provinces",
     # --- metrics ------------------------------------------------------------------------
     "metric.communes_total": "Communes (total)",
     "metric.communes_ntm": "NTM communes",
@@ -218,6 +220,7 @@ MESSAGES: dict[str, str] = {
     "report.findings": "Probability of reaching each target",
     "report.table": "Targets",
     "report.sources": "Sources",
+    "report.source_members": "Sums of the former provinces' figures, year by year where each has one: {members}",
     "report.summary_table": "Summary table",
     "report.sentence": "Probability of reaching {what} ({label}) in {year}: {p} ({status}).",
     "report.sentence_no_p": "Target {what} ({label}) in {year}: {status}.",

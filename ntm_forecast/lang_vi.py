@@ -110,6 +110,8 @@ MESSAGES: dict[str, str] = {
     "model.drift": "xu hướng bình quân",
     "model.ets": "san bằng mũ",
     "model.additions_only": "chỉ số tăng thêm",
+    "model.star_split": "tăng trưởng OCOP, chia theo số sao",
+    "model.sum_of_members": "tổng của các tỉnh cũ",
     # --- metrics ------------------------------------------------------------------------
     "metric.communes_total": "Tổng số xã",
     "metric.communes_ntm": "Xã đạt chuẩn NTM",
@@ -222,6 +224,7 @@ MESSAGES: dict[str, str] = {
     "report.findings": "Khả năng đạt các mục tiêu",
     "report.table": "Bảng mục tiêu",
     "report.sources": "Nguồn số liệu",
+    "report.source_members": "Cộng số liệu của các tỉnh cũ, theo từng năm tỉnh nào cũng có: {members}",
     "report.summary_table": "Bảng tổng hợp",
     "report.sentence": "Khả năng đạt mục tiêu {what} ({label}) năm {year}: {p} ({status}).",
     "report.sentence_no_p": "Mục tiêu {what} ({label}) năm {year}: {status}.",

@@ -28,6 +28,7 @@ SUMMED = (
     "districts_ntm",
 )
 SUM_NOTE = "DERIVED: the sum of the members' figures for the year"
+MEMBERS_SOURCE = "members: "  # the source of a summed figure, before the members' slugs
 
 
 def member_problems(
@@ -122,9 +123,13 @@ def combine(unit: Locality, members: list[Locality], series: Callable = build_se
                     "year": year,
                     "value": float(sum(parts)),
                     "status": "estimate" if estimate else "actual",
-                    "as_of": str(year),
+                    # known only once the last of its parts was published
+                    "as_of": max(
+                        (_as_of(m, metric, year, v) for m, v in zip(members, parts, strict=True)),
+                        key=_as_of_key,
+                    ),
                     "kind": "level",
-                    "source": "members: " + ", ".join(m.slug for m in members),
+                    "source": MEMBERS_SOURCE + ", ".join(m.slug for m in members),
                     "quote": quote,
                     "note": SUM_NOTE,
                 }
@@ -134,6 +139,21 @@ def combine(unit: Locality, members: list[Locality], series: Callable = build_se
     data = unit.model_dump()
     data["observations"] = [*data["observations"], *added]
     return Locality.model_validate(data, strict=False)
+
+
+def _as_of(member: Locality, metric: str, year: int, value: float) -> str:
+    """The date of the member's figure that gave ``value`` for ``year`` (the latest such)."""
+    dates = [
+        o.as_of or str(year)
+        for o in member.observations
+        if o.metric == metric and o.year == year and o.kind == "level" and o.value == value
+    ]
+    return max(dates, key=_as_of_key, default=str(year))
+
+
+def _as_of_key(text: str) -> tuple[int, int, int]:
+    parts = [int(x) for x in text.split("-")]
+    return (parts[0], parts[1] if len(parts) > 1 else 12, parts[2] if len(parts) > 2 else 31)
 
 
 SUM_MODEL = "sum_of_members"

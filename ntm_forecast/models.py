@@ -551,14 +551,16 @@ def bound_paths(
     commune counts stay under their ceiling (their pool), values stay within 0 and the
     metric's upper bound. Models aim for this themselves; this makes it a guarantee."""
     values = np.clip(pf.values, 0.0, info.upper if info.upper is not None else np.inf)
+    if info.family == "count" and info.cumulative:
+        values = np.round(values)  # districts, villages: whole units, as commune counts are
     if info.cumulative or info.family == "commune":
         values = np.maximum.accumulate(values, axis=1)
     if ceiling is not None and info.family == "commune":
         n = values.shape[0]
         for j, year in enumerate(pf.years):
-            cap = _ceiling_values(ceiling, int(year), n)
-            # the ceiling wins over "never falls" only where communes merged away
-            values[:, j] = np.minimum(values[:, j], np.maximum(cap, values[:, 0]))
+            # The ceiling wins over "never falls": where communes merged away and the total
+            # fell below an old count, the count is every commune of the new total.
+            values[:, j] = np.minimum(values[:, j], _ceiling_values(ceiling, int(year), n))
     return PathForecast(pf.metric, pf.model, pf.years, values, pf.own_weight, pf.note)
 
 

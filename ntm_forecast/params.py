@@ -200,7 +200,10 @@ def discover(paths: Sequence[str | Path] | None = None) -> list[Path]:
             found.append(p)
     if not found:
         raise InputError.at(targets[0], "path", "at least one .yaml params file", "none")
-    return found
+    unique: dict[Path, Path] = {}
+    for p in found:  # a file named twice (itself and its folder) is one file
+        unique.setdefault(p.resolve(), p)
+    return list(unique.values())
 
 
 def load_many(paths: Iterable[str | Path] | None = None) -> Loaded:

@@ -195,3 +195,12 @@ def test_full_share_uses_a_total_published_after_it():
     loc = Locality.model_validate(province("h", figures, origin_year=2023), strict=False)
     assert build_series(loc, "communes_ntm").points[-1].value == 181
     assert not stale_metrics(loc)  # the pinned share is its latest figure, not the 2019 count
+
+
+def test_a_sum_is_known_only_when_its_last_part_was_published(folder):
+    write(folder, province("a", [obs("communes_ntm", 2020, 26, as_of="2021-12-15"),
+                                 obs("communes_total", 2016, 50)]))  # fmt: skip
+    unit = load_or_raise([folder]).localities["u"]
+    summed = {(o.metric, o.year): o for o in unit.observations if is_summed(o.note)}
+    assert summed[("communes_ntm", 2020)].as_of == "2021-12-15"  # a's figure came late
+    assert summed[("communes_total", 2016)].as_of == "2016-12"
