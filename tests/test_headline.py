@@ -81,3 +81,30 @@ def test_hindcast_goals_in_the_readme(pool):
     assert re.search(
         rf"scored {_vi(b.loc['model, plan-informed (leave-one-out)', 'brier'], 3)}", README
     )
+
+
+def test_results_example_in_the_readme(tmp_path):
+    """The README's example rows come from `targets params/hau_giang.yaml params/ha_tinh.yaml`."""
+    import pandas as pd
+
+    from ntm_forecast.cli import main
+
+    root = Path(__file__).parents[1]
+    out = tmp_path / "t.csv"
+    args = ["targets", str(root / "params/hau_giang.yaml"), str(root / "params/ha_tinh.yaml")]
+    assert main([*args, "--format", "csv", "--output", str(out)]) == 0
+    rows = pd.read_csv(out, encoding="utf-8-sig")
+    for slug, metric, year, kind in [
+        ("hau_giang", "communes_ntm", 2022, "level"),
+        ("ha_tinh", "ocop_total", 2024, "increment"),
+    ]:
+        hit = rows[
+            (rows.locality == slug)
+            & (rows.metric == metric)
+            & (rows.target_year == year)
+            & (rows.target_kind == kind)
+        ]
+        p = float(hit.probability.iloc[0])
+        line = f"| {slug} | {metric} | {year} | {kind} |"
+        text = [x for x in README.splitlines() if x.startswith(line)]
+        assert text and f"| {p:.4g} |" in text[0], (line, p)
