@@ -298,7 +298,12 @@ def summarise(
     if "metric" not in out:
         out["metric"] = "(all)"
     out["default"] = [selection.default(f) == m for f, m in zip(out.family, out.model)]
-    best = out.sort_values(["crps_vs_drift", "crps"]).groupby(list(by)).head(1).index
+    # Best by the ratio to drift (each model paired with drift on its own forecasts), among
+    # the models that scored at least half as many forecasts as the group's most scored one:
+    # a model that could score two forecasts out of a hundred is not called the best.
+    most = out.groupby(list(by))["n"].transform("max")
+    full = out[out["n"] * 2 >= most]
+    best = full.sort_values(["crps_vs_drift", "crps"]).groupby(list(by)).head(1).index
     out["best"] = out.index.isin(best)
     return out[BACKTEST_COLUMNS].round(4)
 
