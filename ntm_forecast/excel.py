@@ -121,11 +121,7 @@ def write_sheet(
             if fill is not None and column in ("status", "status_label"):
                 cell.fill = fill
             widths[j - 1] = max(widths[j - 1], len(str(value)) if value is not None else 0)
-    for j, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), MAX_WIDTH)
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
-    last = get_column_letter(len(columns))
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + len(frame)}"
+    _finish_sheet(ws, widths, len(columns), len(frame))
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
@@ -176,11 +172,15 @@ def write_planner_sheet(
             if column in ("status_label", "outcome"):
                 cell.fill = fill
             widths[j - 1] = max(widths[j - 1], len(str(value)) if value is not None else 0)
+    _finish_sheet(ws, widths, len(columns), max(len(records), 1))
+
+
+def _finish_sheet(ws, widths: list[int], n_columns: int, n_rows: int) -> None:
+    """Column widths from the longest text, the header row frozen, an autofilter."""
     for j, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), MAX_WIDTH)
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
-    last = get_column_letter(len(columns))
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + max(len(records), 1)}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(n_columns)}{HEADER_ROW + n_rows}"
 
 
 def _planner_sheets(wb: Workbook, targets, *, note, lang, names, communes_total) -> None:

@@ -171,9 +171,8 @@ def coming_table(
     names: dict | None = None,
     communes_total: dict | None = None,
 ) -> PlannerTable:
-    rows, statuses = coming_records(targets, lang, names=names, communes_total=communes_total)
-    frame = pd.DataFrame(rows, columns=COMING_COLUMNS)
-    return PlannerTable(_headed(frame, lang), statuses)
+    records = coming_records(targets, lang, names=names, communes_total=communes_total)
+    return _table(records, COMING_COLUMNS, lang)
 
 
 def past_records(
@@ -205,9 +204,13 @@ def past_table(
     names: dict | None = None,
     communes_total: dict | None = None,
 ) -> PlannerTable:
-    rows, statuses = past_records(targets, lang, names=names, communes_total=communes_total)
-    frame = pd.DataFrame(rows, columns=PAST_COLUMNS)
-    return PlannerTable(_headed(frame, lang), statuses)
+    records = past_records(targets, lang, names=names, communes_total=communes_total)
+    return _table(records, PAST_COLUMNS, lang)
+
+
+def _table(records: tuple[list[dict], list[str]], columns, lang: str) -> PlannerTable:
+    rows, statuses = records
+    return PlannerTable(_headed(pd.DataFrame(rows, columns=columns), lang), statuses)
 
 
 def _headed(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
