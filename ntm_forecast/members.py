@@ -114,7 +114,7 @@ def combine(unit: Locality, members: list[Locality], series: Callable = build_se
             parts = [y[year] for y in yearly]
             estimate = any(st.get(year) == "estimate" for st in statuses)
             quote = (
-                " + ".join(f"{m.slug} {_n(v)}" for m, v in zip(members, parts, strict=True))
+                " + ".join(f"{m.name} {_n(v)}" for m, v in zip(members, parts, strict=True))
                 + f" = {_n(sum(parts))}"
             )
             added.append(

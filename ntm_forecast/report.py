@@ -15,6 +15,7 @@ import pandas as pd
 
 from ntm_forecast import metrics, planner
 from ntm_forecast.forecast import LocalityForecast, forecast_locality
+from ntm_forecast.members import MEMBERS_SOURCE
 from ntm_forecast.messages import render, word
 from ntm_forecast.session import Session, load_session, open_session
 from ntm_forecast.targets import Thresholds, assess_targets
@@ -95,7 +96,7 @@ class Report:
                 "kind": o.kind,
                 "as_of": o.as_of or "",
                 "unit": o.unit or "",
-                "source": o.source,
+                "source": self._source(o.source),
                 "quote": o.quote,
             }
             for o in self.locality.observations
@@ -114,6 +115,15 @@ class Report:
                 "quote",
             ],
         )
+
+    def _source(self, source: str) -> str:
+        """A page or seed as it is; a merged unit's sums said in words, with names."""
+        if not source.startswith(MEMBERS_SOURCE):
+            return source
+        known = self.session.context.localities
+        slugs = source.removeprefix(MEMBERS_SOURCE).split(", ")
+        names = ", ".join(known[m].name if m in known else m for m in slugs)
+        return self.word("report.source_members", members=names)
 
     @property
     def chart_metrics(self) -> list[str]:

@@ -18,7 +18,6 @@ from docx.shared import Cm, Mm
 
 from ntm_forecast import planner
 from ntm_forecast.atomic import atomic_write_bytes, fixed_zip_times
-from ntm_forecast.members import MEMBERS_SOURCE
 from ntm_forecast.messages import word
 from ntm_forecast.numfmt import fmt_number, fmt_percent, fmt_year, is_missing, run_note
 from ntm_forecast.textsafe import xml_text
@@ -170,14 +169,8 @@ def write_locality_report(
     sources = data[["source", "quote"]].drop_duplicates()
     if not sources.empty:
         doc.add_heading(word("report.sources", lang), level=1)
-        lines: dict[str, None] = {}
         for source, quote in sources.itertuples(index=False):
-            if str(source).startswith(MEMBERS_SOURCE):  # a unit's sums: no page, no words
-                members = str(source).removeprefix(MEMBERS_SOURCE)
-                lines[word("report.source_members", lang, members=members)] = None
-            else:
-                lines[str(source) if is_missing(quote) else f"{source}: “{quote}”"] = None
-        for text in lines:
+            text = str(source) if is_missing(quote) else f"{source}: “{quote}”"
             _paragraph(doc, text, style="List Bullet")
     return _save(doc, path)
 
