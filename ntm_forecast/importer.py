@@ -536,7 +536,8 @@ def plan_import(
             errors.extend(exc.lines)
     if errors:
         raise InputError(errors)
-    existing, paths = _existing(into)
+    folder = _existing(into)
+    existing, paths = folder.data, folder.paths
     # Provinces and the country claim their slugs first, in a fixed order, so the same
     # tables always give the same files.
     claimed: dict[str, Place] = {}
@@ -572,19 +573,29 @@ def plan_import(
         for extra in r.also:
             _merge(change.data["observations"], extra, r.where, change, "observations")
     known = set(existing) | set(changes)
-    _plan_units(units, into, existing, changes, known)
+    _plan_units(units, into, folder, changes, known)
     out = list(changes.values())
-    _validate(out, into)
+    _validate(out, folder)
     return out
 
 
-def _existing(into: Path) -> tuple[dict[str, dict], dict[str, Path]]:
-    """Every params file of the folder, as plain data; a broken file, or one with YAML
-    comments (a rewrite would lose them), stops the import before anything is planned."""
+@dataclass(frozen=True)
+class _Folder:
+    """The params folder as it is before the import: read once."""
+
+    data: dict[str, dict]  # slug → the file's plain mapping (what a rewrite starts from)
+    paths: dict[str, Path]
+    localities: dict[str, Locality]
+
+
+def _existing(into: Path) -> _Folder:
+    """Every params file of the folder; a broken file, or one with YAML comments (a
+    rewrite would lose them), stops the import before anything is planned."""
     existing: dict[str, dict] = {}
+    localities: dict[str, Locality] = {}
     paths = _paths(into)
     for p in paths.values():
-        load_locality(p)
+        localities[p.stem] = load_locality(p)
         for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
             if line.lstrip().startswith("#"):
                 raise InputError(
@@ -593,13 +604,14 @@ def _existing(into: Path) -> tuple[dict[str, dict], dict[str, Path]]:
                     )
                 )
         existing[p.stem] = read_yaml(p)
-    return existing, paths
+    return _Folder(existing, paths, localities)
 
 
 UNIT_SUFFIX = "_2025"
 
 
-def _plan_units(units, into: Path, existing: dict, changes: dict, known: set) -> None:
+def _plan_units(units, into: Path, folder: _Folder, changes: dict, known: set) -> None:
+    existing = folder.data
     errors = []
     for r in units:
         members = r.entry["members"]
@@ -617,7 +629,7 @@ def _plan_units(units, into: Path, existing: dict, changes: dict, known: set) ->
         slug = r.place.base_slug
         if slug in members or (slug in existing and not existing[slug].get("members")):
             slug += UNIT_SUFFIX  # the unit keeps a former province's name: its own slug
-        path = _paths(into).get(slug, into / f"{slug}.yaml")
+        path = folder.paths.get(slug, into / f"{slug}.yaml")
         years = [(existing.get(m) or changes[m].data).get("origin_year") for m in members]
         if slug in existing:
             change = Change(slug, path, False, data=existing[slug])
@@ -661,7 +673,7 @@ def _new_file(place: Place, slug: str, origin: int) -> dict:
     return data
 
 
-def _validate(changes: Iterable[Change], into: Path) -> None:
+def _validate(changes: Iterable[Change], folder: _Folder) -> None:
     """The files as they would be written: a problem is reported at the table row that
     brought the entry, else at the file; units are checked with their members."""
     errors = []
@@ -676,8 +688,8 @@ def _validate(changes: Iterable[Change], into: Path) -> None:
         raise InputError(errors)
     from ntm_forecast.members import member_problems
 
-    pool = {**{s: load_locality(p) for s, p in _paths(into).items()}, **built}
-    paths = {**_paths(into), **{c.slug: c.path for c in changes}}
+    pool = {**folder.localities, **built}
+    paths = {**folder.paths, **{c.slug: c.path for c in changes}}
     touched = {c.slug for c in changes if c.touched}
     bad = member_problems(pool, paths)
     lines = [line for slug, found in bad.items() if slug in touched for line in found]
