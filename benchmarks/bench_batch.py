@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     from ntm_forecast.batch import run_batch
-    from ntm_forecast.params import discover
+    from ntm_forecast.domain.params import discover
 
     n_paths = 1000 if args.quick else 10000
     files = [f.resolve() for f in discover([PARAMS])]

@@ -43,7 +43,7 @@ def import_ratio(runs: int) -> tuple[float, float, float]:
 
 
 def synthetic_district(i: int, rng: np.random.Generator):
-    from ntm_forecast.schema import Locality
+    from ntm_forecast.domain.schema import Locality
 
     total = int(rng.integers(8, 30))
     years = sorted(rng.choice(np.arange(2012, 2022), size=int(rng.integers(2, 7)), replace=False))
@@ -129,7 +129,7 @@ def synthetic_district(i: int, rng: np.random.Generator):
 
 
 def run_districts(n: int, n_paths: int, national) -> tuple[float, float]:
-    from ntm_forecast.forecast import Context, forecast_locality
+    from ntm_forecast.engine.forecast import Context, forecast_locality
 
     rng = np.random.default_rng(n)
     districts = [synthetic_district(i, rng) for i in range(n)]
@@ -151,8 +151,8 @@ def main() -> None:
         f"ratio {ratio:.2f} (goal ≤ 1.5)"
     )
 
-    from ntm_forecast.forecast import Context, forecast_locality
-    from ntm_forecast.params import load_many
+    from ntm_forecast.domain.params import load_many
+    from ntm_forecast.engine.forecast import Context, forecast_locality
 
     loaded = load_many([ROOT / "params"])
     ctx = Context.from_localities(loaded.localities.values())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from ntm_forecast.extract import extract, read_report
+from ntm_forecast.ingest.extract import extract, read_report
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "tests" / "data" / "seeds"

@@ -10,7 +10,7 @@ holds every other entry to its quote.
 
 from pathlib import Path
 
-from ntm_forecast.params import dump_params, read_yaml
+from ntm_forecast.domain.params import dump_params, read_yaml
 
 PARAMS = Path(__file__).resolve().parent.parent / "params"
 

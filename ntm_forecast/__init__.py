@@ -15,12 +15,13 @@ from importlib import import_module
 from ntm_forecast.version import __version__
 
 _LAZY = {
-    "build_report": ("ntm_forecast.report", "build"),
-    "open_session": ("ntm_forecast.session", "open_session"),
-    "forecast_locality": ("ntm_forecast.forecast", "forecast_locality"),
-    "assess_targets": ("ntm_forecast.targets", "assess_targets"),
-    "load_locality": ("ntm_forecast.params", "load_locality"),
-    "load_many": ("ntm_forecast.params", "load_many"),
+    "build_report": ("ntm_forecast.render.report", "build"),
+    "open_session": ("ntm_forecast.engine.session", "open_session"),
+    "forecast_locality": ("ntm_forecast.engine.forecast", "forecast_locality"),
+    "assess_targets": ("ntm_forecast.assess.targets", "assess_targets"),
+    "load_locality": ("ntm_forecast.domain.params", "load_locality"),
+    "load_many": ("ntm_forecast.domain.params", "load_many"),
+    "word": ("ntm_forecast.i18n.messages", "word"),
 }
 
 __all__ = ["__version__", *_LAZY]

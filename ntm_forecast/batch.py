@@ -28,9 +28,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ntm_forecast.atomic import atomic_write_text, ensure_writable_dir
 from ntm_forecast.errors import EXIT_FAILED, EXIT_OK, InputError, problem
-from ntm_forecast.labels import LANGS, column_label, status_label
+from ntm_forecast.files import atomic_write_text, ensure_writable_dir
+from ntm_forecast.i18n.labels import LANGS, column_label, status_label
 from ntm_forecast.version import __version__
 
 DEFAULT_NOTEBOOK = Path("notebooks/locality_report.ipynb")
@@ -170,7 +170,7 @@ def run_batch(
     otherwise, and nothing is written). A failing locality does not stop the others: its
     executed notebook goes to ``output/<slug>.failed.ipynb`` and its previous outputs stay.
     """
-    from ntm_forecast.session import open_session
+    from ntm_forecast.engine.session import open_session
 
     _check_options(jobs=jobs, lang=lang, n_paths=n_paths, horizon=horizon, retries=retries)
     # Loaded and fitted once, as a notebook opened alone would (the files' folders pool,
@@ -421,7 +421,7 @@ def _write_summary(
         return None
     summary = pd.concat(frames, ignore_index=True)
     try:
-        from ntm_forecast.export import export_summary
+        from ntm_forecast.render.export import export_summary
     except (ImportError, AttributeError):
         return None
     try:

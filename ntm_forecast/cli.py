@@ -35,8 +35,8 @@ def _root() -> None:
 @app.command()
 def check(paths: ParamsArg = None) -> int:
     """Validate params files and print an overview with every warning."""
-    from ntm_forecast.overview import overview_text
-    from ntm_forecast.params import load_many
+    from ntm_forecast.domain.params import load_many
+    from ntm_forecast.render.overview import overview_text
 
     loaded = load_many(paths)
     for line in loaded.errors:
@@ -60,7 +60,7 @@ def import_(
     ] = None,
 ) -> int:
     """Create or update params files from CSV tables (columns of the public figure files)."""
-    from ntm_forecast.importer import import_tables
+    from ntm_forecast.ingest.importer import import_tables
 
     result = import_tables(tables, into, dry_run=dry_run, origin_year=origin_year)
     for line in result.report_lines():
@@ -81,7 +81,7 @@ Unlikely = Annotated[float, typer.Option("--unlikely", min=0, max=1, help="p bel
 
 
 def _thresholds(likely: float, unlikely: float):
-    from ntm_forecast.targets import Thresholds
+    from ntm_forecast.assess.targets import Thresholds
 
     if unlikely > likely:
         raise InputError.at("--unlikely", "unlikely", f"a value ≤ --likely ({likely})", unlikely)
@@ -101,10 +101,10 @@ def forecast(
     output: Output = None,
 ) -> int:
     """Forecast every metric of a locality (medians, intervals, model, own-data weight)."""
-    from ntm_forecast.forecast import forecast_locality
-    from ntm_forecast.models import MODELS
-    from ntm_forecast.session import open_session
-    from ntm_forecast.tables import emit
+    from ntm_forecast.engine.forecast import forecast_locality
+    from ntm_forecast.engine.models import MODELS
+    from ntm_forecast.engine.session import open_session
+    from ntm_forecast.render.tables import emit
 
     if model is not None and model not in MODELS:
         raise InputError.at("--model", "model", f"one of {', '.join(MODELS)}", repr(model))
@@ -131,11 +131,11 @@ def targets(
     output: Output = None,
 ) -> int:
     """The probability that each plan target is reached, with the pace it needs."""
-    from ntm_forecast.forecast import forecast_locality
-    from ntm_forecast.numfmt import check_lang
-    from ntm_forecast.session import open_session
-    from ntm_forecast.tables import emit
-    from ntm_forecast.targets import assess_targets
+    from ntm_forecast.assess.targets import assess_targets
+    from ntm_forecast.engine.forecast import forecast_locality
+    from ntm_forecast.engine.session import open_session
+    from ntm_forecast.i18n.messages import check_lang
+    from ntm_forecast.render.tables import emit
 
     check_lang(lang)
     th = _thresholds(likely, unlikely)
@@ -176,10 +176,10 @@ def whatif(
     output: Output = None,
 ) -> int:
     """The target table under faster or slower paces, and the pace needed for 80%."""
-    from ntm_forecast.numfmt import check_lang
-    from ntm_forecast.session import open_session
-    from ntm_forecast.tables import emit
-    from ntm_forecast.whatif import whatif as run_whatif
+    from ntm_forecast.assess.whatif import whatif as run_whatif
+    from ntm_forecast.engine.session import open_session
+    from ntm_forecast.i18n.messages import check_lang
+    from ntm_forecast.render.tables import emit
 
     check_lang(lang)
     # click takes one value per option; the values after the first are the variadic
@@ -223,12 +223,12 @@ def backtest(
 ) -> int:
     """Rolling-origin, leave-locality-out scores of every model: CRPS against drift with a
     90% interval (localities resampled), coverage of the 50% and 80% intervals."""
-    from ntm_forecast import backtest as bt
-    from ntm_forecast.session import open_session
-    from ntm_forecast.tables import emit
+    from ntm_forecast.assess import backtest as bt
+    from ntm_forecast.engine.session import open_session
+    from ntm_forecast.render.tables import emit
 
     if plot is not None:
-        from ntm_forecast.atomic import ensure_writable_dir
+        from ntm_forecast.files import ensure_writable_dir
 
         ensure_writable_dir(plot)  # before the work, not after it
     session = open_session(params)
@@ -252,10 +252,10 @@ def hindcast(
     output: Output = None,
 ) -> int:
     """Assess past targets from the data known before them; Brier scores against baselines."""
-    from ntm_forecast.hindcast import brier_scores, with_plan_informed
-    from ntm_forecast.hindcast import hindcast as run_hindcast
-    from ntm_forecast.session import open_session
-    from ntm_forecast.tables import emit
+    from ntm_forecast.assess.hindcast import brier_scores, with_plan_informed
+    from ntm_forecast.assess.hindcast import hindcast as run_hindcast
+    from ntm_forecast.engine.session import open_session
+    from ntm_forecast.render.tables import emit
 
     session = open_session(params)
     table = run_hindcast(
@@ -284,10 +284,10 @@ def export(
     seed: Seed = 0,
 ) -> int:
     """Write the forecast and target tables as CSV, Excel, Word and PNG charts."""
-    from ntm_forecast import report
-    from ntm_forecast.atomic import ensure_writable_dir
-    from ntm_forecast.export import parse_formats
-    from ntm_forecast.numfmt import check_lang
+    from ntm_forecast.files import ensure_writable_dir
+    from ntm_forecast.i18n.messages import check_lang
+    from ntm_forecast.render import report
+    from ntm_forecast.render.export import parse_formats
 
     fmts = parse_formats(formats)
     check_lang(lang)
@@ -349,7 +349,7 @@ def extract(
     force: Annotated[bool, typer.Option(help="replace the --output file if it exists")] = False,
 ) -> int:
     """Draft a params file from a report: every programme figure and target with its words."""
-    from ntm_forecast.extract import check_output, extract_file, parse_date, write_draft
+    from ntm_forecast.ingest.extract import check_output, extract_file, parse_date, write_draft
 
     when = parse_date(date) if date is not None else None
     slug = check_output(output, force=force) if output is not None else None

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ntm_forecast.forecast import Context
-from ntm_forecast.schema import Locality
+from ntm_forecast.domain.schema import Locality
+from ntm_forecast.engine.forecast import Context
 
 PARAMS_DIR = Path(__file__).parents[1] / "params"
 
@@ -194,7 +194,7 @@ def context_state(ctx: Context) -> dict:
 
 
 def params_localities() -> dict[str, Locality]:
-    from ntm_forecast import params
+    from ntm_forecast.domain import params
 
     return params.load_many([PARAMS_DIR]).localities
 

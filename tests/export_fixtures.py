@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ntm_forecast.labels import FORECAST_COLUMNS, TARGET_COLUMNS
+from ntm_forecast.i18n.labels import FORECAST_COLUMNS, TARGET_COLUMNS
 
 NAN = math.nan
 
@@ -98,7 +98,7 @@ def summary_frame() -> pd.DataFrame:
 
 def fan_png(folder: Path) -> Path:
     """A real fan chart to embed in documents."""
-    from ntm_forecast.charts import fan_chart
+    from ntm_forecast.render.charts import fan_chart
 
     return fan_chart(
         fan_frame(), title="Hậu Giang", metric_label="Xã đạt chuẩn NTM", ceiling=51.0,

@@ -22,10 +22,10 @@ OK_NB = HERE / "notebooks" / "ok.ipynb"
 
 @pytest.fixture(autouse=True)
 def fake_export(monkeypatch):
-    """The summary export belongs to ntm_forecast.export; here only its call is checked."""
+    """The summary export belongs to ntm_forecast.render.export; here only its call is checked."""
     calls = []
     try:
-        import ntm_forecast.export as export
+        import ntm_forecast.render.export as export
     except ImportError:
         yield calls
         return
@@ -150,7 +150,7 @@ def test_summary_concatenates_successful_targets_in_params_order(broken_batch):
 
 
 def test_summary_export_is_called_once_with_every_target(tmp_path, fake_export):
-    pytest.importorskip("ntm_forecast.export")
+    pytest.importorskip("ntm_forecast.render.export")
     paths = [write_params(tmp_path / "p", s) for s in ("an_giang", "ca_mau")]
     run(paths, tmp_path / "out", lang="en", seed=5)
     [(summary, kw)] = fake_export
@@ -162,7 +162,7 @@ def test_summary_export_is_called_once_with_every_target(tmp_path, fake_export):
 
 
 def test_a_failing_export_is_recorded_not_fatal(tmp_path, monkeypatch):
-    export = pytest.importorskip("ntm_forecast.export")
+    export = pytest.importorskip("ntm_forecast.render.export")
 
     def boom(summary, **kw):
         raise ValueError("no Word today")
@@ -378,7 +378,7 @@ def test_real_notebook_runs_a_folder_with_a_merged_unit(tmp_path):
     summed history and the pool fitted once by the batch (no session file left)."""
     import nbformat
 
-    from ntm_forecast.params import dump_params
+    from ntm_forecast.domain.params import dump_params
 
     params = tmp_path / "params"
     params.mkdir()

@@ -43,8 +43,10 @@ def test_argv_is_not_rewritten():
 def test_top_level_api_is_lazy():
     code = (
         "import sys, ntm_forecast as n; "
-        "assert 'pandas' not in sys.modules and 'ntm_forecast.report' not in sys.modules; "
-        "from ntm_forecast import report, session, forecast, targets; "
+        "assert 'pandas' not in sys.modules and 'ntm_forecast.render.report' not in sys.modules; "
+        "from ntm_forecast.render import report; "
+        "from ntm_forecast.engine import session, forecast; "
+        "from ntm_forecast.assess import targets; "
         "assert n.build_report is report.build and n.open_session is session.open_session; "
         "assert n.forecast_locality is forecast.forecast_locality; "
         "assert n.assess_targets is targets.assess_targets; "

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from engine_fixtures import params_localities
 
-from ntm_forecast.backtest import _frame, backtest_scores, ratio_interval, select_structure
-from ntm_forecast.hindcast import brier_scores, hindcast, with_plan_informed
-from ntm_forecast.models import SELECTION
-from ntm_forecast.pooling import in_pool
+from ntm_forecast.assess.backtest import _frame, backtest_scores, ratio_interval, select_structure
+from ntm_forecast.assess.hindcast import brier_scores, hindcast, with_plan_informed
+from ntm_forecast.engine.models import SELECTION
+from ntm_forecast.engine.pooling import in_pool
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 

@@ -1,7 +1,7 @@
 """The committed notebooks: clean, parameterised, and runnable by papermill as documented.
 
 The structural tests always run. The execution tests need the report API
-(``ntm_forecast.report``) and are skipped, with the reason, only while it cannot be imported.
+(``ntm_forecast.render.report``) and are skipped, with the reason, only while it cannot be imported.
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ BATCH_PARAMS = {"params_path", "horizon", "n_paths", "seed", "pace", "lang", "ou
 def _report_missing() -> bool:
     # Skipped only while the module does not exist: a report.py that exists but fails to
     # import makes these tests fail, as it should.
-    return importlib.util.find_spec("ntm_forecast.report") is None
+    return importlib.util.find_spec("ntm_forecast.render.report") is None
 
 
 needs_report = pytest.mark.skipif(
     _report_missing(),
-    reason="ntm_forecast.report cannot be imported yet (report.py not written): "
+    reason="ntm_forecast.render.report cannot be imported yet (report.py not written): "
     "the notebooks call its API",
 )
 

@@ -1,0 +1,325 @@
+"""How likely each plan target is, read from the same simulated paths as the forecast.
+
+`level`: P(metric ≥ value at the end of the target year). `increment`: P(what is added
+during the target year ≥ value). `share`: a percentage of communes_total, turned into a
+count. `maintain`: not a probability — counts cannot fall in this model — so the row says
+so in words. A range target gets a probability for each end.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ntm_forecast.domain.checks import check_locality
+from ntm_forecast.domain.history import Series, build_series, build_totals
+from ntm_forecast.domain.schema import Locality, Target
+from ntm_forecast.engine.forecast import LocalityForecast
+from ntm_forecast.i18n.labels import TARGET_COLUMNS, status_label
+from ntm_forecast.i18n.messages import msg, render
+
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """p ≥ likely → likely; p < unlikely → unlikely; between → at risk."""
+
+    likely: float = 0.75
+    unlikely: float = 0.25
+
+    def status(self, p: float) -> str:
+        if p >= self.likely:
+            return "likely"
+        if p < self.unlikely:
+            return "unlikely"
+        return "at_risk"
+
+
+# UNDP SDG Accelerator rule on the ratio of actual to required growth (progress reports):
+# (lower bound of the ratio, code), checked from the top.
+PACE_CATEGORIES = ((0.95, "on_track"), (0.5, "fair"), (-0.1, "limited"))
+
+
+def pace_category(ratio: float | None) -> str:
+    """on_track (≥ 0.95), fair (0.5–0.95), limited (−0.1–0.5), deteriorating; "" if none."""
+    if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)):
+        return ""
+    for low, code in PACE_CATEGORIES:
+        if ratio >= low:
+            return code
+    return "deteriorating"
+
+
+def _f(x) -> float:
+    return float("nan") if x is None else float(x)
+
+
+def _share_to_count(loc: Locality, t: Target, year: int):
+    totals = build_totals(loc)
+    total = totals.at(year + 1.0)
+    if total is None:
+        return None, None, msg("note.share_unknown_total")
+    low = t.low * total / 100.0
+    high = t.high * total / 100.0 if t.high is not None else None
+    return low, high, msg("note.share_count", pct=t.low, total=total, count=round(low, 1))
+
+
+def _recent_pace(s: Series, until_year: int) -> float | None:
+    """What the metric added per year lately: its last two figures up to the given year."""
+    pts = [p for p in s.points if p.t <= until_year + 1.0 + EPS]
+    if len(pts) >= 2:
+        last = pts[-1]
+        # the earliest figure within three years before the last one, else the one before
+        window = [p for p in pts[:-1] if last.t - p.t <= 3.0 + EPS] or [pts[-2]]
+        first = window[0]
+        span, change = last.t - first.t, last.value - first.value
+        # A change seen over a few months is that year's change, not a yearly rate; no
+        # change over a few months (the same figure reported twice) says nothing.
+        if span >= 0.75 or (span > EPS and change > 0):
+            return change / max(span, 1.0)
+    incs: dict[int, float] = {}
+    for year, added, full in s.increments:
+        if full and year <= until_year:
+            incs[year] = max(incs.get(year, 0.0), added)
+    if incs:
+        ys = sorted(incs)[-3:]
+        return float(np.mean([incs[y] for y in ys]))
+    return None
+
+
+def outcome(s: Series, cumulative: bool, kind: str, year: int, value: float) -> bool | None:
+    """Whether a past target was met, from the data (cumulative counts cannot fall)."""
+    if kind in ("level", "share"):
+        before = [p for p in s.points if p.t <= year + 1.0 + EPS]
+        after = [p for p in s.points if year + 1.0 + EPS < p.t <= year + 1.5]
+        end = [p for p in before if abs(p.t - (year + 1.0)) < EPS]
+        if end:
+            return end[-1].value >= value - EPS
+        if before and before[-1].value >= value - EPS and cumulative:
+            return True
+        if after and after[0].value < value - EPS and cumulative:
+            return False
+        return None
+    full = [added for y, added, is_full in s.increments if y == year and is_full]
+    if full:
+        return max(full) >= value - EPS
+    ends = s.year_end_levels()
+    if year in ends and year - 1 in ends:
+        return ends[year] - ends[year - 1] >= value - EPS
+    return None
+
+
+LAST_WEEK = 1.0 - 7.0 / 365.0  # a figure dated before this share of its year is not final
+
+
+def settled_outcome(loc: Locality, t: Target, s: Series | None = None) -> bool | None:
+    """Whether a past target was met, as the data settle it. A shortfall read from a figure
+    dated before the last week of the year is not a miss when the same source says more is
+    coming that year (a `<metric>_pending` count or a higher estimate)."""
+    s = s if s is not None else build_series(loc, t.metric)
+    cumulative = loc.info(t.metric).cumulative
+    if t.kind == "share":
+        shares = build_series(loc, f"{t.metric}_share")
+        if len(shares):
+            met = outcome(shares, True, "level", t.year, t.low)
+        else:
+            total = build_totals(loc).at(t.year + 1.0)
+            if total is None:
+                return None
+            met = outcome(s, cumulative, "level", t.year, t.low * total / 100.0)
+    else:
+        met = outcome(s, cumulative, t.kind, t.year, t.low)
+    if met is False and _more_to_come(loc, t.metric, t.year):
+        return None
+    return met
+
+
+def _more_to_come(loc: Locality, metric: str, year: int) -> bool:
+    early = [
+        o
+        for o in loc.observations
+        if o.metric == metric
+        and o.year == year
+        and o.status == "actual"
+        and o.t < year + LAST_WEEK
+        and o.as_of_key[0] == year
+    ]
+    sources = {o.source for o in early}
+    top = max((o.value for o in early if o.kind == "level"), default=-np.inf)
+    for o in loc.observations:
+        if o.source not in sources or o.year != year:
+            continue
+        if o.metric == f"{metric}_pending" and o.value > 0:
+            return True
+        if o.metric == metric and o.status == "estimate" and o.kind == "level" and o.value > top:
+            return True
+    return False
+
+
+def _last_data_year(loc: Locality, metric: str) -> int:
+    years = [o.year for o in loc.observations if o.metric == metric and o.status != "plan"]
+    return max(years, default=loc.origin_year)
+
+
+def _first_year(values_by_year: list[tuple[int, np.ndarray]], value: float, p: float) -> float:
+    for year, x in values_by_year:
+        if np.mean(x >= value - EPS) >= p:
+            return float(year)
+    return float("nan")
+
+
+def assess_target(
+    fc: LocalityForecast,
+    t: Target,
+    *,
+    thresholds: Thresholds = Thresholds(),
+    lang: str = "vi",
+    notes: dict | None = None,
+) -> dict:
+    loc = fc.locality
+    row = dict.fromkeys(TARGET_COLUMNS, np.nan)
+    row.update(
+        locality=loc.slug,
+        metric=t.metric,
+        target_year=t.year,
+        target_kind=t.kind,
+        target_value=t.low,
+        target_value_max=_f(t.high),
+        model="",
+        pace_category="",
+        note="",
+    )
+    said = [*(notes or {}).get((t.metric, t.year), []), *(notes or {}).get((t.metric, None), [])]
+    if any(getattr(s, "code", "") == "warn.total_not_base" for s in said):
+        # The figures disagree: say which one this row tests.
+        said.append(
+            msg("note.uses_increment", value=t.low, year=t.year, prev=t.year - 1)
+            if t.kind == "increment"
+            else msg("note.uses_total", value=t.low, year=t.year)
+        )
+
+    def finish(status: str, extra: str = "") -> dict:
+        row["status"] = status
+        row["status_label"] = status_label(status, lang)
+        row["pace_category"] = pace_category(row["pace_ratio"])
+        # Computed notes in the reader's language; a params file's own note as written.
+        parts = [render(x, lang) for x in [extra, *said]] + [t.note or ""]
+        row["note"] = "; ".join(x for x in parts if x)
+        return row
+
+    pf = fc.paths.get(t.metric)
+    s = build_series(loc, t.metric)  # built once: outcome, baseline and recent pace read it
+    low, high = t.low, t.high
+    if t.kind == "share":
+        low, high, how = _share_to_count(loc, t, t.year)
+        said.insert(0, how)
+        if low is None:
+            return finish("insufficient")
+    if t.kind == "maintain":
+        return finish("not_modelled", msg("note.maintain", value=t.low))
+    met = settled_outcome(loc, t, s) if t.year <= _last_data_year(loc, t.metric) else None
+    if t.year <= fc.origin_year or met is not None:
+        if met is None:
+            return finish("past", msg("note.past_unknown"))
+        # The outcome is a fact, not a probability: the probability cell stays empty.
+        return finish("met" if met else "missed", msg("note.past_known"))
+    if pf is None:
+        reason = next(
+            (s.reason for s in fc.skipped if s.metric == t.metric),
+            msg("fc.insufficient", detail="no figures"),
+        )
+        return finish("insufficient", reason)
+    additions_only = pf.model == "additions_only"
+    if additions_only and t.kind != "increment":
+        return finish("insufficient", _model_note(pf))
+    row["model"] = pf.model
+    years = [int(y) for y in pf.years]
+    if t.year > years[-1]:
+        return finish("insufficient", msg("note.beyond_horizon", year=years[-1]))
+    col = years.index(t.year)
+    base_col = max(col - 1, 0)
+    if t.kind == "increment":
+        if col == 0:
+            return finish("insufficient", msg("note.no_prior_year"))
+        x = pf.values[:, col] - pf.values[:, base_col]
+        by_year = [(years[j], pf.values[:, j] - pf.values[:, j - 1]) for j in range(1, len(years))]
+        required = low
+    else:
+        x = pf.values[:, col]
+        by_year = [(years[j], pf.values[:, j]) for j in range(1, len(years))]
+    base_year = min(fc.origin_year, t.year - 1)
+    if additions_only or not len(s):
+        base_value = float("nan")
+    else:
+        base_pts = [p for p in s.points if p.t <= base_year + 1.0 + EPS]
+        base_value = base_pts[-1].value if base_pts else float("nan")
+        if base_pts and not base_pts[-1].year_end:
+            said.append(msg("note.baseline_floor", value=base_value, year=base_year))
+    if t.kind != "increment":
+        required = (
+            (low - base_value) / (t.year - base_year) if not math.isnan(base_value) else np.nan
+        )
+        if not math.isnan(base_value) and base_value >= low - EPS:
+            said.insert(0, msg("note.already_reached", base=base_value, value=low))
+    recent = _recent_pace(s, base_year)
+    p = float(np.mean(x >= low - EPS))
+    q = np.quantile(x, [0.1, 0.5, 0.9])
+    row.update(
+        baseline_year=base_year,
+        baseline_value=base_value,
+        projected_median=q[1],
+        projected_p10=q[0],
+        projected_p90=q[2],
+        probability=p,
+        probability_max=float(np.mean(x >= high - EPS)) if high is not None else np.nan,
+        required_per_year=required,
+        recent_per_year=_f(recent),
+        earliest_year_p50=_first_year(by_year, low, 0.5),
+        earliest_year_p80=_first_year(by_year, low, 0.8),
+    )
+    if recent is not None and required is not None and not math.isnan(required) and required > EPS:
+        row["pace_ratio"] = recent / required
+    if pf.note:
+        said.append(_model_note(pf))
+    return finish(thresholds.status(p))
+
+
+def _model_note(pf) -> str:
+    if pf.model == "additions_only":
+        return msg("fc.additions_only", year=int(pf.years[0]))
+    return pf.note
+
+
+def findings_by_target(loc: Locality) -> dict:
+    """The warnings of `check`, keyed by (metric, year), to show next to the targets."""
+    out: dict = {}
+    for f in check_locality(loc):
+        if f.field.startswith("targets") or "_share" in (f.metric or "") or f.year is None:
+            key = ((f.metric or "").removesuffix("_share"), f.year)
+            out.setdefault(key, []).append(f.message)
+    return out
+
+
+def assess_targets(
+    fc: LocalityForecast, *, thresholds: Thresholds = Thresholds(), lang: str = "vi"
+) -> pd.DataFrame:
+    """The target table of one locality, in the order of its params file."""
+    notes = findings_by_target(fc.locality)
+    rows = [
+        assess_target(fc, t, thresholds=thresholds, lang=lang, notes=notes)
+        for t in fc.locality.targets
+    ]
+    frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    return _tidy(frame)
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    floats = frame.select_dtypes("float").columns
+    frame[floats] = frame[floats].astype(float).round(4)
+    for c in ("baseline_year", "earliest_year_p50", "earliest_year_p80"):
+        frame[c] = frame[c].astype("Int64")
+    return frame

@@ -1,0 +1,75 @@
+"""What each metric is: its unit, its bounds and the family of models that fits it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ntm_forecast.i18n import lang_en, lang_vi
+
+COMMUNE_STANDARDS = ("communes_ntm", "communes_advanced", "communes_model")
+"""The commune standards, each a subset of the one before it."""
+
+OCOP_STARS = ("ocop_3star", "ocop_4star", "ocop_5star")
+
+COUNT_UNITS = frozenset(
+    {"communes", "products", "districts", "villages", "gardens", "count", "units", "hamlets"}
+)
+PERCENT_UNITS = frozenset({"percent", "%"})
+MONEY_UNITS = frozenset({"million_vnd", "billion_vnd", "vnd", "thousand_vnd"})
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    name: str
+    unit: str
+    family: str  # commune | ocop | count | criteria | percent | money | other
+    upper: float | None = None  # a fixed upper bound (19 criteria, 100 percent)
+    cumulative: bool = False  # a running total that should not fall
+
+    @property
+    def label_vi(self) -> str:
+        return LABELS_VI.get(self.name, self.name)
+
+    @property
+    def label_en(self) -> str:
+        return LABELS_EN.get(self.name, self.name.replace("_", " "))
+
+
+CORE: dict[str, MetricInfo] = {
+    "communes_total": MetricInfo("communes_total", "communes", "count"),
+    "communes_ntm": MetricInfo("communes_ntm", "communes", "commune", cumulative=True),
+    "communes_advanced": MetricInfo("communes_advanced", "communes", "commune", cumulative=True),
+    "communes_model": MetricInfo("communes_model", "communes", "commune", cumulative=True),
+    "avg_criteria": MetricInfo("avg_criteria", "criteria", "criteria", upper=19.0),
+    "ocop_total": MetricInfo("ocop_total", "products", "ocop", cumulative=True),
+    "ocop_3star": MetricInfo("ocop_3star", "products", "ocop", cumulative=True),
+    "ocop_4star": MetricInfo("ocop_4star", "products", "ocop", cumulative=True),
+    "ocop_5star": MetricInfo("ocop_5star", "products", "ocop", cumulative=True),
+    "districts_ntm": MetricInfo("districts_ntm", "districts", "count", cumulative=True),
+}
+
+# The labels live in the language catalogues; these views keep `MetricInfo.label_*` working.
+LABELS_VI = {k[7:]: v for k, v in lang_vi.MESSAGES.items() if k.startswith("metric.")}
+LABELS_EN = {k[7:]: v for k, v in lang_en.MESSAGES.items() if k.startswith("metric.")}
+
+
+def info(name: str, unit: str | None = None) -> MetricInfo:
+    """Describe a metric; metrics outside the core list are known by their unit."""
+    if name in CORE:
+        return CORE[name]
+    unit = unit or "count"
+    if "/" in unit:  # "criteria/8": an average out of a fixed number
+        _, _, top = unit.partition("/")
+        try:
+            return MetricInfo(name, unit, "criteria", upper=float(top))
+        except ValueError:
+            pass
+    if unit in PERCENT_UNITS or name.endswith(("_share", "_rate")):
+        return MetricInfo(name, unit, "percent", upper=100.0)
+    if unit in MONEY_UNITS:
+        return MetricInfo(name, unit, "money")
+    if unit in COUNT_UNITS:
+        return MetricInfo(name, unit, "count", cumulative=True)
+    if unit == "criteria":
+        return MetricInfo(name, unit, "criteria")
+    return MetricInfo(name, unit, "other")

@@ -1,0 +1,292 @@
+"""The one place that reads params files: YAML in, a frozen :class:`Locality` out.
+
+Every problem becomes one line ``file: field: expected ..., found ...``; a file either
+loads whole or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from ntm_forecast.domain.schema import Locality
+from ntm_forecast.errors import InputError, problem
+
+DEFAULT_DIR = Path("params")
+SUFFIXES = (".yaml", ".yml")
+
+
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The safe loader (libyaml's when installed: several times faster) that also refuses
+    duplicate keys, a silent overwrite in plain YAML."""
+
+
+def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key that is a {type(key).__name__}", key_node.start_mark
+            )
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen[key] = True
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def read_yaml(path: Path) -> object:
+    """Parse one file; raise :class:`InputError` for bytes, syntax or tags we refuse."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError.at(path, "file", "a readable file", exc.strerror or exc) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        found = f"byte 0x{raw[exc.start]:02x} at offset {exc.start}"
+        raise InputError.at(path, "encoding", "UTF-8 text", found) from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except yaml.constructor.ConstructorError as exc:
+        where = _mark(exc.problem_mark)
+        if "constructor for the tag" in (exc.problem or ""):
+            tag = (exc.problem or "").split("tag ", 1)[-1].strip(" '")
+            raise InputError.at(
+                path, where, "plain YAML without object tags", f"tag {tag}"
+            ) from None
+        raise InputError.at(path, where, "valid YAML", exc.problem) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError.at(path, _mark(mark), "valid YAML", what) from None
+
+
+def _mark(mark) -> str:
+    return f"line {mark.line + 1}" if mark is not None else "yaml"
+
+
+def load_locality(path: str | Path) -> Locality:
+    """Read, validate and freeze one params file."""
+    path = Path(path)
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError.at(path, "(top level)", "a mapping of fields", type(data).__name__)
+    try:
+        loc = Locality.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(_lines(path, data, exc)) from None
+    if loc.slug != path.stem:
+        raise InputError.at(path, "slug", f"the file's stem '{path.stem}'", f"'{loc.slug}'")
+    return loc
+
+
+def _lines(path: Path, data: dict, exc: ValidationError) -> list[str]:
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = _dotted(err["loc"])
+        msg = err["msg"]
+        if err["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
+            for part in msg.split("\n"):
+                head, _, rest = part.partition(": ")
+                if head and rest.startswith("expected"):
+                    lines.append(f"{path}: {_join(loc, head)}: {rest}")
+                else:
+                    lines.append(f"{path}: {loc or '(top level)'}: {part}")
+            continue
+        lines.append(problem(path, loc or "(top level)", _expected(err), _found(err)))
+    return lines
+
+
+def _join(loc: str, head: str) -> str:
+    if head.startswith("observations[") or head.startswith("targets["):
+        return head
+    return f"{loc}.{head}" if loc else head
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+_EXPECTED = {
+    "missing": "this field",
+    "extra_forbidden": "only the documented fields",
+    "int_type": "an integer",
+    "float_type": "a number",
+    "string_type": "text",
+    "bool_type": "true or false",
+    "tuple_type": "a list",
+    "model_type": "a mapping of fields",
+    "dict_type": "a mapping of fields",
+}
+
+
+def _expected(err: dict) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "literal_error":
+        return f"one of {ctx.get('expected', '')}".replace("'", "")
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return _range_text(err)
+    if kind == "string_pattern_mismatch":
+        return f"text matching {ctx.get('pattern')}"
+    if kind == "string_too_short":
+        return "non-empty text"
+    if kind == "int_from_float":
+        return "a whole number"
+    return _EXPECTED.get(kind, err["msg"].lower())
+
+
+def _range_text(err: dict) -> str:
+    ctx = err.get("ctx") or {}
+    if err["loc"] and err["loc"][-1] in ("year", "origin_year"):
+        return "a year between 2000 and 2100"
+    if "ge" in ctx:
+        return f"a value ≥ {ctx['ge']}"
+    return f"a value ≤ {ctx['le']}"
+
+
+def _found(err: dict) -> str:
+    if err["type"] == "missing":
+        return "nothing"
+    value = err.get("input")
+    if err["type"] == "extra_forbidden":
+        return f"unknown field '{err['loc'][-1]}'"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The result of loading several files: what loaded, what failed and what looks odd."""
+
+    localities: dict[str, Locality] = field(default_factory=dict)
+    paths: dict[str, Path] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def discover(paths: Sequence[str | Path] | None = None) -> list[Path]:
+    """Expand directories into their params files; the default is ``params/``."""
+    targets = [Path(p) for p in paths] if paths else [DEFAULT_DIR]
+    found: list[Path] = []
+    for p in targets:
+        if p.is_dir():
+            found.extend(sorted(q for q in p.iterdir() if q.suffix in SUFFIXES))
+        else:
+            found.append(p)
+    if not found:
+        raise InputError.at(targets[0], "path", "at least one .yaml params file", "none")
+    unique: dict[Path, Path] = {}
+    for p in found:  # a file named twice (itself and its folder) is one file
+        unique.setdefault(p.resolve(), p)
+    return list(unique.values())
+
+
+def load_many(paths: Iterable[str | Path] | None = None) -> Loaded:
+    """Load every file, collecting errors instead of stopping at the first."""
+    from ntm_forecast.domain.checks import check_all
+
+    files = discover(list(paths) if paths is not None else None)
+    out = Loaded()
+    for path in files:
+        try:
+            loc = load_locality(path)
+        except InputError as exc:
+            out.errors.extend(exc.lines)
+            continue
+        if loc.slug in out.localities:
+            other = out.paths[loc.slug]
+            out.errors.append(
+                problem(path, "slug", "a slug no other file uses", f"'{loc.slug}', also in {other}")
+            )
+            continue
+        out.localities[loc.slug] = loc
+        out.paths[loc.slug] = path
+    _resolve_members(out)
+    out.warnings.extend(check_all(out.localities, out.paths))
+    return out
+
+
+def _resolve_members(out: Loaded) -> None:
+    """Check the units' members (loading a member from the unit's folder when it was not
+    asked for) and give each unit its members' summed history."""
+    from ntm_forecast.domain.members import combine_all, member_problems
+
+    units = [s for s, loc in out.localities.items() if loc.members]
+    if not units:
+        return
+    pool, paths = dict(out.localities), dict(out.paths)
+    wanted = [m for s in units for m in out.localities[s].members if m not in pool]
+    folders = sorted({out.paths[s].parent for s in units})
+    for m in wanted:
+        for folder in folders:
+            for suffix in SUFFIXES:
+                candidate = folder / f"{m}{suffix}"
+                if candidate.is_file() and m not in pool:
+                    with contextlib.suppress(InputError):  # then reported as a missing member
+                        pool[m], paths[m] = load_locality(candidate), candidate
+    bad = member_problems(pool, paths)
+    for slug, lines in bad.items():
+        out.errors.extend(lines)
+        if slug in out.localities:  # only the broken units are left out
+            del out.localities[slug]
+            del out.paths[slug]
+    combined = combine_all({s: loc for s, loc in pool.items() if s not in bad})
+    for s in units:
+        if s not in bad:
+            out.localities[s] = combined[s]
+
+
+def load_or_raise(paths: Iterable[str | Path] | None = None) -> Loaded:
+    """Like :func:`load_many`, but any error stops everything (nothing is run half-way)."""
+    loaded = load_many(paths)
+    if loaded.errors:
+        raise InputError(loaded.errors)
+    return loaded
+
+
+# ---------------------------------------------------------------- the one writer
+
+TOP_ORDER = ("name", "slug", "level", "parent", "members", "origin_year", "notes")
+
+
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+def dump_params(data: dict) -> str:
+    """The canonical text of a params mapping: the same data always gives the same bytes,
+    top-level keys in a fixed order, entries in the order given, long lines kept whole."""
+    ordered = {k: data[k] for k in TOP_ORDER if k in data}
+    ordered.update((k, v) for k, v in data.items() if k not in ordered)
+    return yaml.dump(
+        ordered,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=4096,
+        default_flow_style=False,
+    )

@@ -1,0 +1,637 @@
+"""What the localities share: a pooled hazard for each commune standard, and pooled OCOP
+growth. A short series borrows from these.
+
+The commune hazard is a continuous-time rate λ with a complementary log-log link, so an
+interval of any length Δt (a mid-year report, two years without news) contributes
+P(reach the standard) = 1 − exp(−λ·Δt) for each commune still short of it:
+
+    log λ(i, t) = b0 + u(i, t) [+ β_w (c − c̄_i) + β_b c̄_i] [+ γ (year ≥ 2021)] [+ δ push]
+
+`u(i, t)` is the locality's own shift: constant and shrunk toward the pool (sd τ), or a
+random walk (yearly sd σ, one for all localities). Which bracketed terms enter is the
+`HazardStructure`, chosen by the rule in the README (`models.SELECTION`). Overdispersion is
+beta-binomial (intraclass ρ), estimated by moments and used both as quasi-likelihood weights
+and in the simulation.
+
+τ and σ are not plug-ins: their likelihood is computed on a grid, pooled over localities
+(each interval's binomial likelihood approximated as a Gaussian in u, the random walk then
+exact), and every simulated path draws its own (τ, σ) from that grid posterior, its own ρ
+from a bootstrap over localities and its own coefficients. The pool is the provinces: the
+national series (their sum) and districts (parts of them) are forecast from it, never fitted
+into it, so no locality is both data and prior of itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ntm_forecast.domain import metrics
+from ntm_forecast.domain.history import Series, Totals, build_series, build_totals
+from ntm_forecast.domain.schema import Locality
+
+PHASE2_START = 2021.0  # the 2021–2025 criteria
+# The last three years of the 2016–2020 and 2021–2025 phases (pushes before a deadline).
+PUSH_YEARS = (2018, 2019, 2020, 2023, 2024, 2025)
+B0_PRIOR = (np.log(0.15), 3.0)  # a wide prior on the intercept: 1.5% to 99% a year within 2 sd
+TERM_PRIOR_SD = 1.0  # the term coefficients: centred on zero, no direction assumed
+# Where the moment estimate of ρ is read: it can come out negative or above 1 on few
+# intervals, and a beta-binomial needs 0 < ρ < 1; the bounds hold it there, they do not
+# widen anything the data say.
+RHO_BOUNDS = (0.002, 0.5)
+TAUS = np.geomspace(0.02, 3.0, 36)  # grid of the between-locality sd of the log-hazard
+SIGMAS = np.concatenate([[0.0], np.geomspace(0.03, 1.5, 16)])  # yearly random-walk sd
+N_BOOT = 200  # locality bootstrap of ρ
+OUTSIDE_SD = 3.0  # log-scale prior sd of an OCOP level outside the pool: e^±6, no borrowing
+
+
+def in_pool(loc: Locality) -> bool:
+    """A province of its own: the national series sums the provinces, a district is part of
+    one, a merged unit repeats its members; none of these is a second data point."""
+    return loc.level == "province" and not getattr(loc, "members", None)
+
+
+@dataclass(frozen=True)
+class HazardStructure:
+    """Which terms the commune hazard has (see the README: how the structure is chosen)."""
+
+    time_varying: bool = False
+    coverage: bool = False
+    phase: bool = False
+    push: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        cols = ["b0"]
+        if self.coverage:
+            cols += ["coverage_within", "coverage_between"]
+        if self.phase:
+            cols.append("phase2")
+        if self.push:
+            cols.append("push")
+        return tuple(cols)
+
+    def prior(self) -> tuple[np.ndarray, np.ndarray]:
+        k = len(self.columns)
+        mean = np.zeros(k)
+        sd = np.full(k, TERM_PRIOR_SD)
+        mean[0], sd[0] = B0_PRIOR
+        return mean, sd
+
+    def row(self, coverage, mean_cov: float, phase2, push) -> np.ndarray:
+        """Design rows (n, k) for arrays of coverage, phase and push."""
+        coverage = np.atleast_1d(np.asarray(coverage, dtype=float))
+        cols = [np.ones_like(coverage)]
+        if self.coverage:
+            cols += [coverage - mean_cov, np.full_like(coverage, mean_cov)]
+        if self.phase:
+            cols.append(np.broadcast_to(np.asarray(phase2, dtype=float), coverage.shape))
+        if self.push:
+            cols.append(np.broadcast_to(np.asarray(push, dtype=float), coverage.shape))
+        return np.column_stack(cols)
+
+    def __str__(self) -> str:
+        terms = [
+            n
+            for n, on in (
+                ("time-varying", self.time_varying),
+                ("coverage", self.coverage),
+                ("phase", self.phase),
+                ("push", self.push),
+            )
+            if on
+        ]
+        return "base" + "".join(f" + {t}" for t in terms)
+
+
+@dataclass(frozen=True)
+class Interval:
+    slug: str
+    at_risk: float
+    events: float
+    dt: float
+    coverage: float
+    phase2: float
+    start: float
+    push: float = 0.0
+
+    @property
+    def mid(self) -> float:
+        return self.start + self.dt / 2
+
+
+def push_share(t0: float, t1: float) -> float:
+    """The share of [t0, t1] that falls in the last three years of a phase."""
+    inside = sum(max(0.0, min(t1, y + 1.0) - max(t0, float(y))) for y in PUSH_YEARS)
+    return inside / (t1 - t0) if t1 > t0 else 0.0
+
+
+def pool_bound_series(standard: str, loc: Locality, *, until: float | None = None):
+    """The series that bounds a standard (its pool), or the communes_total."""
+    i = metrics.COMMUNE_STANDARDS.index(standard)
+    for parent in reversed(metrics.COMMUNE_STANDARDS[:i]):
+        s = build_series(loc, parent, until=until)
+        if len(s):
+            return s
+    return None
+
+
+def bound_at(standard: str, t: float, totals: Totals, parent: Series | None) -> float | None:
+    if parent is not None and len(parent):
+        v = parent.interpolate(t)
+        if standard != "communes_ntm":
+            return v
+    return totals.at(t)
+
+
+def intervals_for(loc: Locality, standard: str, *, until: float | None = None) -> list[Interval]:
+    s = build_series(loc, standard, until=until)
+    if len(s) < 2:
+        return []
+    totals = build_totals(loc, until=until)
+    parent = pool_bound_series(standard, loc, until=until) if standard != "communes_ntm" else None
+    out = []
+    for a, b in _yearly_pairs(list(s.points)):
+        bound = bound_at(standard, a.t, totals, parent)
+        if bound is None:
+            continue
+        risk = bound - a.value
+        if risk <= 0 or b.t <= a.t:
+            continue
+        events = min(max(b.value - a.value, 0.0), risk)
+        mid = 0.5 * (a.t + b.t)
+        out.append(
+            Interval(
+                loc.slug,
+                risk,
+                events,
+                b.t - a.t,
+                a.value / bound,
+                float(mid >= PHASE2_START),
+                a.t,
+                push_share(a.t, b.t),
+            )
+        )
+    return out
+
+
+MIN_SPAN = 0.75  # years
+
+
+def _yearly_pairs(points):
+    """Consecutive pairs at least MIN_SPAN apart: recognitions bunch up at the end of a
+    year, so a few months between two reports say more about the calendar than the pace.
+    A locality with no such pair keeps its shorter ones."""
+    pairs, i = [], 0
+    while i < len(points) - 1:
+        j = next(
+            (j for j in range(i + 1, len(points)) if points[j].t - points[i].t >= MIN_SPAN), None
+        )
+        if j is None:
+            break
+        pairs.append((points[i], points[j]))
+        i = j
+    return pairs or list(zip(points, points[1:]))
+
+
+def _terms(eta: np.ndarray):
+    mu = np.exp(np.clip(eta, -30, 5))
+    p = -np.expm1(-mu)
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return mu, p
+
+
+def fit_cloglog(X, R, k, dt, w, prior_mean, prior_sd, offset=None, iters=50):
+    """Penalised (Gaussian prior) cloglog binomial by Fisher scoring; returns (coef, cov)."""
+    beta = prior_mean.astype(float).copy()
+    P = np.diag(1.0 / prior_sd**2)
+    off = np.log(dt) + (0.0 if offset is None else offset)
+    for _ in range(iters):
+        mu, p = _terms(X @ beta + off)
+        grad = X.T @ (w * mu * (k / p - R)) - P @ (beta - prior_mean)
+        info_w = w * R * (1 - p) * mu**2 / p
+        H = X.T @ (X * info_w[:, None]) + P
+        step = np.linalg.solve(H, grad)
+        beta += np.clip(step, -2, 2)
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    mu, p = _terms(X @ beta + off)
+    H = X.T @ (X * (w * R * (1 - p) * mu**2 / p)[:, None]) + P
+    return beta, np.linalg.inv(H)
+
+
+# --- Gaussian random-walk states on a (τ, σ) grid ----------------------------------------
+
+
+def _grid(time_varying: bool) -> np.ndarray:
+    sig = SIGMAS if time_varying else np.array([0.0])
+    return np.array([(t, s) for t in TAUS for s in sig])
+
+
+def _pad(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]]):
+    """Pad per-locality (y, s2, times) to one (L, n) block; padding is uninformative."""
+    n = max((len(g[0]) for g in groups), default=0)
+    n = max(n, 1)
+    L = len(groups)
+    Y = np.zeros((L, n))
+    S2 = np.full((L, n), 1e8)
+    T = np.zeros((L, n))
+    last = np.zeros(L, dtype=int)
+    for i, (y, s2, t) in enumerate(groups):
+        m = len(y)
+        Y[i, :m], S2[i, :m], T[i, :m] = y, s2, t
+        T[i, m:] = t[-1] if m else 0.0
+        last[i] = max(m - 1, 0)
+    return Y, S2, T, last
+
+
+def _grid_posterior(grid, parts, groups):
+    """The grid's posterior weights and each locality's posterior mean path: padded data
+    (Y, S2, T) come back too, for the coefficients' covariance."""
+    Y, S2, T, last = _pad(parts)
+    loglik, mean_all, _, _ = _states(grid, Y, S2, T, last)
+    total = loglik.sum(axis=1)
+    weights = np.exp(total - total.max())
+    weights /= weights.sum()
+    post = np.einsum("g,gln->ln", weights, mean_all)
+    u = np.concatenate([post[i, :n] for i, n in enumerate(groups)])
+    return Y, S2, T, weights, u
+
+
+def _states(grid: np.ndarray, Y, S2, T, last, horizon_t=None):
+    """For each grid point and locality: log-likelihood of y, the posterior means of all
+    states, and the posterior mean and variance of the state at `horizon_t` (default: the
+    last interval), under u ~ τ²·1 + σ²·Brownian motion from the first interval."""
+    taus, sigmas = grid[:, 0], grid[:, 1]
+    t0 = T[:, :1]
+    bm = np.minimum(T[:, :, None], T[:, None, :]) - t0[:, :, None]  # (L, n, n)
+    P = taus[:, None, None, None] ** 2 + sigmas[:, None, None, None] ** 2 * bm[None]
+    C = P + np.eye(T.shape[1])[None, None] * S2[None, :, :, None]
+    Lc = np.linalg.cholesky(C)
+    alpha = np.linalg.solve(C, np.broadcast_to(Y[None, :, :, None], (*C.shape[:-1], 1)))[..., 0]
+    logdet = 2.0 * np.sum(np.log(np.diagonal(Lc, axis1=-2, axis2=-1)), axis=-1)
+    loglik = -0.5 * (np.einsum("gln,ln->gl", alpha, Y) + logdet)
+    mean_all = np.einsum("glnm,glm->gln", P, alpha)
+    idx = np.arange(len(last))
+    if horizon_t is None:
+        horizon_t = T[idx, last]
+    # covariance of u(h) with u(t_a): τ² + σ²·(min(h, t_a) − t0)
+    ch = np.minimum(np.asarray(horizon_t, dtype=float)[:, None], T) - t0
+    ph = taus[:, None, None] ** 2 + sigmas[:, None, None] ** 2 * ch[None]  # (G, L, n)
+    hh = taus[:, None] ** 2 + sigmas[:, None] ** 2 * (np.asarray(horizon_t) - t0[:, 0])[None]
+    m_h = np.einsum("gln,gln->gl", ph, alpha)
+    z = np.linalg.solve(C, ph[..., None])[..., 0]
+    v_h = hh - np.einsum("gln,gln->gl", ph, z)
+    return loglik, mean_all, m_h, np.maximum(v_h, 1e-10)
+
+
+def _gls_cov(grid, weights, S2, T, Xpad, prior_sd) -> np.ndarray:
+    """The coefficients' covariance with the locality shifts integrated out (generalised
+    least squares in the Gaussian approximation), averaged over the (τ, σ) posterior: the
+    between-locality spread enters the doubt of the pooled level, not only the counts."""
+    taus, sigmas = grid[:, 0], grid[:, 1]
+    bm = np.minimum(T[:, :, None], T[:, None, :]) - T[:, :1, None]
+    C = taus[:, None, None, None] ** 2 + sigmas[:, None, None, None] ** 2 * bm[None]
+    C = C + np.eye(T.shape[1])[None, None] * S2[None, :, :, None]
+    Z = np.linalg.solve(C, np.broadcast_to(Xpad[None], (len(grid), *Xpad.shape)))
+    H = np.einsum("lnk,glnj->gkj", Xpad, Z) + np.diag(1.0 / prior_sd**2)[None]
+    return np.einsum("g,gkj->kj", weights, np.linalg.inv(H))
+
+
+def _padded_x(X, groups, n) -> np.ndarray:
+    out = np.zeros((len(groups), n, X.shape[1]))
+    start = 0
+    for i, m in enumerate(groups):
+        out[i, :m] = X[start : start + m]
+        start += m
+    return out
+
+
+def _gauss_obs(eta_fixed, R, k, dt, w, u0):
+    """Each interval's quasi-likelihood in u, as a Gaussian observation (y, s²) around u0."""
+    mu, p = _terms(eta_fixed + np.log(dt) + u0)
+    g = w * mu * (k / p - R)
+    info = np.maximum(w * R * (1 - p) * mu**2 / p, 1e-8)
+    y = np.clip(u0 + g / info, -8.0, 8.0)
+    return y, np.minimum(1.0 / info, 1e4)
+
+
+def _rho_parts(R, k, p):
+    return (k - R * p) ** 2 - R * p * (1 - p), R * (R - 1) * p * (1 - p)
+
+
+@dataclass(frozen=True)
+class PooledHazard:
+    standard: str
+    structure: HazardStructure
+    coef: np.ndarray
+    cov: np.ndarray
+    rho: float
+    grid: np.ndarray  # (G, 2): τ, σ
+    weights: np.ndarray  # (G,): posterior of the grid, pooled over localities
+    rho_draws: np.ndarray = field(default_factory=lambda: np.array([0.1]))
+    n_intervals: int = 0
+    localities: tuple[str, ...] = ()
+
+    @property
+    def tau(self) -> float:
+        return float(self.weights @ self.grid[:, 0])
+
+    @property
+    def sigma(self) -> float:
+        return float(self.weights @ self.grid[:, 1])
+
+    def design(self, ivs: list[Interval], mean_cov: float | None = None) -> np.ndarray:
+        if mean_cov is None:
+            mean_cov = mean_coverage(ivs)
+        return self.structure.row(
+            [iv.coverage for iv in ivs],
+            mean_cov,
+            [iv.phase2 for iv in ivs],
+            [iv.push for iv in ivs],
+        )
+
+    def locality_state(self, ivs: list[Interval], at: float):
+        """Posterior of the locality's shift u at time `at`, per grid point: (means, vars,
+        own weight). No intervals: the pool's prior N(0, τ²), own weight 0."""
+        taus, sigmas = self.grid[:, 0], self.grid[:, 1]
+        if not ivs:
+            return np.zeros(len(self.grid)), taus**2, 0.0
+        X = self.design(ivs)
+        R, k, dt, w, times = _arrays(ivs, self.rho)
+        eta = X @ self.coef
+        u0 = np.zeros(len(ivs))
+        for _ in range(3):  # re-centre the Gaussian approximation on the posterior
+            y, s2 = _gauss_obs(eta, R, k, dt, w, u0)
+            Y, S2, T, last = _pad([(y, s2, times)])
+            _, mean_all, m, v = _states(self.grid, Y, S2, T, last, horizon_t=[times[-1]])
+            u0 = self.weights @ mean_all[:, 0, : len(ivs)]
+        gap = max(at - times[-1], 0.0)
+        v = v[:, 0] + sigmas**2 * gap
+        prior = taus**2 + sigmas**2 * (at - times[0])
+        own = float(np.clip(1.0 - self.weights @ v / (self.weights @ prior), 0.0, 1.0))
+        return m[:, 0], v, own
+
+
+def mean_coverage(ivs: list[Interval]) -> float:
+    return float(np.mean([iv.coverage for iv in ivs])) if ivs else 0.0
+
+
+def _arrays(ivs, rho):
+    R = np.array([iv.at_risk for iv in ivs])
+    k = np.array([iv.events for iv in ivs])
+    dt = np.array([iv.dt for iv in ivs])
+    w = 1.0 / (1.0 + (R - 1.0) * rho)
+    return R, k, dt, w, np.array([iv.mid for iv in ivs])
+
+
+def prior_hazard(standard: str, structure: HazardStructure) -> PooledHazard:
+    mean, sd = structure.prior()
+    grid = _grid(structure.time_varying)
+    return PooledHazard(
+        standard, structure, mean, np.diag(sd**2), 0.1, grid, np.full(len(grid), 1 / len(grid))
+    )
+
+
+def fit_pooled_hazard(
+    standard: str,
+    localities: Iterable[Locality],
+    *,
+    until: float | None = None,
+    structure: HazardStructure | None = None,
+    seed: int = 0,
+) -> PooledHazard:
+    """Fit the pooled hazard of a standard on the provinces among `localities`."""
+    structure = structure if structure is not None else HazardStructure()
+    by_slug = {
+        loc.slug: ivs
+        for loc in localities
+        if in_pool(loc) and (ivs := intervals_for(loc, standard, until=until))
+    }
+    if not by_slug:
+        return prior_hazard(standard, structure)
+    ivs = [iv for items in by_slug.values() for iv in items]
+    groups = [len(items) for items in by_slug.values()]
+    X = np.vstack(
+        [
+            structure.row(
+                [iv.coverage for iv in items],
+                mean_coverage(items),
+                [iv.phase2 for iv in items],
+                [iv.push for iv in items],
+            )
+            for items in by_slug.values()
+        ]
+    )
+    R = np.array([iv.at_risk for iv in ivs])
+    k = np.array([iv.events for iv in ivs])
+    dt = np.array([iv.dt for iv in ivs])
+    times = np.array([iv.mid for iv in ivs])
+    bounds = np.cumsum([0, *groups])
+    grid = _grid(structure.time_varying)
+    prior_mean, prior_sd = structure.prior()
+    u = np.zeros(len(ivs))
+    rho, w = RHO_BOUNDS[0], np.ones_like(R)
+    weights = np.full(len(grid), 1 / len(grid))
+    for _ in range(3):  # coefficients given the shifts, then shifts and (τ, σ) given them
+        coef, cov = fit_cloglog(X, R, k, dt, w, prior_mean, prior_sd, offset=u)
+        _, p = _terms(X @ coef + np.log(dt) + u)
+        num, den = _rho_parts(R, k, p)
+        rho = float(np.clip(num.sum() / den.sum(), *RHO_BOUNDS)) if den.sum() > 0 else 0.1
+        w = 1.0 / (1.0 + (R - 1.0) * rho)
+        y, s2 = _gauss_obs(X @ coef, R, k, dt, w, u)
+        parts = [(y[a:b], s2[a:b], times[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+        Y, S2, T, weights, u = _grid_posterior(grid, parts, groups)
+    cov = _gls_cov(grid, weights, S2, T, _padded_x(X, groups, Y.shape[1]), prior_sd)
+    # ρ's doubt: the moment estimator over bootstrap resamples of localities.
+    _, p = _terms(X @ coef + np.log(dt) + u)
+    num, den = _rho_parts(R, k, p)
+    num_l = np.add.reduceat(num, bounds[:-1])
+    den_l = np.add.reduceat(den, bounds[:-1])
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(groups), size=(N_BOOT, len(groups)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        draws = num_l[pick].sum(axis=1) / den_l[pick].sum(axis=1)
+    draws = np.clip(np.nan_to_num(draws, nan=rho), *RHO_BOUNDS)
+    return PooledHazard(
+        standard, structure, coef, cov, rho, grid, weights, draws, len(ivs), tuple(by_slug)
+    )
+
+
+# --- OCOP: yearly additions ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Additions:
+    slug: str
+    year: int
+    added: float
+    stock: float  # products at the start of the year (NaN where no level says)
+
+
+def ocop_additions(loc: Locality, *, until: float | None = None) -> list[Additions]:
+    s = build_series(loc, "ocop_total", until=until)
+    levels = s.year_end_levels()
+    out: dict[int, Additions] = {}
+    for y, v in levels.items():
+        if y - 1 in levels:
+            out[y] = Additions(loc.slug, y, v - levels[y - 1], levels[y - 1])
+    for year, added, full in s.increments:
+        if full and year not in out:
+            # a year's additions count even where no level frames them; the stock is then
+            # known only from a level at either end of that year
+            if year in levels:
+                stock = max(levels[year] - added, 0.0)
+            else:
+                stock = levels.get(year - 1, float("nan"))
+            out[year] = Additions(loc.slug, year, added, stock)
+    return [out[y] for y in sorted(out) if out[y].added >= 0]
+
+
+@dataclass(frozen=True)
+class GrowthStructure:
+    """OCOP additions: constant expected additions per locality, or (term S) expected
+    additions that scale with the stock as `(1 + stock)^β`."""
+
+    stock: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ("a", "log_stock") if self.stock else ("a",)
+
+    def row(self, stock) -> np.ndarray:
+        stock = np.atleast_1d(np.asarray(stock, dtype=float))
+        cols = [np.ones_like(stock)]
+        if self.stock:
+            cols.append(np.log1p(np.maximum(stock, 0.0)))
+        return np.column_stack(cols)
+
+    def __str__(self) -> str:
+        return "base + stock" if self.stock else "base"
+
+
+@dataclass(frozen=True)
+class PooledGrowth:
+    """log E[additions] = a [+ β·log(1 + stock)] + u_i, negative binomial (size k)."""
+
+    structure: GrowthStructure
+    coef: np.ndarray
+    cov: np.ndarray
+    dispersion: float
+    grid: np.ndarray  # (G, 2): τ, 0
+    weights: np.ndarray
+    n: int
+    localities: tuple[str, ...] = ()
+
+    @property
+    def tau(self) -> float:
+        return float(self.weights @ self.grid[:, 0])
+
+    def locality_state(self, adds: list[Additions], *, pooled: bool = True):
+        """Posterior of the locality's log-level u per grid point: (means, vars, own weight).
+        `pooled=False` (a nation, a district): the pool's level is a province's, not its
+        scale, so its own additions stand on a flat prior (sd OUTSIDE_SD) instead."""
+        if not pooled:
+            wide = dataclasses.replace(
+                self, grid=np.array([[OUTSIDE_SD, 0.0]]), weights=np.array([1.0])
+            )
+            m, v, own = wide.locality_state(adds)
+            g = len(self.grid)
+            return np.full(g, m[0]), np.full(g, v[0]), own
+        taus = self.grid[:, 0]
+        if self.structure.stock:
+            adds = [a for a in adds if np.isfinite(a.stock)]
+        if not adds:
+            return np.zeros(len(self.grid)), taus**2, 0.0
+        X = self.structure.row([a.stock for a in adds])
+        y_obs = np.array([a.added for a in adds])
+        u0 = np.zeros(len(adds))
+        for _ in range(3):
+            y, s2 = _nb_obs(X @ self.coef, y_obs, self.dispersion, u0)
+            Y, S2, T, last = _pad([(y, s2, np.arange(len(adds), dtype=float))])
+            _, mean_all, m, v = _states(self.grid, Y, S2, T, last)
+            u0 = self.weights @ mean_all[:, 0, : len(adds)]
+        own = float(np.clip(1.0 - self.weights @ v[:, 0] / (self.weights @ taus**2), 0.0, 1.0))
+        return m[:, 0], v[:, 0], own
+
+
+def _nb_obs(eta, y, k, u0):
+    """Each year's additions as a Gaussian observation of u: log(count) − the fixed part,
+    with the delta-method variance of a negative-binomial log count (1/count + 1/k). It does
+    not depend on u0, so a level far from the pool's (a nation's) is read in one step."""
+    c = np.maximum(y, 0.5)
+    return np.log(c) - eta, 1.0 / c + 1.0 / k
+
+
+def fit_pooled_growth(
+    localities: Iterable[Locality],
+    *,
+    until: float | None = None,
+    structure: GrowthStructure | None = None,
+) -> PooledGrowth:
+    """Fit the pooled OCOP growth on the provinces' yearly additions."""
+    structure = structure if structure is not None else GrowthStructure()
+    usable = (lambda a: np.isfinite(a.stock)) if structure.stock else (lambda a: True)
+    by_slug = {
+        loc.slug: adds
+        for loc in localities
+        if in_pool(loc) and (adds := [a for a in ocop_additions(loc, until=until) if usable(a)])
+    }
+    grid = _grid(False)
+    kk = len(structure.columns)
+    prior_mean, prior_sd = np.zeros(kk), np.full(kk, 1.0)
+    prior_mean[0], prior_sd[0] = np.log(20.0), 3.0
+    if not by_slug:
+        return PooledGrowth(
+            structure,
+            prior_mean,
+            np.diag(prior_sd**2),
+            2.0,
+            grid,
+            np.full(len(grid), 1 / len(grid)),
+            0,
+        )
+    adds = [a for items in by_slug.values() for a in items]
+    groups = [len(items) for items in by_slug.values()]
+    bounds = np.cumsum([0, *groups])
+    X = structure.row([a.stock for a in adds])
+    y = np.array([a.added for a in adds])
+    u = np.zeros(len(adds))
+    k = 2.0
+    weights = np.full(len(grid), 1 / len(grid))
+    for _ in range(3):
+        coef, cov = _fit_nb(X, y, k, u, prior_mean, prior_sd)
+        mu = np.exp(X @ coef + u)
+        # NB size by moments on the fitted means: Var = μ + μ²/k
+        excess = np.sum((y - mu) ** 2 - mu)
+        k = float(np.clip(np.sum(mu**2) / excess, 0.5, 1e3)) if excess > 0 else 1e3
+        yy, s2 = _nb_obs(X @ coef, y, k, u)
+        parts = [
+            (yy[a:b], s2[a:b], np.arange(b - a, dtype=float))
+            for a, b in zip(bounds[:-1], bounds[1:])
+        ]
+        # a constant level (σ = 0): each observation informs only its locality's u
+        Y, S2, T, weights, u = _grid_posterior(grid, parts, groups)
+    cov = _gls_cov(grid, weights, S2, T, _padded_x(X, groups, Y.shape[1]), prior_sd)
+    return PooledGrowth(structure, coef, cov, k, grid, weights, len(adds), tuple(by_slug))
+
+
+def _fit_nb(X, y, k, offset, prior_mean, prior_sd, iters=50):
+    """Penalised negative-binomial (log link, known size k) by Fisher scoring."""
+    beta = prior_mean.astype(float).copy()
+    P = np.diag(1.0 / prior_sd**2)
+    for _ in range(iters):
+        mu = np.exp(np.clip(X @ beta + offset, -20, 12))
+        w = mu / (1.0 + mu / k)
+        grad = X.T @ ((y - mu) / (1.0 + mu / k)) - P @ (beta - prior_mean)
+        H = X.T @ (X * w[:, None]) + P
+        step = np.linalg.solve(H, grad)
+        beta += np.clip(step, -2, 2)
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    mu = np.exp(np.clip(X @ beta + offset, -20, 12))
+    H = X.T @ (X * (mu / (1.0 + mu / k))[:, None]) + P
+    return beta, np.linalg.inv(H)

@@ -1,0 +1,87 @@
+"""Load what a command asks for, plus the localities it may borrow from.
+
+A forecast of one province still pools with every other params file beside it (and the
+national one), so a command on one file loads its whole folder. The files asked for must
+be valid; a broken neighbour is left out of the pool with a warning.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ntm_forecast.domain.params import Loaded, discover, load_many
+from ntm_forecast.domain.schema import Locality
+from ntm_forecast.engine.forecast import Context
+from ntm_forecast.errors import InputError, problem
+
+
+@dataclass(frozen=True)
+class Session:
+    chosen: list[Locality]
+    paths: dict[str, Path]
+    loaded: Loaded
+    context: Context
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.loaded.warnings
+
+    def warnings_for(self, slug: str) -> list[str]:
+        path = str(self.paths.get(slug, slug))
+        return [w for w in self.loaded.warnings if w.startswith(f"{path}:")]
+
+    def select(self, params_path: str | Path) -> Session:
+        """The same pool and fit, with the locality of ``params_path`` chosen."""
+        wanted = Path(params_path).resolve()
+        picked = [
+            self.loaded.localities[slug]
+            for slug, p in self.paths.items()
+            if Path(p).resolve() == wanted
+        ]
+        if not picked:
+            raise InputError.at(params_path, "params_path", "a file of the saved session", "none")
+        return replace(self, chosen=picked)
+
+    def save(self, path: str | Path) -> Path:
+        """Pickle the pool and its fit, so that a batch fits once for every notebook."""
+        from ntm_forecast.files import atomic_write_bytes
+
+        return atomic_write_bytes(path, pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load_session(path: str | Path) -> Session:
+    """A session written by :meth:`Session.save` (the batch's own file, never user input)."""
+    with open(path, "rb") as fh:
+        session = pickle.load(fh)
+    if not isinstance(session, Session):
+        raise InputError.at(path, "session", "a saved ntm-forecast session", type(session).__name__)
+    return session
+
+
+def open_session(paths: Sequence[str | Path] | None = None) -> Session:
+    files = discover(paths)
+    folders = {f.parent for f in files}
+    neighbours = [p for d in sorted(folders) for p in discover([d]) if p not in files]
+    everything = load_many([*files, *neighbours])  # each file parsed and checked once
+    asked = [str(f) for f in files]
+    mine = [e for e in everything.errors if any(e.startswith(f"{a}:") for a in asked)]
+    if mine:
+        raise InputError(mine)
+    pool = dict(everything.localities)
+    left_out = [f"{line} (left out of the pool)" for line in everything.errors]
+    loaded = Loaded(pool, dict(everything.paths), [], everything.warnings + left_out)
+    ctx = Context.from_localities(pool.values())
+    wanted = set(files)
+    picked = [loc for slug, loc in pool.items() if everything.paths[slug] in wanted]
+    missing = wanted - {everything.paths[loc.slug] for loc in picked}
+    if missing:  # e.g. a unit whose member is a broken unit: no line of its own above
+        raise InputError(
+            [
+                problem(f, "members", "members that load", "a member left out")
+                for f in sorted(missing)
+            ]
+        )
+    return Session(picked, dict(everything.paths), loaded, ctx)

@@ -1,0 +1,114 @@
+"""The column lists of the tables, and the words for their headers and codes."""
+
+from __future__ import annotations
+
+from ntm_forecast.i18n.messages import CATALOGUES, LANGS, has, metric_label, word
+from ntm_forecast.i18n.numbers import is_missing
+
+FORECAST_COLUMNS = [
+    "locality",
+    "metric",
+    "year",
+    "kind",
+    "value",
+    "median",
+    "p05",
+    "p10",
+    "p25",
+    "p75",
+    "p90",
+    "p95",
+    "model",
+    "own_weight",
+]
+
+TARGET_COLUMNS = [
+    "locality",
+    "metric",
+    "target_year",
+    "target_kind",
+    "target_value",
+    "target_value_max",
+    "baseline_year",
+    "baseline_value",
+    "projected_median",
+    "projected_p10",
+    "projected_p90",
+    "probability",
+    "probability_max",
+    "required_per_year",
+    "recent_per_year",
+    "pace_ratio",
+    "pace_category",
+    "status",
+    "status_label",
+    "earliest_year_p50",
+    "earliest_year_p80",
+    "model",
+    "note",
+]
+
+
+def _section(prefix: str, lang: str) -> dict[str, str]:
+    return {k.removeprefix(prefix): v for k, v in CATALOGUES[lang].items() if k.startswith(prefix)}
+
+
+COLUMN_LABELS_VI = _section("col.", "vi")
+COLUMN_LABELS_EN = _section("col.", "en")
+STATUS_LABELS = {lang: _section("status.", lang) for lang in LANGS}
+PACE_CATEGORY_LABELS = {lang: _section("pace_category.", lang) for lang in LANGS}
+
+
+def column_label(column: str, lang: str = "vi") -> str:
+    table = COLUMN_LABELS_VI if lang == "vi" else COLUMN_LABELS_EN
+    return table.get(column, column)
+
+
+def status_label(status: str, lang: str = "vi") -> str:
+    return STATUS_LABELS[lang].get(status, status)
+
+
+def pace_category_label(code: object, lang: str = "vi") -> str:
+    return PACE_CATEGORY_LABELS[lang].get(str(code), "") if isinstance(code, str) else ""
+
+
+# Columns whose values are codes with words in the catalogue ("kind.level", ...).
+CODE_COLUMNS = ("kind", "target_kind", "status_data", "pace_category", "model")
+
+# Fill colours (RGB hex) for a target's status, shared by the workbook and the charts.
+STATUS_COLOURS = {
+    "likely": "C6EFCE",
+    "at_risk": "FFEB9C",
+    "unlikely": "FFC7CE",
+    "insufficient": "D9D9D9",
+    "not_modelled": "D9D9D9",
+    "met": "A9D08E",
+    "missed": "FFC7CE",
+    "past": "D9D9D9",
+}
+
+
+def code_label(column: str, code: object, lang: str = "vi") -> object:
+    """The words for a code in ``column`` (metric, kind, status...); other values unchanged."""
+    if is_missing(code):
+        return code
+    if column == "metric":
+        return metric_label(str(code), lang)
+    if column == "status":
+        return status_label(str(code), lang)
+    key = f"{column}.{code}"
+    return word(key, lang) if column in CODE_COLUMNS and has(key) else code
+
+
+def run_note(meta: dict, lang: str = "vi") -> str:
+    """One line saying what produced a document: locality, origin year, seed, paths, version."""
+    parts = [str(meta["locality"])] if meta.get("locality") else []
+    if not is_missing(meta.get("origin_year")):
+        parts.append(word("report.run_origin", lang, year=meta["origin_year"]))
+    if meta.get("seed") is not None:
+        parts.append(word("report.run_seed", lang, seed=str(meta["seed"])))
+    if meta.get("n_paths") is not None:
+        parts.append(word("report.run_paths", lang, paths=int(meta["n_paths"])))
+    if meta.get("version"):
+        parts.append(f"ntm-forecast {meta['version']}")
+    return " · ".join(parts)

@@ -1,0 +1,1 @@
+"""Figures into params files: `import` of CSV tables and `extract` of report text."""

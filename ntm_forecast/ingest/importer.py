@@ -1,0 +1,752 @@
+"""`ntm-forecast import`: tidy CSV tables of figures into params files.
+
+A table has the columns of the public figure files (``locality, level, year, as_of,
+metric, value, denominator, status, source_url, quote``; ``unit`` and ``note`` are
+optional). Each row becomes an observation or a target of one locality's params file,
+created or extended in place: what a file already holds is never lost or reordered, a
+row equal to an entry is skipped, a different value for the same figure is added and
+reported as a conflict. The whole command is all or nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import math
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ntm_forecast.domain import metrics
+from ntm_forecast.domain.params import SUFFIXES, dump_params, load_locality, read_yaml
+from ntm_forecast.domain.schema import AS_OF, Locality
+from ntm_forecast.errors import InputError, problem
+from ntm_forecast.files import atomic_path, ensure_writable_dir
+
+REQUIRED = (
+    "locality",
+    "level",
+    "year",
+    "as_of",
+    "metric",
+    "value",
+    "denominator",
+    "status",
+    "source_url",
+    "quote",
+)
+OPTIONAL = ("unit", "note")
+# A table of merged units (the provinces of 1 July 2025): one row per unit.
+UNIT_COLUMNS = ("new_unit", "former_units", "resolution", "effective_date", "source_url", "quote")
+LEVELS = ("national", "province", "district")
+STATUSES = ("actual", "estimate", "plan", "target")
+INCREMENT_SUFFIX = "_new_in_year"
+SHARE_SUFFIX = "_share"
+NATIONAL_SLUG = "vietnam"
+# Words of an administrative title that do not belong in a slug ("Thành phố Hồ Chí Minh"),
+# matched with their diacritics: "Tĩnh Gia" and "Tịnh Biên" keep their first word.
+_TITLES = ("thành phố ", "tỉnh ", "tp. ", "tp ")
+_TRAILING_NOTE = re.compile(r"\s*\[([^\[\]]*)\]\s*$")
+_VI_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")  # "5.775": thousands, Vietnamese style
+_DISTRICT = re.compile(r"^(.*\S)\s*\(([^()]+)\)\s*$")
+
+
+def slugify(name: str) -> str:
+    """``Hậu Giang`` → ``hau_giang``; ``Bà Rịa – Vũng Tàu`` → ``ba_ria_vung_tau``."""
+    text = unicodedata.normalize("NFC", name).strip().lower()
+    for title in _TITLES:
+        if text.startswith(title) and len(text) > len(title):
+            text = text[len(title) :]
+            break
+    text = unicodedata.normalize("NFKD", text.replace("đ", "d"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Who a row is about. Two spellings of one place ("Hải Hà", "Hai Ha", NFC or NFD)
+    are the same place: equal by the slug of the name, the level and the parent; the
+    display name (the first spelling met) keeps its diacritics."""
+
+    name: str = field(compare=False)
+    level: str
+    name_slug: str
+    parent: str | None  # a district's province slug; `vietnam` for a province
+
+    @property
+    def base_slug(self) -> str:
+        return NATIONAL_SLUG if self.level == "national" else self.name_slug
+
+
+@dataclass(frozen=True)
+class Row:
+    """One table row, checked and turned into a params entry."""
+
+    where: str  # "file:row"
+    place: Place
+    section: str  # observations | targets | members
+    entry: dict
+    also: tuple[dict, ...] = ()  # entries implied by the row (x/y gives communes_total)
+
+
+def _unit_rows(path: Path, header: list[str], records: list[list[str]]) -> list[Row]:
+    """Units formed from several former provinces; a unit of one is the same locality."""
+    rows, errors = [], []
+    for n, cells in enumerate(records, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        where = f"{path}:{n}"
+        if len(cells) != len(header):
+            errors.append(
+                _problem(where, "row", f"{len(header)} cells like the header", len(cells))
+            )
+            continue
+        get = {name: _cell(cells[header.index(name)]) for name in UNIT_COLUMNS}
+        formers = [f.strip() for f in get["former_units"].split(";") if f.strip()]
+        empty = [c for c in ("new_unit", "former_units", "source_url", "quote") if not get[c]]
+        errors.extend(_problem(where, c, "a value", "an empty cell") for c in empty)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", get["effective_date"]):
+            errors.append(
+                _problem(where, "effective_date", "a date YYYY-MM-DD", repr(get["effective_date"]))
+            )
+            continue
+        if empty or len(formers) < 2:
+            continue
+        entry = {
+            "members": [slugify(f) for f in formers],
+            "notes": (
+                f"Formed on {get['effective_date']} from {', '.join(formers)} under "
+                f'Resolution {get["resolution"]} ({get["source_url"]}: "{get["quote"]}"). '
+                "Its history is the sum of its members' figures for the years where every "
+                "member has one."
+            ),
+        }
+        rows.append(Row(where, _place(get["new_unit"], "province"), "members", entry))
+    if errors:
+        raise InputError(errors)
+    return rows
+
+
+@dataclass
+class Change:
+    """What an import does to one params file."""
+
+    slug: str
+    path: Path
+    created: bool
+    added: list[tuple[str, dict]] = field(default_factory=list)  # (where, entry)
+    skipped: list[tuple[str, dict]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+    where_of: dict = field(default_factory=dict)  # (section, index) → "table:row"
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.added)
+
+
+@dataclass
+class ImportResult:
+    changes: list[Change]
+    dry_run: bool
+
+    def report_lines(self) -> list[str]:
+        lines = []
+        for c in self.changes:
+            what = "new file" if c.created else "updated" if c.touched else "unchanged"
+            lines.append(
+                f"{c.path}: {what}: {len(c.added)} added, {len(c.skipped)} skipped, "
+                f"{len(c.conflicts)} in conflict"
+            )
+            if self.dry_run:
+                lines.extend(f"  + {_describe(e)} ({w})" for w, e in c.added)
+                lines.extend(f"  = {_describe(e)} ({w})" for w, e in c.skipped)
+            lines.extend(f"  ! {text}" for text in c.conflicts)
+        verb = "would be written" if self.dry_run else "written"
+        n = sum(c.touched for c in self.changes)
+        lines.append(f"{n} params file(s) {verb}")
+        return lines
+
+
+def _describe(e: dict) -> str:
+    status = e.get("status", "target")
+    return f"{e['metric']} {e['year']} {e.get('kind', 'level')} {status} = {_amount(e)}"
+
+
+def _amount(e: dict) -> str:
+    if e.get("value") is not None:
+        return _num(e["value"])
+    return f"{_num(e.get('min'))}–{_num(e.get('max'))}"
+
+
+def _num(x) -> str:
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+# ---------------------------------------------------------------- reading tables
+
+
+def _problem(where: str, column: str, expected: str, found: object) -> str:
+    return f"{where}:{column}: expected {expected}, found {found}"
+
+
+def read_table(path: str | os.PathLike[str]) -> list[Row]:
+    """Every row of one CSV table, or :class:`InputError` with one line per bad cell."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            _problem(str(path), "1:file", "a readable CSV file", exc.strerror)
+        ) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        found = f"byte 0x{raw[exc.start]:02x} at offset {exc.start}"
+        raise InputError(_problem(f"{path}:1", "encoding", "UTF-8 CSV text", found)) from None
+    if "\x00" in text:
+        raise InputError(_problem(f"{path}:1", "encoding", "UTF-8 CSV text", "a NUL byte"))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise InputError(_problem(f"{path}:1", "csv", "well-formed CSV", exc)) from None
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise InputError(_problem(f"{path}:1", "header", "a header row", "an empty file"))
+    header = [h.strip() for h in records[0]]
+    if set(UNIT_COLUMNS) <= set(header):
+        return _unit_rows(path, header, records[1:])
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise InputError(
+            [_problem(f"{path}:1", c, f"a column '{c}'", "no such column") for c in missing]
+        )
+    index = {name: header.index(name) for name in (*REQUIRED, *OPTIONAL) if name in header}
+    rows, errors = [], []
+    for n, cells in enumerate(records[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue  # a blank line
+        where = f"{path}:{n}"
+        if len(cells) != len(header):
+            errors.append(
+                _problem(where, "row", f"{len(header)} cells like the header", len(cells))
+            )
+            continue
+        get = {name: _cell(cells[i]) for name, i in index.items()}
+        try:
+            rows.append(_row(where, get))
+        except InputError as exc:
+            errors.extend(exc.lines)
+    if errors:
+        raise InputError(errors)
+    return rows
+
+
+def _cell(text: str) -> str:
+    """One spelling for every cell: NFC (a table saved on a Mac may be NFD), no outer space."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def _number(where: str, column: str, text: str, *, required: bool) -> float | None:
+    if not text:
+        if required:
+            raise InputError(_problem(where, column, "a number", "an empty cell"))
+        return None
+    try:
+        x = float(text)
+    except ValueError:
+        raise InputError(_problem(where, column, "a number", repr(text))) from None
+    if not math.isfinite(x):
+        raise InputError(_problem(where, column, "a finite number", repr(text)))
+    return x
+
+
+_DATED_NOTE = re.compile(r"^(\d{4}(?:-\d{2}){0,2})\s*\((.+)\)$")
+
+
+def _as_of_cell(text: str) -> tuple[str | None, str | None]:
+    """``2021-03-23 (2018-2020 period review)`` → the date, and the words as a note."""
+    m = _DATED_NOTE.match(text)
+    if m:
+        return m.group(1), f"as of: {m.group(2)}"
+    return text or None, None
+
+
+def _clean(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
+
+
+def _split_note(quote: str) -> tuple[str, str | None]:
+    """``words [NOTE]`` → (words, NOTE): the bracket is the table's note, not the page's."""
+    m = _TRAILING_NOTE.search(quote)
+    if not m or not quote[: m.start()].strip():
+        return quote, None
+    return quote[: m.start()].strip(), m.group(1).strip()
+
+
+def _row(where: str, get: dict[str, str]) -> Row:
+    problems = []
+
+    def need(column: str) -> str:
+        if not get[column]:
+            problems.append(_problem(where, column, "a value", "an empty cell"))
+        return get[column]
+
+    name = need("locality")
+    level = get["level"]
+    if level not in LEVELS:
+        problems.append(_problem(where, "level", " / ".join(LEVELS), repr(level)))
+    year = None
+    try:
+        year = int(get["year"])
+        if not 2000 <= year <= 2100:
+            problems.append(_problem(where, "year", "a year from 2000 to 2100", year))
+    except ValueError:
+        problems.append(_problem(where, "year", "a year from 2000 to 2100", repr(get["year"])))
+    as_of, as_of_note = _as_of_cell(get["as_of"])
+    if as_of and not AS_OF.match(as_of):
+        problems.append(_problem(where, "as_of", "a date YYYY, YYYY-MM or YYYY-MM-DD", repr(as_of)))
+    status = get["status"]
+    if status not in STATUSES:
+        problems.append(_problem(where, "status", " / ".join(STATUSES), repr(status)))
+    metric_text = need("metric")
+    unit = get.get("unit") or None
+    try:
+        value = _number(where, "value", get["value"], required=True)
+    except InputError as exc:
+        problems.extend(exc.lines)
+        value = None
+    try:
+        denominator = _number(where, "denominator", get["denominator"], required=False)
+    except InputError as exc:
+        problems.extend(exc.lines)
+        denominator = None
+    source = need("source_url")
+    quote_text = need("quote")
+    metric, kind, share = _metric(metric_text)
+    counted = not share and metrics.info(metric, unit).family in ("commune", "ocop", "count")
+    for column, x in (("value", value), ("denominator", denominator)):
+        if x is None or not (counted or column == "denominator"):
+            continue
+        if not float(x).is_integer() or (column == "denominator" and x <= 0):
+            text = get[column]
+            hint = (
+                f" (Vietnamese '{text}' is {text.replace('.', '')}: write it so)"
+                if _VI_THOUSANDS.match(text)
+                else ""
+            )
+            whole = "a whole number > 0" if column == "denominator" else "a whole number"
+            problems.append(_problem(where, column, f"{whole}{hint}", repr(text)))
+    if metric_text and metric not in metrics.CORE and not unit and not share:
+        known = ", ".join(metrics.CORE)
+        problems.append(
+            _problem(
+                where,
+                "metric",
+                f"one of {known} (or with {INCREMENT_SUFFIX} / {SHARE_SUFFIX}), or a unit column",
+                repr(metric_text),
+            )
+        )
+    if problems:
+        raise InputError(problems)
+
+    place = _place(name, level)
+    quote, bracket = _split_note(quote_text)
+    notes = [n for n in (bracket, as_of_note, get.get("note") or None) if n]
+    base = {"metric": metric, "year": year}
+    tail = {"source": source, "quote": quote}
+    if notes:
+        tail["note"] = "; ".join(notes)
+    also: list[dict] = []
+    if status == "target":
+        entry = {**base, "kind": "share" if share else kind, "value": _clean(value)}
+        if unit:
+            entry["unit"] = unit
+        if as_of:
+            entry["as_of"] = as_of
+        return Row(where, place, "targets", {**entry, **tail})
+    if share:  # a stated percentage stays a share observation
+        entry = {**base, "metric": metric_text, "value": _clean(value), "status": status}
+        unit = unit or "percent"
+    else:
+        entry = {**base, "value": _clean(value), "status": status}
+    if as_of:
+        entry["as_of"] = as_of
+    entry["kind"] = kind
+    if unit:
+        entry["unit"] = unit
+    entry.update(tail)
+    if denominator is not None and metric in metrics.COMMUNE_STANDARDS and kind == "level":
+        total = {
+            "metric": "communes_total",
+            "year": year,
+            "value": _clean(denominator),
+            "status": status,
+            **({"as_of": as_of} if as_of else {}),
+            "kind": "level",
+            "source": source,
+            "quote": quote,
+            "note": f"DERIVED: the denominator of {_num(value)}/{_num(denominator)}",
+        }
+        also.append(total)
+    return Row(where, place, "observations", entry, tuple(also))
+
+
+def _metric(text: str) -> tuple[str, str, bool]:
+    """(metric, kind, is_share) from a table's metric name."""
+    if text.endswith(INCREMENT_SUFFIX):
+        base = text[: -len(INCREMENT_SUFFIX)]
+        if base not in metrics.CORE and f"{base}_total" in metrics.CORE:
+            base = f"{base}_total"  # ocop_new_in_year adds to ocop_total
+        return base, "increment", False
+    if text.endswith(SHARE_SUFFIX) and text[: -len(SHARE_SUFFIX)] in metrics.COMMUNE_STANDARDS:
+        return text[: -len(SHARE_SUFFIX)], "level", True
+    return text, "level", False
+
+
+def _place(name: str, level: str) -> Place:
+    m = _DISTRICT.match(name)
+    if level == "district" and m:
+        own, province = m.group(1).strip(), m.group(2).strip()
+        return Place(own, level, slugify(own), slugify(province))
+    return Place(name, level, slugify(name), None if level == "national" else NATIONAL_SLUG)
+
+
+# ---------------------------------------------------------------- merging into files
+
+
+def _same_figure(a: dict, b: dict) -> bool:
+    return all(a.get(k) == b.get(k) for k in ("metric", "year", "kind", "status"))
+
+
+def _vague(e: dict) -> set:
+    return {None, str(e["year"])}
+
+
+def _same_time(a: dict, b: dict) -> bool:
+    # The rule of `check`: a bare-year or missing date cannot be told apart from others.
+    x, y = _as_of(a), _as_of(b)
+    return x == y or x in _vague(a) or y in _vague(b)
+
+
+def _as_of(e: dict) -> str | None:
+    v = e.get("as_of")
+    return None if v is None else str(v)
+
+
+def _numbers(e: dict) -> tuple:
+    return tuple(None if e.get(k) is None else float(e[k]) for k in ("value", "min", "max"))
+
+
+def _same_entry(old: dict, new: dict) -> bool:
+    """The same figure: at the same time, or from the same page whatever the date (a page
+    recorded twice with two dates, or a date corrected by hand in the file, does not make
+    the table's row a new figure)."""
+    return _same_time(old, new) or old.get("source") == new.get("source")
+
+
+def _merge(entries: list[dict], new: dict, where: str, change: Change, section: str) -> None:
+    clash = None
+    for old in entries:
+        if not _same_figure(old, new) or not _same_entry(old, new):
+            continue
+        if _numbers(old) == _numbers(new):
+            change.skipped.append((where, new))
+            return
+        if _same_time(old, new):
+            clash = clash or old
+    entries.append(new)
+    change.where_of[(section, len(entries) - 1)] = where
+    change.added.append((where, new))
+    if clash is not None:
+        who = "target" if section == "targets" else new.get("status")
+        change.conflicts.append(
+            f"{change.path}: {section}: two {who} values for {new['metric']} in {new['year']}: "
+            f"{_amount(clash)} already in the file and {_amount(new)} "
+            f"from {where} (both kept)"
+        )
+
+
+def _identity(data: dict) -> tuple:
+    return (data.get("level"), data.get("parent"))
+
+
+def _locate(place: Place, existing: dict[str, dict], claimed: dict[str, Place]) -> str:
+    """The file of a place: its own slug, or, for a district whose name another place
+    holds (Quảng Ninh district of Quảng Bình), the slug with its province's. A province
+    or the country never moves: a file of another kind under its slug is an error."""
+    candidates = [place.base_slug]
+    if place.level == "district":
+        candidates.append(f"{place.base_slug}_{place.parent}")
+    for slug in candidates:
+        owner = claimed.get(slug)
+        data = existing.get(slug)
+        if owner == place or (
+            owner is None
+            and data is not None
+            and _identity(data)
+            == (
+                place.level,
+                place.parent,
+            )
+        ):
+            claimed[slug] = place
+            return slug
+        if owner is None and data is None:
+            claimed[slug] = place
+            return slug
+    held = existing.get(place.base_slug)
+    what = f"a {held.get('level')} of {held.get('parent')}" if held else "another locality"
+    raise InputError(
+        problem(
+            f"{place.base_slug}.yaml",
+            "slug",
+            f"the file of {place.level} '{place.name}'",
+            f"{what} (rename one of them)",
+        )
+    )
+
+
+def plan_import(
+    tables: Sequence[str | os.PathLike[str]],
+    into: str | os.PathLike[str] = "params",
+    *,
+    origin_year: int | None = None,
+) -> list[Change]:
+    """Read every table and work out each file's new content; nothing is written.
+
+    A new file's ``origin_year`` is ``origin_year`` when given (the date the tables stand
+    at), else the year of its own latest figure."""
+    into = Path(into)
+    if into.exists() and not into.is_dir():
+        raise InputError(_problem(str(into), "into", "a directory", "a file"))
+    rows, errors = [], []
+    for table in tables:
+        try:
+            rows.extend(read_table(table))
+        except InputError as exc:
+            errors.extend(exc.lines)
+    if errors:
+        raise InputError(errors)
+    folder = _existing(into)
+    existing, paths = folder.data, folder.paths
+    # Provinces and the country claim their slugs first, in a fixed order, so the same
+    # tables always give the same files.
+    claimed: dict[str, Place] = {}
+    figures = [r for r in rows if r.section != "members"]
+    places = sorted(
+        {r.place for r in figures},
+        key=lambda p: (p.level == "district", p.name_slug, p.parent or "", p.level),
+    )
+    slug_of = {p: _locate(p, existing, claimed) for p in places}
+    origin: dict[Place, int] = {}
+    for r in figures:
+        if r.section == "observations":
+            origin[r.place] = max(origin.get(r.place, r.entry["year"]), r.entry["year"])
+
+    changes: dict[str, Change] = {}
+    units = [r for r in rows if r.section == "members"]
+    for r in figures:
+        slug = slug_of[r.place]
+        change = changes.get(slug)
+        if change is None:
+            path = into / f"{slug}.yaml"
+            if slug in existing:
+                data = existing[slug]
+                data.setdefault("observations", [])
+                data.setdefault("targets", [])
+                change = Change(slug, paths[slug], False, data=data)
+            else:
+                year = origin_year or origin.get(r.place, r.entry["year"])
+                change = Change(slug, path, True, data=_new_file(r.place, slug, year))
+            changes[slug] = change
+        section = change.data.setdefault(r.section, [])
+        _merge(section, r.entry, r.where, change, r.section)
+        for extra in r.also:
+            _merge(change.data["observations"], extra, r.where, change, "observations")
+    known = set(existing) | set(changes)
+    _plan_units(units, into, folder, changes, known)
+    out = list(changes.values())
+    _validate(out, folder)
+    return out
+
+
+@dataclass(frozen=True)
+class _Folder:
+    """The params folder as it is before the import: read once."""
+
+    data: dict[str, dict]  # slug → the file's plain mapping (what a rewrite starts from)
+    paths: dict[str, Path]
+    localities: dict[str, Locality]
+
+
+def _existing(into: Path) -> _Folder:
+    """Every params file of the folder; a broken file, or one with YAML comments (a
+    rewrite would lose them), stops the import before anything is planned."""
+    existing: dict[str, dict] = {}
+    localities: dict[str, Locality] = {}
+    paths = _paths(into)
+    for p in paths.values():
+        localities[p.stem] = load_locality(p)
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.lstrip().startswith("#"):
+                raise InputError(
+                    problem(
+                        p, f"line {n}", "no YAML comments (import rewrites the file)", line.strip()
+                    )
+                )
+        existing[p.stem] = read_yaml(p)
+    return _Folder(existing, paths, localities)
+
+
+UNIT_SUFFIX = "_2025"
+
+
+def _plan_units(units, into: Path, folder: _Folder, changes: dict, known: set) -> None:
+    existing = folder.data
+    errors = []
+    for r in units:
+        members = r.entry["members"]
+        missing = [m for m in members if m not in known]
+        if missing:
+            errors.append(
+                _problem(
+                    r.where,
+                    "former_units",
+                    "former provinces with params files",
+                    ", ".join(missing),
+                )
+            )
+            continue
+        slug = r.place.base_slug
+        if slug in members or (slug in existing and not existing[slug].get("members")):
+            slug += UNIT_SUFFIX  # the unit keeps a former province's name: its own slug
+        path = folder.paths.get(slug, into / f"{slug}.yaml")
+        years = [(existing.get(m) or changes[m].data).get("origin_year") for m in members]
+        if slug in existing:
+            change = Change(slug, path, False, data=existing[slug])
+            if list(existing[slug].get("members") or []) == members:
+                change.skipped.append((r.where, {"metric": "members", "year": "", "value": 0}))
+            else:
+                change.conflicts.append(
+                    f"{path}: members: {existing[slug].get('members')} in the file and "
+                    f"{members} from {r.where} (the file's kept)"
+                )
+        else:
+            data = {
+                "name": r.place.name,
+                "slug": slug,
+                "level": "province",
+                "parent": NATIONAL_SLUG,
+                "members": members,
+                "origin_year": max(y for y in years if y),
+                "notes": r.entry["notes"],
+                "observations": [],
+                "targets": [],
+            }
+            change = Change(slug, path, True, data=data)
+            change.added.append((r.where, {"metric": "members", "year": "", "value": len(members)}))
+        changes[slug] = change
+    if errors:
+        raise InputError(errors)
+
+
+def _new_file(place: Place, slug: str, origin: int) -> dict:
+    data = {"name": place.name, "slug": slug, "level": place.level}
+    if place.parent:
+        data["parent"] = place.parent
+    data["origin_year"] = origin  # its own latest figure's year
+    data["notes"] = (
+        "Created by `ntm-forecast import` from tables of public figures; each entry keeps "
+        "its page and the words it was read from."
+    )
+    data["observations"] = []
+    data["targets"] = []
+    return data
+
+
+def _validate(changes: Iterable[Change], folder: _Folder) -> None:
+    """The files as they would be written: a problem is reported at the table row that
+    brought the entry, else at the file; units are checked with their members."""
+    errors = []
+    built: dict[str, Locality] = {}
+    for c in changes:
+        try:
+            built[c.slug] = Locality.model_validate(c.data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                errors.append(_located(c, err))
+    if errors:
+        raise InputError(errors)
+    from ntm_forecast.domain.members import member_problems
+
+    pool = {**folder.localities, **built}
+    paths = {**folder.paths, **{c.slug: c.path for c in changes}}
+    touched = {c.slug for c in changes if c.touched}
+    bad = member_problems(pool, paths)
+    lines = [line for slug, found in bad.items() if slug in touched for line in found]
+    if lines:
+        raise InputError(lines)
+
+
+def _paths(into: Path) -> dict[str, Path]:
+    if not into.is_dir():
+        return {}
+    return {q.stem: q for q in sorted(into.iterdir()) if q.suffix in SUFFIXES}
+
+
+def _located(c: Change, err: dict) -> str:
+    loc = err["loc"]
+    msg = err["msg"].removeprefix("Value error, ")
+    m = re.match(r"^(observations|targets)\[(\d+)\]\.(\w+): (.*)$", msg)
+    if m:  # a check across entries (≤ communes_total, nesting) names its entry itself
+        loc, msg = (m.group(1), int(m.group(2)), m.group(3)), m.group(4)
+    where = c.where_of.get((loc[0], loc[1])) if len(loc) >= 2 else None
+    if where:
+        column = str(loc[2]) if len(loc) >= 3 else "value"
+        named = re.match(r"^(\w+): (.*)$", msg)
+        if len(loc) == 2 and named:  # an entry's own check names its field first
+            column, msg = named.groups()
+        column = {"min": "value", "max": "value", "unit": "metric"}.get(column, column)
+        return f"{where}:{column}: {msg}"
+    return f"{c.path}: {'.'.join(str(x) for x in loc) or '(locality)'}: {msg}"
+
+
+def write_changes(changes: Iterable[Change]) -> list[Path]:
+    """Every touched file is written in full to a temporary file first, then all are
+    renamed into place, so a failure leaves every params file as it was."""
+    changes = [c for c in changes if c.touched]
+    try:
+        with contextlib.ExitStack() as stack:
+            for c in changes:
+                tmp = stack.enter_context(atomic_path(c.path))  # renamed when all are written
+                tmp.write_text(dump_params(c.data), encoding="utf-8", newline="\n")
+    except OSError as exc:
+        where = exc.filename or (changes[0].path.parent if changes else "params")
+        raise InputError(problem(where, "into", "a writable folder", exc.strerror or exc)) from None
+    return [c.path for c in changes]
+
+
+def import_tables(
+    tables: Sequence[str | os.PathLike[str]],
+    into: str | os.PathLike[str] = "params",
+    *,
+    dry_run: bool = False,
+    origin_year: int | None = None,
+) -> ImportResult:
+    """Plan, then (unless ``dry_run``) write; raises :class:`InputError` on any bad row."""
+    if origin_year is not None and not 2000 <= origin_year <= 2100:
+        raise InputError(problem("--origin-year", "origin_year", "a year 2000–2100", origin_year))
+    changes = plan_import(tables, into, origin_year=origin_year)
+    if not dry_run and any(c.touched for c in changes):
+        ensure_writable_dir(into)
+        write_changes(changes)
+    return ImportResult(changes, dry_run)

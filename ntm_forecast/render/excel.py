@@ -1,0 +1,258 @@
+"""Excel workbooks for planning documents: Vietnamese headers, real numbers with formats.
+
+Cells hold numbers, not text, so a planner can sum and chart them; the number formats are
+locale-neutral codes that Excel shows with the computer's own separators (206.989,3 on a
+Vietnamese system).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.functions import tostring
+
+from ntm_forecast.files import atomic_write_bytes, fixed_zip_times
+from ntm_forecast.i18n.labels import (
+    FORECAST_COLUMNS,
+    STATUS_COLOURS,
+    TARGET_COLUMNS,
+    code_label,
+    column_label,
+    run_note,
+)
+from ntm_forecast.i18n.messages import word
+from ntm_forecast.i18n.numbers import is_missing
+from ntm_forecast.i18n.textsafe import FORMULA_STARTS
+
+DATA_COLUMNS = ["metric", "year", "value", "status", "kind", "as_of", "unit", "source", "quote"]
+
+
+PERCENT = "0.0%"
+COUNT = "#,##0"
+DECIMAL = "#,##0.0"
+YEAR = "0"  # a year never takes a thousands separator
+RATIO = "0.00"
+
+PERCENT_COLUMNS = {"probability", "probability_max", "own_weight"}
+YEAR_COLUMNS = {"year", "target_year", "baseline_year", "earliest_year_p50", "earliest_year_p80"}
+RATIO_COLUMNS = {"pace_ratio"}
+
+# Header and code words for the data sheet, whose "status" is the data status, not a target's.
+DATA_KEYS = {"status": "status_data"}
+
+# A fixed time keeps two exports of the same frames byte-identical.
+FIXED_TIME = datetime(2000, 1, 1)
+
+MAX_WIDTH = 50
+HEADER_ROW = 2  # row 1 is the note saying what produced the workbook
+
+
+def number_format(column: str, value: float) -> str:
+    if column in PERCENT_COLUMNS:
+        return PERCENT
+    if column in YEAR_COLUMNS:
+        return YEAR
+    if column in RATIO_COLUMNS:
+        return RATIO
+    return COUNT if float(value).is_integer() else DECIMAL
+
+
+def _cell_value(value: object) -> object:
+    """Python scalars for openpyxl; NaN becomes an empty cell."""
+    if is_missing(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def put(ws: Worksheet, row: int, column: int, value: object):
+    """Write one cell; text that looks like a formula stays text (never evaluated)."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        # openpyxl would store "=..." as a formula: keep it a string, marked as text
+        # (quotePrefix) so Excel and LibreOffice do not evaluate it, even after an edit.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def sheet_name(key: str, lang: str) -> str:
+    return word(f"sheet.{key}", lang)
+
+
+def write_sheet(
+    ws: Worksheet,
+    frame: pd.DataFrame,
+    columns: list[str],
+    *,
+    note: str,
+    lang: str,
+    keys: dict[str, str] | None = None,
+) -> None:
+    """Note row, header row, then one row per frame row; frozen header, filter, widths."""
+    keys = keys or {}
+    put(ws, 1, 1, note).font = Font(italic=True)
+    widths = []
+    for j, column in enumerate(columns, start=1):
+        header = column_label(keys.get(column, column), lang)
+        cell = put(ws, HEADER_ROW, j, header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        widths.append(len(header))
+    for i, row in enumerate(frame[columns].itertuples(index=False), start=HEADER_ROW + 1):
+        record = dict(zip(columns, row, strict=True))
+        fill = None
+        if "status" in record and record["status"] in STATUS_COLOURS and "status_label" in record:
+            fill = PatternFill("solid", fgColor=STATUS_COLOURS[record["status"]])
+        for j, column in enumerate(columns, start=1):
+            key = keys.get(column, column)
+            if key == "status_label" and "status" in record:
+                # Re-worded from the code so the label is in the sheet's language.
+                value = code_label("status", record["status"], lang)
+            elif key == "status":
+                value = record[column]  # the code itself, for filters and formulas
+            else:
+                value = code_label(key, record[column], lang)
+            value = _cell_value(value)
+            cell = put(ws, i, j, value)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                cell.number_format = number_format(column, value)
+            if fill is not None and column in ("status", "status_label"):
+                cell.fill = fill
+            widths[j - 1] = max(widths[j - 1], len(str(value)) if value is not None else 0)
+    _finish_sheet(ws, widths, len(columns), len(frame))
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """Serialise with fixed document and zip times so equal content gives equal bytes."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    # Workbook.save stamps "modified" with the clock, so the core part is written again after.
+    wb.properties.created = wb.properties.modified = FIXED_TIME
+    core = tostring(wb.properties.to_tree())
+    return fixed_zip_times(buffer.getvalue(), replace={"docProps/core.xml": core})
+
+
+def _new_workbook() -> Workbook:
+    wb = Workbook()
+    wb.remove(wb.active)
+    return wb
+
+
+def write_planner_sheet(
+    ws: Worksheet,
+    records: list[dict],
+    statuses: list[str],
+    columns: list[str],
+    *,
+    note: str,
+    lang: str,
+) -> None:
+    """The planner's table: words and formatted figures, the probability a real percentage."""
+    put(ws, 1, 1, note).font = Font(italic=True)
+    widths = []
+    for j, column in enumerate(columns, start=1):
+        header = column_label(column, lang)
+        cell = put(ws, HEADER_ROW, j, header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        widths.append(len(header))
+    for i, (record, status) in enumerate(zip(records, statuses), start=HEADER_ROW + 1):
+        fill = PatternFill("solid", fgColor=STATUS_COLOURS.get(status, "D9D9D9"))
+        for j, column in enumerate(columns, start=1):
+            value = _cell_value(record[column])
+            if value == "":
+                value = None
+            cell = put(ws, i, j, value)
+            if column == "probability" and value is not None:
+                cell.number_format = PERCENT
+            elif column == "target_year":
+                cell.number_format = YEAR
+            if column in ("status_label", "outcome"):
+                cell.fill = fill
+            widths[j - 1] = max(widths[j - 1], len(str(value)) if value is not None else 0)
+    _finish_sheet(ws, widths, len(columns), max(len(records), 1))
+
+
+def _finish_sheet(ws, widths: list[int], n_columns: int, n_rows: int) -> None:
+    """Column widths from the longest text, the header row frozen, an autofilter."""
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), MAX_WIDTH)
+    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(n_columns)}{HEADER_ROW + n_rows}"
+
+
+def _planner_sheets(wb: Workbook, targets, *, note, lang, names, communes_total) -> None:
+    from ntm_forecast.render import planner
+
+    kw = {"names": names, "communes_total": communes_total, "numbers": True}
+    rows, statuses = planner.coming_records(targets, lang, **kw)
+    ws = wb.create_sheet(sheet_name("targets", lang))
+    write_planner_sheet(ws, rows, statuses, planner.COMING_COLUMNS, note=note, lang=lang)
+    full = wb.create_sheet(sheet_name("all_targets", lang))
+    write_sheet(full, targets, TARGET_COLUMNS, note=note, lang=lang)
+    rows, statuses = planner.past_records(targets, lang, **kw)
+    if rows:
+        ws = wb.create_sheet(sheet_name("past", lang))
+        write_planner_sheet(ws, rows, statuses, planner.PAST_COLUMNS, note=note, lang=lang)
+
+
+def write_locality_workbook(
+    path: str | os.PathLike[str],
+    *,
+    forecast: pd.DataFrame,
+    targets: pd.DataFrame,
+    data: pd.DataFrame,
+    meta: dict,
+    lang: str,
+) -> Path:
+    """Sheets: the planner's targets, the full target table, past targets, forecast, data."""
+    note = run_note(meta, lang)
+    wb = _new_workbook()
+    _planner_sheets(
+        wb,
+        targets,
+        note=note,
+        lang=lang,
+        names={meta.get("slug"): meta.get("locality")} if meta.get("slug") else None,
+        communes_total=meta.get("communes_total"),
+    )
+    write_sheet(
+        wb.create_sheet(sheet_name("forecast", lang)),
+        forecast,
+        FORECAST_COLUMNS,
+        note=note,
+        lang=lang,
+    )
+    write_sheet(
+        wb.create_sheet(sheet_name("data", lang)),
+        data,
+        DATA_COLUMNS,
+        note=note,
+        lang=lang,
+        keys=DATA_KEYS,
+    )
+    return atomic_write_bytes(path, workbook_bytes(wb))
+
+
+def write_summary_workbook(
+    path: str | os.PathLike[str],
+    *,
+    summary: pd.DataFrame,
+    meta: dict,
+    lang: str,
+    names: dict | None = None,
+) -> Path:
+    """The planner's table of every target (names, one row each, autofilter), then in full."""
+    wb = _new_workbook()
+    note = run_note(meta, lang)
+    _planner_sheets(wb, summary, note=note, lang=lang, names=names or {}, communes_total=None)
+    return atomic_write_bytes(path, workbook_bytes(wb))

@@ -1,0 +1,341 @@
+"""The target tables a planner reads: names not codes, targets in words, one language.
+
+The full 23-column table (`targets.assess_targets`) stays for CSV files and second sheets;
+this module turns it into what goes into the notebook, the HTML report, the Word report
+and the first sheet of each workbook:
+
+- coming targets first, most at risk first (lowest probability), then past targets in
+  their own short table with their outcome in words, never as 0% or 100%;
+- every cell is text in the chosen language's style, empty where there is nothing;
+- a headline sentence (how many are likely, at risk, unlikely, and the one furthest behind);
+- the what-if as one row per coming target and one column per pace factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ntm_forecast.domain import metrics
+from ntm_forecast.i18n.labels import STATUS_COLOURS, column_label, pace_category_label, status_label
+from ntm_forecast.i18n.messages import LANGS, has, word
+from ntm_forecast.i18n.messages import metric_label as _metric_label
+from ntm_forecast.i18n.numbers import fmt_number, fmt_percent, fmt_year, is_missing
+from ntm_forecast.i18n.textsafe import escape_html
+
+PAST = ("met", "missed", "past")
+COMING_COLUMNS = [
+    "locality",
+    "metric",
+    "target",
+    "target_year",
+    "probability",
+    "status_label",
+    "pace_category",
+    "projection",
+    "pace_needed",
+    "pace_recent",
+]
+PAST_COLUMNS = ["locality", "metric", "target", "target_year", "outcome"]
+PERCENT_DIGITS = 1
+UNIT_PREFIXES = {
+    "communes": "communes",
+    "districts": "districts",
+    "villages": "villages",
+    "gardens": "gardens",
+    "ocop": "products",
+}
+
+
+@dataclass(frozen=True)
+class PlannerTable:
+    """Text cells under headers in one language, and each row's status code (for colour)."""
+
+    frame: pd.DataFrame
+    statuses: list[str]
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def to_html(self) -> str:
+        return html_table(self.frame, self.statuses)
+
+
+def split(targets: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(coming, past): coming sorted by probability, lowest first (no probability last)."""
+    past_rows = targets["status"].isin(PAST)
+    coming = targets[~past_rows].copy()
+    coming["_p"] = coming["probability"].astype(float)
+    coming = coming.sort_values(
+        ["_p", "target_year", "locality", "metric"], na_position="last", kind="mergesort"
+    ).drop(columns="_p")
+    past = targets[past_rows].sort_values(
+        ["target_year", "locality", "metric"], ascending=[False, True, True], kind="mergesort"
+    )
+    return coming.reset_index(drop=True), past.reset_index(drop=True)
+
+
+def lower_first(text: str) -> str:
+    """'Xã đạt chuẩn NTM' -> 'xã đạt chuẩn NTM'; 'NTM communes' stays as it is."""
+    if len(text) > 1 and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _total_at(communes_total: dict | None, year: int) -> float | None:
+    known = {int(y): v for y, v in (communes_total or {}).items() if int(y) <= year}
+    return known[max(known)] if known else None
+
+
+def target_words(row, lang: str, communes_total: dict | None = None) -> str:
+    """'39/51 xã', 'thêm 20 xã', '80% số xã', '116 sản phẩm' (or their English)."""
+    metric = str(row["metric"])
+    info = metrics.info(metric)
+    if metric not in metrics.CORE and not metric.endswith(("_share", "_rate")):
+        # a metric known by its params file only: what it counts is the start of its name
+        info = metrics.info(metric, UNIT_PREFIXES.get(metric.split("_", 1)[0], info.unit))
+    value = fmt_number(row["target_value"], lang)
+    high = row.get("target_value_max")
+    if not is_missing(high):
+        value = word("target.range", lang, low=value, high=fmt_number(high, lang))
+    unit_key = f"unit.{info.unit}"
+    unit = word(unit_key, lang) if has(unit_key) else ""
+    kind = row.get("target_kind", "level")
+    if kind == "maintain":
+        return word("target.maintain", lang)
+    if kind == "share":
+        return word("target.share", lang, value=value)
+    if kind == "increment":
+        return word("target.increment", lang, value=value, unit=unit).strip()
+    if info.family == "percent":
+        return word("target.percent", lang, value=value)
+    total = _total_at(communes_total, int(row["target_year"]))
+    if metric in metrics.COMMUNE_STANDARDS and total is not None:
+        return word("target.level_of", lang, value=value, total=fmt_number(total, lang), unit=unit)
+    return word("target.level", lang, value=value, unit=unit).strip()
+
+
+def _name(slug: object, names: dict | None) -> str:
+    return str((names or {}).get(slug, slug)) if not is_missing(slug) else ""
+
+
+def _projection(row, lang: str) -> str:
+    if is_missing(row.get("projected_median")):
+        return ""
+    lo, hi = row.get("projected_p10"), row.get("projected_p90")
+    mid = fmt_number(row["projected_median"], lang, digits=1)
+    if is_missing(lo) or is_missing(hi):
+        return mid
+    return f"{mid} ({fmt_number(lo, lang, digits=1)}–{fmt_number(hi, lang, digits=1)})"
+
+
+def coming_records(
+    targets: pd.DataFrame,
+    lang: str,
+    *,
+    names: dict | None = None,
+    communes_total: dict | None = None,
+    numbers: bool = False,
+) -> tuple[list[dict], list[str]]:
+    """The coming rows as cells keyed by COMING_COLUMNS, and their status codes.
+
+    ``numbers``: probability and year stay numbers (a workbook formats and sorts them)."""
+    coming, _ = split(targets)
+    rows = []
+    for _, r in coming.iterrows():
+        p = r["probability"]
+        rows.append(
+            {
+                "locality": _name(r["locality"], names),
+                "metric": _metric_label(str(r["metric"]), lang),
+                "target": target_words(r, lang, communes_total),
+                "target_year": int(r["target_year"]) if numbers else fmt_year(r["target_year"]),
+                "probability": (None if is_missing(p) else float(p))
+                if numbers
+                else fmt_percent(p, lang, digits=PERCENT_DIGITS),
+                "status_label": status_label(str(r["status"]), lang),
+                "pace_category": pace_category_label(r.get("pace_category"), lang),
+                "projection": _projection(r, lang),
+                "pace_needed": fmt_number(r.get("required_per_year"), lang, digits=1),
+                "pace_recent": fmt_number(r.get("recent_per_year"), lang, digits=1),
+            }
+        )
+    return rows, list(coming["status"])
+
+
+def coming_table(
+    targets: pd.DataFrame,
+    lang: str,
+    *,
+    names: dict | None = None,
+    communes_total: dict | None = None,
+) -> PlannerTable:
+    records = coming_records(targets, lang, names=names, communes_total=communes_total)
+    return _table(records, COMING_COLUMNS, lang)
+
+
+def past_records(
+    targets: pd.DataFrame,
+    lang: str,
+    *,
+    names: dict | None = None,
+    communes_total: dict | None = None,
+    numbers: bool = False,
+) -> tuple[list[dict], list[str]]:
+    _, past = split(targets)
+    rows = [
+        {
+            "locality": _name(r["locality"], names),
+            "metric": _metric_label(str(r["metric"]), lang),
+            "target": target_words(r, lang, communes_total),
+            "target_year": int(r["target_year"]) if numbers else fmt_year(r["target_year"]),
+            "outcome": status_label(str(r["status"]), lang),
+        }
+        for _, r in past.iterrows()
+    ]
+    return rows, list(past["status"])
+
+
+def past_table(
+    targets: pd.DataFrame,
+    lang: str,
+    *,
+    names: dict | None = None,
+    communes_total: dict | None = None,
+) -> PlannerTable:
+    records = past_records(targets, lang, names=names, communes_total=communes_total)
+    return _table(records, PAST_COLUMNS, lang)
+
+
+def _table(records: tuple[list[dict], list[str]], columns, lang: str) -> PlannerTable:
+    rows, statuses = records
+    return PlannerTable(_headed(pd.DataFrame(rows, columns=columns), lang), statuses)
+
+
+def _headed(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return frame.rename(columns=lambda c: column_label(c, lang))
+
+
+def headline(
+    targets: pd.DataFrame,
+    lang: str,
+    *,
+    names: dict | None = None,
+    communes_total: dict | None = None,
+) -> str:
+    """One sentence: how the coming targets stand and which one is furthest behind."""
+    coming, _ = split(targets)
+    if coming.empty:
+        return word("headline.none", lang)
+    counts = coming["status"].value_counts()
+    text = word(
+        "headline.counts",
+        lang,
+        n=len(coming),
+        likely=int(counts.get("likely", 0)),
+        at_risk=int(counts.get("at_risk", 0)),
+        unlikely=int(counts.get("unlikely", 0)),
+    )
+    unknown = len(coming) - int(counts.reindex(["likely", "at_risk", "unlikely"]).fillna(0).sum())
+    if unknown:
+        text += word("headline.unknown", lang, unknown=unknown)
+    scored = coming[coming["probability"].notna()]
+    if scored.empty:
+        return text + word("headline.end", lang)
+    worst = scored.iloc[0]  # split() sorts by probability, lowest first
+    where = ""
+    if names is not None and len(set(coming["locality"])) > 1:
+        where = word("headline.where", lang, name=_name(worst["locality"], names))
+    return text + word(
+        "headline.behind",
+        lang,
+        what=target_words(worst, lang, communes_total),
+        label=lower_first(_metric_label(str(worst["metric"]), lang)),
+        year=int(worst["target_year"]),
+        where=where,
+        p=fmt_percent(worst["probability"], lang, digits=PERCENT_DIGITS),
+    )
+
+
+def whatif_table(
+    whatif: pd.DataFrame,
+    lang: str,
+    *,
+    names: dict | None = None,
+    communes_total: dict | None = None,
+) -> PlannerTable:
+    """A row per coming target, a column per pace factor, and the pace needed for 80%."""
+    paces = sorted(whatif["pace"].unique())
+    if not paces:  # a locality without targets
+        frame = pd.DataFrame(columns=["metric", "target", "target_year", "required_pace_p80"])
+        return PlannerTable(_headed(frame, lang), [])
+    base_pace = 1.0 if 1.0 in paces else paces[0]
+    base = whatif[whatif["pace"] == base_pace].reset_index(drop=True)
+    base["_row"] = range(len(base))
+    coming, _ = split(base)
+    rows = []
+    for _, r in coming.iterrows():
+        i = int(r["_row"])
+        cells = {
+            "metric": _metric_label(str(r["metric"]), lang),
+            "target": target_words(r, lang, communes_total),
+            "target_year": fmt_year(r["target_year"]),
+        }
+        if names is not None:
+            cells = {"locality": _name(r["locality"], names), **cells}
+        for pace in paces:
+            p = whatif[whatif["pace"] == pace]["probability"].iloc[i]
+            head = word("col.whatif_pace", lang, pace=fmt_number(pace, lang, digits=2))
+            cells[head] = fmt_percent(p, lang, digits=PERCENT_DIGITS)
+        cells["required_pace_p80"] = fmt_number(r["required_pace_p80"], lang, digits=2)
+        rows.append(cells)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        frame = pd.DataFrame(columns=["metric", "target", "target_year", "required_pace_p80"])
+    return PlannerTable(_headed(frame, lang), list(coming["status"]))
+
+
+def display_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Any result table as text cells: codes in words, numbers in the language's style."""
+    from ntm_forecast.i18n.labels import code_label
+
+    out = {}
+    for column in frame.columns:
+        key = "status_data" if column == "status" and "as_of" in frame.columns else column
+        values = []
+        for v in frame[column]:
+            if is_missing(v):
+                values.append("")
+            elif isinstance(v, bool):
+                values.append(word(f"bool.{v}", lang))
+            elif key in ("year", "target_year", "baseline_year"):
+                values.append(fmt_year(v))
+            elif isinstance(v, (int, float)):
+                values.append(fmt_number(v, lang, digits=4 if abs(v) < 10 else 2))
+            elif key in ("family", "unit") and has(f"{key}.{v}"):
+                values.append(word(f"{key}.{v}", lang))
+            else:
+                values.append(str(code_label(key, v, lang)))
+        out[column_label(key, lang)] = values
+    return pd.DataFrame(out, columns=list(out))
+
+
+def html_table(frame: pd.DataFrame, statuses: list[str] | None = None) -> str:
+    """A plain HTML table: escaped text, no index, the status cells coloured."""
+    status_headers = {column_label(c, x) for c in ("status_label", "outcome") for x in LANGS}
+    head = "".join(f"<th>{escape_html(c)}</th>" for c in frame.columns)
+    body = []
+    for i, row in enumerate(frame.itertuples(index=False)):
+        colour = STATUS_COLOURS.get(statuses[i]) if statuses and i < len(statuses) else None
+        cells = []
+        for column, value in zip(frame.columns, row):
+            style = ""
+            if colour and column in status_headers:
+                style = f' style="background-color:#{colour}"'
+            cells.append(f"<td{style}>{escape_html(value)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        '<table class="ntm-table" style="border-collapse:collapse">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )

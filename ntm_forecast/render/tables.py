@@ -1,0 +1,50 @@
+"""Print or save result tables: a readable table, CSV or JSON. Same input, same bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ntm_forecast.errors import EXIT_OK, InputError
+
+FORMATS = ("table", "csv", "json")
+
+
+def render(frame: pd.DataFrame, fmt: str) -> str:
+    if fmt == "csv":
+        return frame.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+    if fmt == "json":
+        return (
+            frame.to_json(orient="records", force_ascii=False, indent=1, double_precision=10) + "\n"
+        )
+    with pd.option_context(
+        "display.width",
+        200,
+        "display.max_columns",
+        None,
+        "display.max_colwidth",
+        60,
+        "display.max_rows",
+        None,
+    ):
+        return frame.to_string(index=False) + "\n"
+
+
+def emit(frames: list[pd.DataFrame], fmt: str, output: Path | None) -> int:
+    """Write the concatenated frames to `output` (atomically) or stdout."""
+    if fmt not in FORMATS:
+        raise InputError.at("--format", "format", f"one of {', '.join(FORMATS)}", repr(fmt))
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    text = render(frame, fmt)
+    if output is None:
+        import typer
+
+        typer.echo(text, nl=False)
+        return EXIT_OK
+    from ntm_forecast.files import atomic_write_text, ensure_writable_dir
+
+    ensure_writable_dir(Path(output).parent if str(Path(output).parent) else Path("."))
+    # CSV files for Excel carry a BOM so that the diacritics survive.
+    atomic_write_text(output, text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+    return EXIT_OK

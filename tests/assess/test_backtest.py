@@ -1,0 +1,200 @@
+"""Rolling-origin backtest: the CRPS of a sample, and the model comparison on real data."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from engine_fixtures import params_localities
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ntm_forecast.assess.backtest import BACKTEST_COLUMNS, Score, backtest, crps_sample, summarise
+from ntm_forecast.engine.models import SELECTION
+
+
+@pytest.mark.parametrize(("x", "y"), [(3.0, 5.0), (5.0, 3.0), (-2.5, 4.0), (7.0, 7.0)])
+def test_crps_of_a_point_mass_is_the_absolute_error(x, y):
+    assert crps_sample(np.full(50, x), y) == pytest.approx(abs(x - y))
+    assert crps_sample(np.array([x]), y) == pytest.approx(abs(x - y))
+
+
+def test_crps_of_a_normal_sample_matches_the_closed_form():
+    x = np.random.default_rng(0).standard_normal(20_000)
+    for y in (0.0, 1.0, -2.0):
+        phi = math.exp(-(y**2) / 2) / math.sqrt(2 * math.pi)
+        cdf = 0.5 * (1 + math.erf(y / math.sqrt(2)))
+        exact = y * (2 * cdf - 1) + 2 * phi - 1 / math.sqrt(math.pi)
+        assert crps_sample(x, y) == pytest.approx(exact, abs=0.01)
+
+
+def test_crps_of_two_points():
+    # E|X − y| − ½E|X − X′| for {0, 2} at y = 0: 1 − ½ · 1 = 0.5
+    assert crps_sample(np.array([0.0, 2.0]), 0.0) == pytest.approx(0.5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=40), st.floats(-1e3, 1e3))
+def test_crps_non_negative_and_order_free(xs, y):
+    x = np.array(xs)
+    c = crps_sample(x, y)
+    assert c >= -1e-9
+    assert c == pytest.approx(crps_sample(x[::-1], y), abs=1e-9)
+    assert c <= np.mean(np.abs(x - y)) + 1e-9
+
+
+def test_sharper_right_forecast_scores_better():
+    rng = np.random.default_rng(1)
+    assert crps_sample(rng.normal(10, 1, 2000), 10) < crps_sample(rng.normal(10, 5, 2000), 10)
+
+
+@pytest.fixture(scope="module")
+def scored():
+    from ntm_forecast.assess.backtest import backtest_scores
+
+    contexts: dict = {}
+    locs = list(params_localities().values())
+    scores = backtest_scores(locs, n_paths=300, contexts=contexts)
+    return scores, contexts
+
+
+@pytest.fixture(scope="module")
+def table(scored):
+    return backtest([], scores=scored[0])
+
+
+def test_backtest_compares_hazard_and_drift_on_communes_ntm(table):
+    assert list(table.columns) == BACKTEST_COLUMNS
+    ntm = table[(table.metric == "communes_ntm")]
+    assert {"hazard", "drift"} <= set(ntm.model)
+    assert (ntm.n > 0).all()
+    assert ntm[ntm.model == "drift"].crps_vs_drift.iloc[0] == pytest.approx(1.0)
+    assert bool(ntm[ntm.model == SELECTION.default("commune")].default.iloc[0])
+    assert not bool(ntm[ntm.model == "drift"].default.iloc[0])
+    ok = table.dropna(subset=["ratio_lo"])
+    assert (
+        (ok.ratio_lo <= ok.crps_vs_drift + 1e-9) & (ok.crps_vs_drift <= ok.ratio_hi + 1e-9)
+    ).all()
+
+
+def test_one_best_per_group(table):
+    for _, g in table.groupby(["family", "metric"]):
+        assert g.best.dtype == bool
+        assert g.best.sum() == 1
+        best = g[g.best].iloc[0]
+        # ranked among the models that scored at least half as many forecasts as the most
+        enough = g[g.n * 2 >= g.n.max()]
+        ranked = enough.sort_values(["crps_vs_drift", "crps"]).iloc[0]
+        assert best.model == ranked.model
+        assert best.n * 2 >= g.n.max()  # never a model that scored only a few forecasts
+
+
+def test_pooled_rows_per_family(table):
+    pooled = table[table.metric == "(all)"]
+    assert set(pooled.family) == set(table[table.metric != "(all)"].family)
+    for col in ("coverage_50", "coverage_80"):
+        assert ((table[col] >= 0) & (table[col] <= 1)).all()
+    assert (table.crps >= 0).all() and (table.mae >= 0).all()
+
+
+def test_a_province_is_forecast_from_a_pool_that_left_its_group_out(scored):
+    from ntm_forecast.assess.backtest import fold_of
+
+    locs = params_localities()
+    _, contexts = scored
+    assert contexts
+    for (_origin, fold, *_structures), ctx in contexts.items():
+        for ph in ctx.hazards.values():
+            assert not any(fold >= 0 and fold_of(locs[s]) == fold for s in ph.localities)
+            assert "vietnam" not in ph.localities  # the sum of the provinces is not in the pool
+
+
+def _score(slug, model, crps, scale, covered=True):
+    return Score(
+        slug, "communes_ntm", "commune", model, 2019, 2020, 10.0, 10.0, crps, covered, scale
+    )
+
+
+def test_summarise_ratio_to_drift():
+    out = summarise([_score("a", "drift", 2.0, 1.0), _score("a", "hazard", 1.0, 1.0)])
+    hz = out[out.model == "hazard"].iloc[0]
+    assert hz.crps_vs_drift == pytest.approx(0.5)
+    assert bool(hz.best)
+    assert summarise([]).empty and list(summarise([]).columns) == BACKTEST_COLUMNS
+
+
+def test_pooled_ratio_is_pooled_over_localities_not_the_largest():
+    """A nation of 8,000 communes and a province of 50: each counts per commune, so the
+    province's halving is not drowned by the nation's small loss."""
+    scores = [
+        _score("nation", "drift", 100.0, 8000.0),
+        _score("nation", "hazard", 110.0, 8000.0),
+        _score("prov", "drift", 4.0, 50.0),
+        _score("prov", "hazard", 2.0, 50.0),
+    ]
+    hz = summarise(scores).set_index("model").loc["hazard"]
+    expected = (110 / 8000 + 2 / 50) / (100 / 8000 + 4 / 50)
+    assert hz.crps_vs_drift == pytest.approx(expected, abs=1e-4)
+    assert hz.crps_vs_drift < 1.0 < (110 + 2) / (100 + 4)  # the ratio of sums would say > 1
+
+
+def test_ratio_interval_resamples_localities():
+    from ntm_forecast.assess.backtest import _frame, ratio_interval
+
+    rng = np.random.default_rng(0)
+    a, b = [], []
+    for i in range(30):
+        d = rng.uniform(1, 3)
+        b.append(_score(f"l{i}", "drift", d, 1.0))
+        a.append(_score(f"l{i}", "hazard", d * rng.uniform(0.6, 1.0), 1.0))
+    r, lo, hi, n = ratio_interval(_frame(a), _frame(b))
+    assert n == 30 and lo < r < hi < 1.0
+
+
+def test_plots_are_written(scored, tmp_path):
+    from ntm_forecast.assess.backtest import plot_calibration
+
+    files = plot_calibration(scored[0], tmp_path)
+    assert files and all(f.suffix == ".png" and f.stat().st_size > 1000 for f in files)
+    assert {f.name.split("_")[0] for f in files} == {"pit", "reliability"}
+
+
+def test_pit_and_events_are_probabilities(scored):
+    df = pd.DataFrame([s.__dict__ for s in scored[0]])
+    assert df.pit.between(0, 1).all()
+    ev = df.dropna(subset=["event_p"])
+    assert ev.event_p.between(0, 1).all() and set(ev.event) <= {0.0, 1.0}
+
+
+def test_cli_backtest_writes_the_pictures_and_refuses_a_bad_folder(tmp_path, capsys):
+    from ntm_forecast.cli import main
+    from ntm_forecast.errors import EXIT_BAD_INPUT, EXIT_OK
+
+    params = str(Path(__file__).parents[2] / "params" / "hau_giang.yaml")
+    out = tmp_path / "bt.csv"
+    code = main(
+        [
+            "backtest",
+            params,
+            "--paths",
+            "200",
+            "--plot",
+            str(tmp_path / "png"),
+            "--format",
+            "csv",
+            "--output",
+            str(out),
+        ]
+    )
+    assert code == EXIT_OK
+    assert list(pd.read_csv(out, encoding="utf-8-sig").columns) == BACKTEST_COLUMNS
+    assert sorted(p.name for p in (tmp_path / "png").iterdir())
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    capsys.readouterr()
+    assert main(["backtest", params, "--plot", str(blocker / "sub")]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "expected a writable directory" in err[0]

@@ -1,0 +1,295 @@
+"""Target assessment: every kind of target, statuses, labels, thresholds and real data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from engine_fixtures import context, locality, obs, params_localities, rich_province, target
+
+from ntm_forecast.assess.targets import Thresholds, assess_targets
+from ntm_forecast.engine.forecast import Context, forecast_locality
+from ntm_forecast.i18n.labels import STATUS_LABELS, TARGET_COLUMNS
+
+# rich_province: 100 communes; NTM 20, 26, 32, 38, 44, 50 at the ends of 2016–2021.
+TARGETS = [
+    target("communes_ntm", 2023, "level", 60),  # 0
+    target("communes_ntm", 2023, "increment", 5),  # 1
+    target("communes_ntm", 2023, "share", 60),  # 2: 60% of 100 communes
+    target("communes_ntm", 2025, "maintain", 100),  # 3
+    target("communes_advanced", 2024, "increment", min=1, max=6),  # 4: a range
+    target("communes_ntm", 2024, "level", 40),  # 5: already reached
+    target("communes_ntm", 2020, "level", 40),  # 6: past, met (44)
+    target("communes_ntm", 2019, "level", 50),  # 7: past, missed (38)
+    target("avg_criteria", 2017, "level", 14),  # 8: past, no data that year
+    target("villages_ntm", 2024, "level", 30, unit="villages"),  # 9: no figures
+    target("ocop_total", 2024, "level", 80),  # 10
+    target("communes_ntm", 2040, "level", 90),  # 11: beyond the horizon
+]
+STATUSES = {
+    "likely",
+    "at_risk",
+    "unlikely",
+    "insufficient",
+    "not_modelled",
+    "met",
+    "missed",
+    "past",
+}
+
+
+@pytest.fixture(scope="module")
+def assessed():
+    loc = rich_province(targets=TARGETS)
+    ctx = context([loc])
+    fc = forecast_locality(loc, ctx, n_paths=2000, seed=0)
+    return fc, assess_targets(fc)
+
+
+def test_columns_and_one_row_per_target(assessed):
+    _, t = assessed
+    assert list(t.columns) == TARGET_COLUMNS
+    assert len(t) == len(TARGETS)
+    assert list(t.metric) == [x["metric"] for x in TARGETS]
+    assert set(t.status) <= STATUSES
+    p = t.probability.dropna()
+    assert ((p >= 0) & (p <= 1)).all()
+
+
+def test_level_target(assessed):
+    _, t = assessed
+    r = t.iloc[0]
+    assert r.status in ("likely", "at_risk", "unlikely")
+    assert 0 < r.probability < 1
+    assert r.model == "hazard"
+    assert r.baseline_year == 2021 and r.baseline_value == 50
+    assert r.required_per_year == pytest.approx(5.0)  # (60 − 50) / 2 years
+    assert r.recent_per_year == pytest.approx(6.0)
+    assert r.pace_ratio == pytest.approx(6.0 / 5.0)
+    assert r.projected_p10 <= r.projected_median <= r.projected_p90
+    assert r.status == Thresholds().status(r.probability)
+
+
+def test_level_probability_matches_the_paths(assessed):
+    fc, t = assessed
+    p = fc["communes_ntm"].prob_at_least(2023, 60)
+    assert t.iloc[0].probability == pytest.approx(p, abs=1e-4)
+
+
+def test_increment_target(assessed):
+    fc, t = assessed
+    r = t.iloc[1]
+    pf = fc["communes_ntm"]
+    added = pf.at(2023) - pf.at(2022)
+    assert r.probability == pytest.approx(np.mean(added >= 5), abs=1e-4)
+    assert r.required_per_year == 5
+
+
+def test_share_target_is_converted_with_communes_total(assessed):
+    _, t = assessed
+    share, level = t.iloc[2], t.iloc[0]
+    assert share.target_value == 60  # the percentage as stated
+    assert share.probability == level.probability  # 60% of 100 communes = 60 communes
+    assert "60% của 100 xã = 60 xã" in share.note  # the reader's language (vi default)
+
+
+def test_share_target_without_a_total_is_insufficient():
+    loc = locality(
+        [obs("communes_ntm", 2020, 10), obs("communes_ntm", 2021, 14)],
+        [target("communes_ntm", 2023, "share", 50)],
+    )
+    t = assess_targets(forecast_locality(loc, context([loc]), n_paths=200))
+    assert t.iloc[0].status == "insufficient" and math.isnan(t.iloc[0].probability)
+
+
+def test_maintain_target_is_not_modelled(assessed):
+    _, t = assessed
+    r = t.iloc[3]
+    assert r.status == "not_modelled"
+    assert math.isnan(r.probability)
+    assert "giữ vững 100%" in r.note
+    assert r.status_label == STATUS_LABELS["vi"]["not_modelled"]
+    en = assess_targets(assessed[0], lang="en").iloc[3]
+    assert "assumed, not forecast" in en.note
+
+
+def test_range_target_gets_two_probabilities(assessed):
+    _, t = assessed
+    r = t.iloc[4]
+    assert r.target_value == 1 and r.target_value_max == 6
+    assert not math.isnan(r.probability) and not math.isnan(r.probability_max)
+    assert r.probability >= r.probability_max
+    assert r.probability > r.probability_max  # 1 of 2…6 is easier than 6
+    # single-valued targets leave the upper columns empty
+    assert math.isnan(t.iloc[0].target_value_max) and math.isnan(t.iloc[0].probability_max)
+
+
+def test_target_already_met_at_the_origin(assessed):
+    _, t = assessed
+    r = t.iloc[5]
+    assert r.probability == 1.0
+    assert r.status == "likely"
+    assert "đã đạt từ năm gốc" in r.note and "50" in r.note
+
+
+def test_past_targets_take_their_outcome_from_the_data(assessed):
+    _, t = assessed
+    met, missed, unknown = t.iloc[6], t.iloc[7], t.iloc[8]
+    # an outcome is a fact, never shown as 100% or 0%
+    assert met.status == "met" and math.isnan(met.probability)
+    assert missed.status == "missed" and math.isnan(missed.probability)
+    assert unknown.status == "past" and math.isnan(unknown.probability)
+    assert met.status_label == "Đã đạt" and missed.status_label == "Không đạt"
+    assert "năm mục tiêu đã qua" in met.note
+
+
+def test_unmodelled_metric_is_insufficient(assessed):
+    fc, t = assessed
+    r = t.iloc[9]
+    assert r.status == "insufficient"
+    assert math.isnan(r.probability)
+    assert r.status_label == "Chưa đủ dữ liệu"
+    en = assess_targets(fc, lang="en").iloc[9]
+    assert en.status_label == "Insufficient history"
+
+
+def test_target_beyond_the_horizon_is_insufficient(assessed):
+    _, t = assessed
+    r = t.iloc[11]
+    assert r.status == "insufficient" and "ngoài khoảng dự báo" in r.note
+
+
+def test_ocop_level_target(assessed):
+    _, t = assessed
+    r = t.iloc[10]
+    assert r.model == "ocop_growth"
+    assert 0 <= r.probability <= 1
+    assert r.status in ("likely", "at_risk", "unlikely")
+
+
+def test_vietnamese_labels_by_default(assessed):
+    fc, t = assessed
+    assert all(lbl == STATUS_LABELS["vi"][s] for s, lbl in zip(t.status, t.status_label))
+    en = assess_targets(fc, lang="en")
+    assert all(lbl == STATUS_LABELS["en"][s] for s, lbl in zip(en.status, en.status_label))
+    assert list(en.status) == list(t.status)
+
+
+def test_thresholds_change_the_status(assessed):
+    fc, t = assessed
+    p = t.iloc[0].probability
+    lenient = assess_targets(fc, thresholds=Thresholds(likely=p / 2, unlikely=p / 4))
+    strict = assess_targets(fc, thresholds=Thresholds(likely=0.999, unlikely=min(p + 0.01, 0.99)))
+    assert lenient.iloc[0].status == "likely"
+    assert strict.iloc[0].status == "unlikely"
+    assert lenient.iloc[0].status_label == "Có khả năng đạt"
+    assert strict.iloc[0].status_label == "Khó đạt"
+    # data-decided rows do not depend on thresholds
+    assert strict.iloc[6].status == lenient.iloc[6].status == "met"
+
+
+def test_thresholds_status():
+    th = Thresholds(likely=0.8, unlikely=0.3)
+    assert th.status(0.8) == "likely"
+    assert th.status(0.79) == "at_risk"
+    assert th.status(0.3) == "at_risk"
+    assert th.status(0.29) == "unlikely"
+
+
+def test_additions_only_answers_only_increment_targets():
+    loc = locality(
+        [
+            obs("villages_ntm", 2019, 4, kind="increment", unit="villages"),
+            obs("villages_ntm", 2020, 6, kind="increment", unit="villages"),
+            obs("villages_ntm", 2021, 7, kind="increment", unit="villages"),
+        ],
+        [
+            target("villages_ntm", 2023, "increment", 5, unit="villages"),
+            target("villages_ntm", 2023, "level", 30, unit="villages"),
+        ],
+        origin_year=2021,
+    )
+    t = assess_targets(forecast_locality(loc, context([loc]), n_paths=1000))
+    inc, lvl = t.iloc[0], t.iloc[1]
+    assert inc.model == "additions_only" and 0 < inc.probability < 1
+    assert lvl.status == "insufficient" and math.isnan(lvl.probability)
+
+
+def test_assessment_is_deterministic(assessed):
+    fc, t = assessed
+    assert assess_targets(fc).to_csv() == t.to_csv()
+
+
+# --- real data -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real():
+    locs = params_localities()
+    ctx = Context.from_localities(locs.values())
+    out = {}
+    for slug in ("hau_giang", "ha_tinh"):
+        fc = forecast_locality(locs[slug], ctx, n_paths=2000, seed=0)
+        out[slug] = assess_targets(fc)
+    return out
+
+
+def _row(t, metric, year, kind, value):
+    rows = t[(t.metric == metric) & (t.target_year == year) & (t.target_kind == kind)
+             & (t.target_value == value)]  # fmt: skip
+    assert len(rows) == 1, rows
+    return rows.iloc[0]
+
+
+def test_hau_giang_39_communes_in_2022(real):
+    r = _row(real["hau_giang"], "communes_ntm", 2022, "level", 39)
+    assert 0 < r.probability < 1
+    assert r.status in ("likely", "at_risk", "unlikely")
+
+
+def test_hau_giang_share_target_matches_the_level(real):
+    t = real["hau_giang"]
+    share = _row(t, "communes_ntm", 2022, "share", 76.47)
+    level = _row(t, "communes_ntm", 2022, "level", 39)
+    assert share.probability == level.probability
+
+
+def test_hau_giang_ocop_116_note_says_it_does_not_add_up(real):
+    r = _row(real["hau_giang"], "ocop_total", 2022, "level", 116)
+    assert "116" in r.note and "66" in r.note
+
+
+def test_ha_tinh_20_more_advanced_communes_in_2024(real):
+    r = _row(real["ha_tinh"], "communes_advanced", 2024, "increment", 20)
+    assert 0 < r.probability < 1
+
+
+@pytest.mark.parametrize(
+    ("ratio", "code"),
+    [
+        (1.56, "on_track"),
+        (0.95, "on_track"),
+        (0.9499, "fair"),
+        (0.5, "fair"),
+        (0.4999, "limited"),
+        (-0.1, "limited"),
+        (-0.1001, "deteriorating"),
+        (float("nan"), ""),
+        (None, ""),
+    ],
+)
+def test_pace_category_at_each_undp_threshold(ratio, code):
+    from ntm_forecast.assess.targets import pace_category
+
+    assert pace_category(ratio) == code
+
+
+def test_pace_category_follows_pace_ratio_in_the_table(assessed):
+    from ntm_forecast.assess.targets import pace_category
+
+    _, t = assessed
+    cols = list(t.columns)
+    assert cols.index("pace_category") == cols.index("pace_ratio") + 1
+    assert list(t.pace_category) == [pace_category(r) for r in t.pace_ratio]
+    assert (t.pace_category != "").any()

@@ -1,0 +1,265 @@
+"""Every model has one shape: fit(MetricHistory) -> self, forecast(...) -> PathForecast."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from engine_fixtures import commune_series, context, locality, obs, rich_province
+
+from ntm_forecast.domain.paths import PathForecast
+from ntm_forecast.engine.forecast import metric_history
+from ntm_forecast.engine.models import (
+    MODELS,
+    SELECTION,
+    BoundedTrend,
+    CommuneHazard,
+    Drift,
+    InsufficientHistory,
+    NotFittedError,
+    OcopGrowth,
+    YearlyAdditions,
+)
+
+HORIZON_END = 2026
+N = 400
+
+
+def _long_series():
+    years = list(range(2012, 2022))
+    ntm = [10, 18, 27, 35, 44, 52, 60, 67, 73, 78]
+    out = commune_series(years, ntm, 200)
+    out += [obs("avg_criteria", y, 10.0 + 0.8 * i) for i, y in enumerate(years)]
+    return locality(out, slug="long", name="Tỉnh dài")
+
+
+def _additions_only():
+    return locality(
+        [
+            obs("villages_ntm", 2019, 4, kind="increment", unit="villages"),
+            obs("villages_ntm", 2020, 6, kind="increment", unit="villages"),
+            obs("villages_ntm", 2021, 7, kind="increment", unit="villages"),
+        ],
+        slug="adds",
+        name="Huyện thêm",
+        origin_year=2021,
+    )
+
+
+# model name -> (locality builder, metric, ceiling)
+CASES = {
+    "hazard": (rich_province, "communes_ntm", 100.0),
+    "ocop_growth": (rich_province, "ocop_total", None),
+    "bounded_trend": (rich_province, "avg_criteria", None),
+    "drift": (rich_province, "communes_ntm", 100.0),
+    "ets": (_long_series, "communes_ntm", 200.0),
+    "additions_only": (_additions_only, "villages_ntm", None),
+}
+
+
+def _history(name):
+    build, metric, _ = CASES[name]
+    loc = build()
+    ctx = context([loc])
+    return metric_history(loc, metric, ctx)
+
+
+def _fit(name, pace=1.0):
+    model = MODELS[name](pace=pace)
+    return model.fit(_history(name))
+
+
+def _forecast(model, name, seed=0, n_paths=N):
+    cap = CASES[name][2]
+    ceiling = None if cap is None else (lambda year: cap)
+    horizon = HORIZON_END - model.history_.origin_year  # years after the origin
+    return model.forecast(horizon, n_paths=n_paths, seed=seed, ceiling=ceiling)
+
+
+def test_every_model_has_a_case():
+    assert set(CASES) == set(MODELS)
+
+
+@pytest.fixture(scope="module", params=sorted(MODELS))
+def fitted(request):
+    name = request.param
+    return name, _fit(name)
+
+
+def test_fit_returns_self_and_sets_only_trailing_underscore_state():
+    for name in sorted(MODELS):
+        model = MODELS[name](pace=1.0)
+        before = set(vars(model))
+        assert model.fit(_history(name)) is model
+        new = set(vars(model)) - before
+        assert new, name
+        assert all(a.endswith("_") for a in new), (name, new)
+        # settings are not renamed or dropped by fit
+        assert model.pace == 1.0
+
+
+def test_path_forecast_shape(fitted):
+    name, model = fitted
+    pf = _forecast(model, name)
+    assert isinstance(pf, PathForecast)
+    assert pf.model == model.name == name
+    assert pf.values.ndim == 2
+    assert pf.values.shape == (N, len(pf.years))
+    assert pf.years[-1] == HORIZON_END
+    assert np.array_equal(np.diff(pf.years), np.ones(len(pf.years) - 1))
+    assert np.all(np.isfinite(pf.values))
+    assert 0.0 <= pf.own_weight <= 1.0
+
+
+def test_quantiles_ordered(fitted):
+    name, model = fitted
+    q = _forecast(model, name).quantiles()
+    assert q.shape[0] == 7
+    assert np.all(np.diff(q, axis=0) >= -1e-9)
+
+
+def test_repr(fitted):
+    name, model = fitted
+    text = repr(model)
+    assert type(model).__name__ in text
+    assert "fitted" in text and "not fitted" not in text
+    assert "not fitted" in repr(MODELS[name]())
+    pf_text = repr(_forecast(model, name))
+    assert name in pf_text and str(HORIZON_END) in pf_text
+
+
+def test_deterministic_under_seed(fitted):
+    name, model = fitted
+    a = _forecast(model, name, seed=7)
+    b = _forecast(model, name, seed=7)
+    assert np.array_equal(a.values, b.values)
+    assert np.array_equal(a.years, b.years)
+
+
+def test_different_seeds_differ(fitted):
+    name, model = fitted
+    a = _forecast(model, name, seed=1)
+    b = _forecast(model, name, seed=2)
+    assert not np.array_equal(a.values, b.values)
+
+
+def test_counts_do_not_fall(fitted):
+    name, model = fitted
+    pf = _forecast(model, name)
+    if name == "bounded_trend":  # a criteria average may dip; it is bounded instead
+        assert np.all((pf.values >= 0) & (pf.values <= 19))
+        return
+    assert np.all(np.diff(pf.values, axis=1) >= -1e-9)
+
+
+def test_ceiling_respected(fitted):
+    name, model = fitted
+    cap = CASES[name][2]
+    if cap is None:
+        pytest.skip("no ceiling for this metric")
+    pf = _forecast(model, name)
+    assert pf.values.max() <= cap + 1e-9
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_faster_pace_adds_more(name):
+    slow = _forecast(_fit(name, pace=0.5), name, n_paths=1000)
+    fast = _forecast(_fit(name, pace=2.0), name, n_paths=1000)
+    assert fast.values[:, -1].mean() > slow.values[:, -1].mean()
+
+
+def test_insufficient_history_is_an_exception_not_a_forecast():
+    loc = locality([obs("avg_criteria", 2021, 15.0)], slug="one")
+    hist = metric_history(loc, "avg_criteria", context([loc]))
+    for model in (BoundedTrend(), Drift()):
+        with pytest.raises(InsufficientHistory):
+            model.fit(hist)
+    with pytest.raises(InsufficientHistory):
+        MODELS["ets"]().fit(hist)
+    with pytest.raises(InsufficientHistory):
+        YearlyAdditions().fit(hist)
+
+
+def test_hazard_needs_a_pooled_hazard_and_ocop_a_pooled_growth():
+    loc = rich_province()
+    hist = metric_history(loc, "avg_criteria", context([loc]))  # no pooled priors
+    with pytest.raises(InsufficientHistory):
+        CommuneHazard().fit(hist)
+    with pytest.raises(InsufficientHistory):
+        OcopGrowth().fit(hist)
+
+
+def test_ocop_with_no_products_and_no_additions_is_insufficient():
+    loc = locality([obs("ocop_total", 2021, 0)], slug="zero")
+    hist = metric_history(loc, "ocop_total", context([loc]))
+    with pytest.raises(InsufficientHistory):
+        OcopGrowth().fit(hist)
+
+
+def test_additions_only_counts_from_zero_at_origin():
+    pf = _forecast(_fit("additions_only"), "additions_only")
+    assert pf.years[0] == 2021
+    assert np.all(pf.values[:, 0] == 0)
+    assert "added after 2021" in pf.note
+
+
+def test_candidates_put_the_default_first():
+    candidates = SELECTION.candidates
+    assert candidates("commune")[0] == SELECTION.default("commune")
+    assert candidates("other") == ["drift", "ets"]
+    for fam in ("commune", "ocop", "criteria", "percent", "money", "count", "other"):
+        c = candidates(fam)
+        assert len(c) == len(set(c)) and set(c) <= set(MODELS)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_forecast_before_fit_is_a_clear_error(name):
+    with pytest.raises(NotFittedError, match="before fit"):
+        MODELS[name]().forecast(3, n_paths=10)
+
+
+def test_tunables_are_constructor_settings():
+    assert BoundedTrend(default_sd=0.5).default_sd == 0.5
+    assert MODELS["ets"](min_points=4).min_points == 4
+    assert YearlyAdditions(prior_sd=0.3).prior_sd == 0.3
+
+
+def test_drift_reads_pace_from_whole_years():
+    # Hậu Giang: 32 at the end of 2020, 34 on 15/12/2021 then 36 (estimate) at its end:
+    # two communes in a fortnight are not 48 a year.
+    loc = locality(
+        [
+            obs("communes_total", 2020, 51),
+            obs("communes_ntm", 2019, 29),
+            obs("communes_ntm", 2020, 32),
+            obs("communes_ntm", 2021, 34, as_of="2021-12-15"),
+            obs("communes_ntm", 2021, 36, as_of="2021-12"),
+        ]
+    )
+    d = Drift().fit(metric_history(loc, "communes_ntm", context([loc])))
+    assert d.drift_ == pytest.approx(3.5)
+    assert d.sd_ < 5
+
+
+def test_drift_spread_never_collapses():
+    # Hậu Giang's districts: 1, 1, 1 — drift 0, yet the paths are not all 1.
+    loc = locality([obs("districts_ntm", y, 1, unit="districts") for y in (2019, 2020, 2021)])
+    d = Drift().fit(metric_history(loc, "districts_ntm", context([loc])))
+    pf = d.forecast(5, n_paths=2000, seed=0)
+    q = np.quantile(pf.values[:, -1], [0.05, 0.95])
+    assert d.sd_ > 0 and q[1] > q[0]
+
+
+def test_bounded_trend_spread_never_collapses_on_a_perfect_line():
+    loc = locality([obs("avg_criteria", y, 10.0 + y - 2018) for y in (2018, 2019, 2020, 2021)])
+    b = BoundedTrend().fit(metric_history(loc, "avg_criteria", context([loc])))
+    assert b.sd_ > 0.05
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_result_turns_into_a_frame_with_ordered_quantiles(name):
+    pf = _forecast(_fit(name), name)
+    frame = pf.to_frame()
+    assert list(frame.year) == list(pf.years)
+    q = frame[["p05", "p10", "p25", "median", "p75", "p90", "p95"]].to_numpy()
+    assert (q[:, 1:] >= q[:, :-1] - 1e-9).all()
+    assert set(frame.model) == {pf.model}

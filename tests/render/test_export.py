@@ -1,0 +1,136 @@
+import pandas as pd
+import pytest
+from docx import Document
+from export_fixtures import META, data_frame, fan_frame, forecast_frame, summary_frame, target_frame
+from openpyxl import load_workbook
+
+from ntm_forecast.errors import InputError
+from ntm_forecast.i18n.labels import FORECAST_COLUMNS, TARGET_COLUMNS
+from ntm_forecast.render import export
+from ntm_forecast.render.export import export_locality, export_summary, parse_formats
+
+BOM = b"\xef\xbb\xbf"
+
+
+def run(out, formats=("csv", "xlsx", "docx", "png"), lang="vi"):
+    return export_locality(
+        forecast=forecast_frame(), targets=target_frame(), data=data_frame(),
+        fans={"communes_ntm": fan_frame()}, meta=META, formats=formats, lang=lang,
+        output_dir=out,
+    )  # fmt: skip
+
+
+def test_parse_formats():
+    assert parse_formats("csv, XLSX,csv") == ("csv", "xlsx")
+    with pytest.raises(InputError, match="--format: format: expected one of csv, xlsx, docx, png"):
+        parse_formats("csv,pdf")
+
+
+def test_csv_round_trip_bom_and_identical_bytes(tmp_path):
+    run(tmp_path / "a", formats=["csv"])
+    run(tmp_path / "b", formats=["csv"])
+    for name, frame, columns in [
+        ("forecast.csv", forecast_frame(), FORECAST_COLUMNS),
+        ("targets.csv", target_frame(), TARGET_COLUMNS),
+    ]:
+        raw = (tmp_path / "a" / name).read_bytes()
+        assert raw.startswith(BOM)
+        assert raw == (tmp_path / "b" / name).read_bytes()
+        back = pd.read_csv(tmp_path / "a" / name, encoding="utf-8-sig")
+        assert list(back.columns) == columns
+        expected = frame.replace("", float("nan"))  # an empty note reads back as missing
+        pd.testing.assert_frame_equal(back, expected, check_dtype=False)
+    assert "Hậu Giang" in (tmp_path / "a" / "forecast.csv").read_text(encoding="utf-8-sig")
+
+
+def test_every_format_written_and_vietnamese_survives(tmp_path):
+    paths = run(tmp_path)
+    assert sorted(p.name for p in paths) == [
+        "chart_communes_ntm.png", "forecast.csv", "report.docx", "report.xlsx", "targets.csv",
+    ]  # fmt: skip
+    ws = load_workbook(tmp_path / "report.xlsx")["Mục tiêu"]
+    assert ws.cell(row=3, column=2).value == "Xã đạt chuẩn NTM nâng cao"
+    doc = Document(tmp_path / "report.docx")
+    assert "Xã đạt chuẩn NTM nâng cao" in [c.text for c in doc.tables[0].rows[1].cells]
+    assert len(doc.inline_shapes) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
+
+
+def test_report_embeds_charts_even_without_png(tmp_path):
+    paths = run(tmp_path, formats=["docx"])
+    assert [p.name for p in paths] == ["report.docx"]
+    assert len(Document(paths[0]).inline_shapes) == 1
+    assert not list(tmp_path.glob("*.png"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"formats": ["csv", "pdf"]}, "one of csv, xlsx, docx, png"), ({"lang": "fr"}, "vi, en")],
+)
+def test_bad_options_write_nothing(tmp_path, kwargs, message):
+    with pytest.raises(InputError, match=message) as info:
+        run(tmp_path / "out", **kwargs)
+    assert info.value.exit_code == 2
+    assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_directory(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(InputError, match="writable directory"):
+        run(blocker / "out", formats=["csv"])
+
+
+def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    def broken(self, path, **kwargs):
+        with open(path, "w") as handle:
+            handle.write("locality,met")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
+    with pytest.raises(OSError, match="disk full"):
+        run(tmp_path, formats=["csv"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_column_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="own_weight"):
+        export.write_csv(forecast_frame().drop(columns="own_weight"), FORECAST_COLUMNS,
+                         tmp_path / "f.csv")  # fmt: skip
+
+
+def test_summary_exports(tmp_path):
+    paths = export_summary(summary_frame(), formats="csv,xlsx,docx,png", lang="en",
+                           output_dir=tmp_path)  # fmt: skip
+    assert [p.name for p in paths] == ["summary.csv", "summary.xlsx", "summary.png", "summary.docx"]
+    back = pd.read_csv(tmp_path / "summary.csv", encoding="utf-8-sig")
+    # most at risk first, no probability last
+    assert back["locality"].tolist() == ["Hậu Giang", "Hà Tĩnh", "Hậu Giang", "Hậu Giang"]
+    assert back["probability"].tolist()[:3] == [0.23, 0.4, 0.7059]
+    assert load_workbook(tmp_path / "summary.xlsx").sheetnames == ["Targets", "Full table"]
+    assert len(Document(tmp_path / "summary.docx").inline_shapes) == 1
+
+
+def test_summary_keeps_coming_targets_unless_asked(tmp_path):
+    summary = summary_frame()
+    summary.loc[0, ["status", "probability"]] = ["met", float("nan")]
+    export_summary(summary, formats="csv,xlsx", output_dir=tmp_path / "coming")
+    back = pd.read_csv(tmp_path / "coming" / "summary.csv", encoding="utf-8-sig")
+    assert len(back) == 3 and "met" not in set(back["status"])
+    export_summary(summary, formats="csv,xlsx", output_dir=tmp_path / "all", all_targets=True)
+    back = pd.read_csv(tmp_path / "all" / "summary.csv", encoding="utf-8-sig")
+    assert len(back) == 4 and back["status"].iloc[-1] == "met"  # past targets after
+    wb = load_workbook(tmp_path / "all" / "summary.xlsx")
+    assert wb.sheetnames == ["Mục tiêu", "Bảng đầy đủ", "Mục tiêu đã qua"]
+
+
+def test_summary_of_hundreds_of_targets_has_images_of_40(tmp_path):
+    one = summary_frame().iloc[[0]]
+    many = one.loc[one.index.repeat(130)].reset_index(drop=True)
+    many["locality"] = [f"loc_{i}" for i in range(130)]
+    many["probability"] = [i / 130 for i in range(130)]
+    paths = export_summary(many, formats="png", output_dir=tmp_path)
+    assert [p.name for p in paths] == ["summary.png", "summary_2.png", "summary_3.png",
+                                       "summary_4.png"]  # fmt: skip
+    export_summary(many.head(10), formats="png", output_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == ["summary.png"]  # no stale parts

@@ -1,0 +1,253 @@
+"""The locality report reads in one language, and text from params files stays text.
+
+Built on a small folder (the national file and Hậu Giang), not the whole of params/.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from ntm_forecast.render import report
+
+ROOT = Path(__file__).resolve().parents[2]
+N_PATHS = 400
+
+# Common English words that have no place in a Vietnamese report (whole words, any case).
+ENGLISH = set(
+    [
+        "the",
+        "of",
+        "and",
+        "is",
+        "not",
+        "are",
+        "from",
+        "for",
+        "with",
+        "this",
+        "that",
+        "target",
+        "targets",
+        "commune",
+        "communes",
+        "probability",
+        "year",
+        "years",
+        "stated",
+        "total",
+        "base",
+        "likely",
+        "risk",
+        "unlikely",
+        "history",
+        "insufficient",
+        "plus",
+        "forecast",
+        "median",
+        "pace",
+        "data",
+        "note",
+        "warning",
+        "warnings",
+        "met",
+        "missed",
+        "outcome",
+        "unknown",
+        "past",
+        "coming",
+        "needed",
+        "recent",
+        "interval",
+        "source",
+        "sources",
+        "chart",
+        "model",
+        "value",
+        "level",
+        "share",
+        "added",
+        "estimate",
+        "actual",
+        "more",
+        "products",
+        "criteria",
+        "progress",
+        "track",
+        "fair",
+        "limited",
+        "deterioration",
+        "none",
+        "nan",
+        "already",
+        "reached",
+        "uses",
+        "row",
+        "floor",
+        "origin",
+        "after",
+        "before",
+        "starts",
+        "falls",
+        "values",
+    ]
+)
+VIETNAMESE_LETTERS = re.compile(
+    "[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]", re.IGNORECASE
+)
+
+
+def _folder(tmp_path: Path, name: str | None = None) -> Path:
+    folder = tmp_path / "params"
+    folder.mkdir()
+    shutil.copy(ROOT / "params" / "vietnam.yaml", folder / "vietnam.yaml")
+    text = (ROOT / "params" / "hau_giang.yaml").read_text(encoding="utf-8")
+    if name is not None:
+        text = text.replace("name: Hậu Giang\n", f"name: '{name}'\n", 1)
+    (folder / "hau_giang.yaml").write_text(text, encoding="utf-8")
+    return folder / "hau_giang.yaml"
+
+
+def _shown(rep, monkeypatch) -> list[str]:
+    """Every HTML block the notebook would display."""
+    blocks: list = []
+    monkeypatch.setattr(report, "_display", blocks.append)
+    rep.show_header()
+    rep.show_data()
+    rep.show_warnings()
+    rep.show_targets()
+    rep.show_whatif()
+    rep.show_backtest()
+    return [b for b in blocks if isinstance(b, str)]
+
+
+def _plain(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
+
+
+def _data_text(rep) -> list[str]:
+    """Names, quotes, sources and notes of the params file: data, in whatever language."""
+    loc = rep.locality
+    out = [loc.name, f"ntm-forecast {report.__version__}"]
+    for item in [*loc.observations, *loc.targets]:
+        out += [item.quote or "", item.source or "", item.note or ""]
+    return sorted({t for t in out if t}, key=len, reverse=True)
+
+
+def _without_data(text: str, rep) -> str:
+    for t in _data_text(rep):
+        text = text.replace(t, " ")
+    return re.sub(r"“[^”]*”", " ", text)  # a metric known only by its code is quoted
+
+
+def _documents(rep, out: Path) -> str:
+    rep.write(out, formats=("xlsx", "docx"))
+    doc = Document(out / "report.docx")
+    parts = [p.text for p in doc.paragraphs]
+    parts += [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    first = load_workbook(out / "report.xlsx").worksheets[0]
+    parts += [str(c.value) for row in first.iter_rows() for c in row if c.value is not None]
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    path = _folder(tmp_path_factory.mktemp("lang"))
+    return {lang: report.build(path, n_paths=N_PATHS, seed=0, lang=lang) for lang in ("vi", "en")}
+
+
+def test_no_english_word_in_a_vietnamese_report(reports, monkeypatch, tmp_path):
+    rep = reports["vi"]
+    text = "\n".join(_plain(b) for b in _shown(rep, monkeypatch))
+    text += "\n" + _documents(rep, tmp_path)
+    assert "Các mục tiêu sắp tới" in text and "Cảnh báo về số liệu" in text
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", _without_data(text, rep))}
+    assert sorted(words & ENGLISH) == []
+
+
+def test_no_vietnamese_label_in_an_english_report(reports, monkeypatch, tmp_path):
+    rep = reports["en"]
+    text = "\n".join(_plain(b) for b in _shown(rep, monkeypatch))
+    text += "\n" + _documents(rep, tmp_path)
+    assert "Coming targets" in text and "Data warnings" in text
+    left = _without_data(text, rep)
+    found = sorted({m.group(0) for m in VIETNAMESE_LETTERS.finditer(left)})
+    context = [
+        left[max(0, m.start() - 30) : m.end() + 30] for m in VIETNAMESE_LETTERS.finditer(left)
+    ]
+    assert found == [], context[:5]
+
+
+def test_no_nan_none_or_index_in_what_the_notebook_shows(reports, monkeypatch):
+    for block in _shown(reports["vi"], monkeypatch):
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", block)
+        assert not {"nan", "NaN", "<NA>", "None", "&lt;NA&gt;"} & set(cells)
+        assert "…" not in block
+
+
+HOSTILE_HTML = "Hậu Giang <img src=x onerror=alert(1)>"
+HOSTILE_FORMULA = '=HYPERLINK("http://example.com","bấm")'
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    out = {}
+    for key, name in (("html", HOSTILE_HTML), ("formula", HOSTILE_FORMULA)):
+        path = _folder(tmp_path_factory.mktemp(key), name=name)
+        out[key] = report.build(path, n_paths=N_PATHS, seed=0, lang="vi")
+    return out
+
+
+def test_a_name_with_html_stays_text_in_the_notebook(hostile, monkeypatch):
+    blocks = _shown(hostile["html"], monkeypatch)
+    joined = "\n".join(blocks)
+    assert "<img" not in joined and "onerror=" not in joined.replace("onerror=alert", "")
+    assert "Hậu Giang &lt;img src=x onerror=alert(1)&gt;" in joined
+    shown = hostile["html"].forecast._repr_html_()  # `rep.forecast` alone in a cell
+    assert "<img" not in shown and "&lt;img" in shown
+
+
+def test_a_name_with_html_stays_text_in_word(hostile, tmp_path):
+    rep = hostile["html"]
+    rep.write(tmp_path, formats=("docx",))
+    xml = zipfile.ZipFile(tmp_path / "report.docx").read("word/document.xml").decode()
+    assert "<img" not in xml and "&lt;img src=x onerror=alert(1)&gt;" in xml
+
+
+def test_a_formula_name_is_never_a_live_formula(hostile, tmp_path):
+    rep = hostile["formula"]
+    rep.write(tmp_path, formats=("xlsx", "csv", "docx"))
+    wb = load_workbook(tmp_path / "report.xlsx")
+    for ws in wb.worksheets:
+        a1 = ws["A1"]
+        assert a1.data_type == "s" and a1.value.startswith("=HYPERLINK")
+        assert a1.quotePrefix
+    with zipfile.ZipFile(tmp_path / "report.xlsx") as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets and not any("<f>" in z.read(n).decode() for n in sheets)
+    first = wb.worksheets[0]
+    assert first["A3"].value == HOSTILE_FORMULA and first["A3"].data_type == "s"
+    xml = zipfile.ZipFile(tmp_path / "report.docx").read("word/document.xml").decode()
+    assert "=HYPERLINK(&quot;" in xml or '=HYPERLINK("' in xml
+
+
+def test_csv_text_that_looks_like_a_formula_is_written_as_text(tmp_path):
+    from export_fixtures import target_frame
+
+    from ntm_forecast.i18n.labels import TARGET_COLUMNS
+    from ntm_forecast.render.export import write_csv
+
+    t = target_frame()
+    t.loc[0, "note"] = "=HYPERLINK(1)"
+    t.loc[1, "note"] = "@SUM(A1)"
+    t.loc[2, "note"] = "-5"  # a number written as text is a value, left alone
+    text = write_csv(t, TARGET_COLUMNS, tmp_path / "t.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK(1)" in text and "'@SUM(A1)" in text and ",-5" in text
+    assert "\n=" not in text and ",=" not in text
