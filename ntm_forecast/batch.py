@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ntm_forecast.errors import EXIT_FAILED, EXIT_OK, InputError, problem
+from ntm_forecast.errors import EXIT_FAILED, EXIT_OK, InputError, Problem
 from ntm_forecast.files import atomic_write_text, ensure_writable_dir
 from ntm_forecast.i18n.labels import LANGS, column_label, status_label
 from ntm_forecast.version import __version__
@@ -231,15 +231,15 @@ def run_batch(
 
 def _check_options(*, jobs, lang, n_paths, horizon, retries) -> None:
     if lang not in LANGS:
-        raise InputError(problem("--lang", "lang", f"one of {', '.join(LANGS)}", repr(lang)))
+        raise InputError(Problem("--lang", "lang", f"one of {', '.join(LANGS)}", repr(lang)))
     if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
-        raise InputError(problem("--jobs", "jobs", "a whole number ≥ 1", repr(jobs)))
+        raise InputError(Problem("--jobs", "jobs", "a whole number ≥ 1", repr(jobs)))
     if not isinstance(n_paths, int) or n_paths < 1:
-        raise InputError(problem("--n-paths", "n_paths", "a whole number ≥ 1", repr(n_paths)))
+        raise InputError(Problem("--n-paths", "n_paths", "a whole number ≥ 1", repr(n_paths)))
     if not isinstance(horizon, int) or horizon < 1:
-        raise InputError(problem("--horizon", "horizon", "a whole number ≥ 1", repr(horizon)))
+        raise InputError(Problem("--horizon", "horizon", "a whole number ≥ 1", repr(horizon)))
     if not isinstance(retries, int) or retries < 0:
-        raise InputError(problem("--retries", "retries", "a whole number ≥ 0", repr(retries)))
+        raise InputError(Problem("--retries", "retries", "a whole number ≥ 0", repr(retries)))
 
 
 def _sha256(path: Path) -> str:

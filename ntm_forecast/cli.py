@@ -39,8 +39,8 @@ def check(paths: ParamsArg = None) -> int:
     from ntm_forecast.render.overview import overview_text
 
     loaded = load_many(paths)
-    for line in loaded.errors:
-        typer.echo(line, err=True)
+    for problem in loaded.errors:
+        typer.echo(str(problem), err=True)
     typer.echo(overview_text(loaded))
     return EXIT_BAD_INPUT if loaded.errors else EXIT_OK
 

@@ -1,7 +1,9 @@
-"""Writes that either complete or leave nothing: a planning officer never opens half a file."""
+"""Files in and out: the one reader of UTF-8 text, and writes that either complete or leave
+nothing (a planning officer never opens half a file)."""
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import tempfile
@@ -14,6 +16,28 @@ from ntm_forecast.errors import InputError
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _FILE_MODE = 0o644  # mkstemp creates 0600; exported files are meant to be shared
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The text of a UTF-8 file (a leading BOM dropped: Excel and Notepad write one), or
+    :class:`InputError` with one line, the same for params files, tables and reports."""
+    path = Path(path)
+    if path.is_dir():  # reading one fails with "Permission denied" on Windows
+        raise InputError.at(path, "file", "a readable file", "a directory")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError.at(path, "file", "a readable file", exc.strerror or exc) from None
+    if b"\x00" in raw:
+        found = f"binary data (NUL byte at offset {raw.index(0)})"
+        raise InputError.at(path, "encoding", "UTF-8 text", found)
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return raw[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = bom + exc.start  # an offset in the file, BOM included
+        found = f"byte 0x{raw[at]:02x} at offset {at}"
+        raise InputError.at(path, "encoding", "UTF-8 text", found) from None
 
 
 @contextmanager

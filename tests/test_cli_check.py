@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from ntm_forecast.cli import main
-from ntm_forecast.errors import EXIT_BAD_INPUT, EXIT_OK
+from ntm_forecast.domain.params import load_locality
+from ntm_forecast.errors import EXIT_BAD_INPUT, EXIT_OK, InputError, Problem
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -218,3 +219,33 @@ def test_module_complex_key_no_traceback(tmp_path):
     assert r.returncode == EXIT_BAD_INPUT
     assert "Traceback" not in r.stderr
     assert len(r.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("problem", "line"),
+    [
+        (Problem("a.yaml", "slug", "a slug", "'X'"), "a.yaml: slug: expected a slug, found 'X'"),
+        (Problem(Path("t.csv"), "value", "a number", "'ba'", row=2),
+         "t.csv:2:value: expected a number, found 'ba'"),
+        (Problem("a.yaml", ("observations", 3, "value"), "a count ≥ 0", "-1"),
+         "a.yaml: observations[3].value: expected a count ≥ 0, found -1"),
+        (Problem("a.yaml", "value", "at most 100", 120).within("targets", 0),
+         "a.yaml: targets[0].value: expected at most 100, found 120"),
+        (Problem("a.yaml", (), "a mapping of fields", "list"),
+         "a.yaml: (top level): expected a mapping of fields, found list"),
+        (Problem(None, "value", "at most 100", "120"), "value: expected at most 100, found 120"),
+    ],
+)  # fmt: skip
+def test_a_problem_renders_as_the_line_users_see(problem, line):
+    assert str(problem) == line
+    assert InputError([problem, problem]).lines == [line, line]
+
+
+@pytest.mark.parametrize("stem", sorted(BAD_FIELDS))
+def test_check_prints_the_problems_raised_and_nothing_else(capsys, stem):
+    path = BAD / f"{stem}.yaml"
+    with pytest.raises(InputError) as info:
+        load_locality(path)
+    code, _, err = run(capsys, path)
+    assert code == EXIT_BAD_INPUT
+    assert err.splitlines() == [str(p) for p in info.value.problems]

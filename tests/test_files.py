@@ -3,6 +3,7 @@ import zipfile
 
 import pytest
 
+from ntm_forecast.domain.params import load_locality
 from ntm_forecast.errors import EXIT_BAD_INPUT, InputError
 from ntm_forecast.files import (
     atomic_path,
@@ -10,7 +11,10 @@ from ntm_forecast.files import (
     atomic_write_text,
     ensure_writable_dir,
     fixed_zip_times,
+    read_text,
 )
+from ntm_forecast.ingest.extract import read_report
+from ntm_forecast.ingest.importer import read_table
 
 
 def test_write_replaces_and_leaves_no_temporary(tmp_path):
@@ -65,3 +69,42 @@ def test_fixed_zip_times_is_stable_and_keeps_content(tmp_path):
     assert fixed_zip_times(first) == fixed_zip_times(second)
     with zipfile.ZipFile(io.BytesIO(fixed_zip_times(first, {"a.xml": b"<b/>"}))) as z:
         assert z.read("a.xml") == b"<b/>"
+
+
+def test_read_text_drops_a_bom_and_keeps_the_rest(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_bytes(b"\xef\xbb\xbfH\xe1\xba\xadu Giang\r\n")
+    assert read_text(p) == "Hậu Giang\r\n"
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "expected", "found"),
+    [
+        (b"ab\xffc", "encoding", "UTF-8 text", "byte 0xff at offset 2"),
+        (b"\xef\xbb\xbfab\xff", "encoding", "UTF-8 text", "byte 0xff at offset 5"),  # BOM counted
+        (b"PK\x03\x04\x00zip", "encoding", "UTF-8 text", "binary data (NUL byte at offset 4)"),
+    ],
+)
+def test_one_reader_one_line_for_every_kind_of_file(tmp_path, raw, field, expected, found):
+    """A params file, a table and a report that cannot be read say so in the same words."""
+    lines = set()
+    for name, read in (("x.yaml", load_locality), ("x.csv", read_table), ("x.txt", read_report)):
+        path = tmp_path / name
+        path.write_bytes(raw)
+        with pytest.raises(InputError) as info:
+            read(path)
+        assert info.value.lines == [f"{path}: {field}: expected {expected}, found {found}"]
+        lines.add(info.value.lines[0].replace(name, "FILE"))
+    assert len(lines) == 1
+
+
+def test_a_missing_file_or_a_folder_is_one_line(tmp_path):
+    absent = tmp_path / "absent.txt"
+    with pytest.raises(InputError) as info:
+        read_text(absent)
+    assert info.value.lines == [
+        f"{absent}: file: expected a readable file, found No such file or directory"
+    ]
+    with pytest.raises(InputError) as info:
+        read_text(tmp_path)
+    assert info.value.lines == [f"{tmp_path}: file: expected a readable file, found a directory"]

@@ -45,10 +45,6 @@ class Finding:
         return f"{path or self.slug}: {self.field}: {self.message}"
 
 
-def _n(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
 def _when(o: Observation) -> str:
     return o.as_of or str(o.year)
 

@@ -12,9 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import numpy as np
+
 from ntm_forecast.domain.history import build_series
+from ntm_forecast.domain.paths import PathForecast
 from ntm_forecast.domain.schema import Locality
-from ntm_forecast.errors import problem
+from ntm_forecast.errors import Problem
+from ntm_forecast.i18n.numbers import plain
 
 SUMMED = (
     "communes_total",
@@ -33,23 +37,23 @@ MEMBERS_SOURCE = "members: "  # the source of a summed figure, before the member
 
 def member_problems(
     localities: Mapping[str, Locality], paths: Mapping[str, Path]
-) -> dict[str, list[str]]:
+) -> dict[str, list[Problem]]:
     """Per unit: members that do not exist, cycles, and localities claimed by two units."""
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[Problem]] = {}
     owner: dict[str, str] = {}
 
-    def add(slug: str, field: str, expected: str, found: str) -> None:
-        out.setdefault(slug, []).append(problem(paths.get(slug, slug), field, expected, found))
+    def add(slug: str, field: str | tuple, expected: str, found: str) -> None:
+        out.setdefault(slug, []).append(Problem(paths.get(slug, slug), field, expected, found))
 
     for slug, loc in localities.items():
         for i, m in enumerate(loc.members):
             if m not in localities:
-                add(slug, f"members[{i}]", "the slug of a params file", f"'{m}'")
+                add(slug, ("members", i), "the slug of a params file", f"'{m}'")
             elif m == slug:
-                add(slug, f"members[{i}]", "another locality", "itself")
+                add(slug, ("members", i), "another locality", "itself")
             elif m in owner and owner[m] != slug:
                 other = paths.get(owner[m], owner[m])
-                add(slug, f"members[{i}]", "a locality in one unit only", f"'{m}', also in {other}")
+                add(slug, ("members", i), "a locality in one unit only", f"'{m}', also in {other}")
             else:
                 owner.setdefault(m, slug)
     for slug in localities:
@@ -114,8 +118,8 @@ def combine(unit: Locality, members: list[Locality], series: Callable = build_se
             parts = [y[year] for y in yearly]
             estimate = any(st.get(year) == "estimate" for st in statuses)
             quote = (
-                " + ".join(f"{m.name} {_n(v)}" for m, v in zip(members, parts, strict=True))
-                + f" = {_n(sum(parts))}"
+                " + ".join(f"{m.name} {plain(v)}" for m, v in zip(members, parts, strict=True))
+                + f" = {plain(sum(parts))}"
             )
             added.append(
                 {
@@ -164,10 +168,6 @@ def summed_paths(unit: Locality, member_paths: list[dict], own: dict) -> dict:
     does not report itself, the sum of the members' paths year by year (the same path index
     of each member, all simulated from their own histories). ``own`` is what the unit's
     summed history gave; it stays where a member has no forecast."""
-    import numpy as np
-
-    from ntm_forecast.domain.paths import PathForecast
-
     stated = {o.metric for o in unit.observations if not is_summed(o.note)}
     out = dict(own)
     for metric in SUMMED:
@@ -195,7 +195,3 @@ def summed_paths(unit: Locality, member_paths: list[dict], own: dict) -> dict:
 
 def is_summed(note: str | None) -> bool:
     return bool(note) and note.startswith(SUM_NOTE)
-
-
-def _n(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"

@@ -1,7 +1,7 @@
 """The one place that reads params files: YAML in, a frozen :class:`Locality` out.
 
-Every problem becomes one line ``file: field: expected ..., found ...``; a file either
-loads whole or not at all.
+Every problem is a :class:`~ntm_forecast.errors.Problem` of the file (one line
+``file: field: expected ..., found ...`` when shown); a file either loads whole or not at all.
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from ntm_forecast.domain.schema import Locality
-from ntm_forecast.errors import InputError, problem
+from ntm_forecast.domain.checks import check_all
+from ntm_forecast.domain.members import combine_all, member_problems
+from ntm_forecast.domain.schema import Locality, validation_problems
+from ntm_forecast.errors import InputError, Problem
+from ntm_forecast.files import read_text
 
 DEFAULT_DIR = Path("params")
 SUFFIXES = (".yaml", ".yml")
@@ -47,15 +50,7 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _m
 
 def read_yaml(path: Path) -> object:
     """Parse one file; raise :class:`InputError` for bytes, syntax or tags we refuse."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError.at(path, "file", "a readable file", exc.strerror or exc) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        found = f"byte 0x{raw[exc.start]:02x} at offset {exc.start}"
-        raise InputError.at(path, "encoding", "UTF-8 text", found) from None
+    text = read_text(path)
     try:
         return yaml.load(text, Loader=_StrictLoader)
     except yaml.constructor.ConstructorError as exc:
@@ -85,94 +80,10 @@ def load_locality(path: str | Path) -> Locality:
     try:
         loc = Locality.model_validate(data)
     except ValidationError as exc:
-        raise InputError(_lines(path, data, exc)) from None
+        raise InputError(validation_problems(exc, path)) from None
     if loc.slug != path.stem:
         raise InputError.at(path, "slug", f"the file's stem '{path.stem}'", f"'{loc.slug}'")
     return loc
-
-
-def _lines(path: Path, data: dict, exc: ValidationError) -> list[str]:
-    lines = []
-    for err in exc.errors(include_url=False):
-        loc = _dotted(err["loc"])
-        msg = err["msg"]
-        if err["type"] == "value_error":
-            msg = msg.removeprefix("Value error, ")
-            for part in msg.split("\n"):
-                head, _, rest = part.partition(": ")
-                if head and rest.startswith("expected"):
-                    lines.append(f"{path}: {_join(loc, head)}: {rest}")
-                else:
-                    lines.append(f"{path}: {loc or '(top level)'}: {part}")
-            continue
-        lines.append(problem(path, loc or "(top level)", _expected(err), _found(err)))
-    return lines
-
-
-def _join(loc: str, head: str) -> str:
-    if head.startswith("observations[") or head.startswith("targets["):
-        return head
-    return f"{loc}.{head}" if loc else head
-
-
-def _dotted(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-_EXPECTED = {
-    "missing": "this field",
-    "extra_forbidden": "only the documented fields",
-    "int_type": "an integer",
-    "float_type": "a number",
-    "string_type": "text",
-    "bool_type": "true or false",
-    "tuple_type": "a list",
-    "model_type": "a mapping of fields",
-    "dict_type": "a mapping of fields",
-}
-
-
-def _expected(err: dict) -> str:
-    kind = err["type"]
-    ctx = err.get("ctx") or {}
-    if kind == "literal_error":
-        return f"one of {ctx.get('expected', '')}".replace("'", "")
-    if kind in ("greater_than_equal", "less_than_equal"):
-        return _range_text(err)
-    if kind == "string_pattern_mismatch":
-        return f"text matching {ctx.get('pattern')}"
-    if kind == "string_too_short":
-        return "non-empty text"
-    if kind == "int_from_float":
-        return "a whole number"
-    return _EXPECTED.get(kind, err["msg"].lower())
-
-
-def _range_text(err: dict) -> str:
-    ctx = err.get("ctx") or {}
-    if err["loc"] and err["loc"][-1] in ("year", "origin_year"):
-        return "a year between 2000 and 2100"
-    if "ge" in ctx:
-        return f"a value ≥ {ctx['ge']}"
-    return f"a value ≤ {ctx['le']}"
-
-
-def _found(err: dict) -> str:
-    if err["type"] == "missing":
-        return "nothing"
-    value = err.get("input")
-    if err["type"] == "extra_forbidden":
-        return f"unknown field '{err['loc'][-1]}'"
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{text} ({type(value).__name__})"
 
 
 @dataclass(frozen=True)
@@ -181,7 +92,7 @@ class Loaded:
 
     localities: dict[str, Locality] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -208,21 +119,18 @@ def discover(paths: Sequence[str | Path] | None = None) -> list[Path]:
 
 def load_many(paths: Iterable[str | Path] | None = None) -> Loaded:
     """Load every file, collecting errors instead of stopping at the first."""
-    from ntm_forecast.domain.checks import check_all
-
     files = discover(list(paths) if paths is not None else None)
     out = Loaded()
     for path in files:
         try:
             loc = load_locality(path)
         except InputError as exc:
-            out.errors.extend(exc.lines)
+            out.errors.extend(exc.problems)
             continue
         if loc.slug in out.localities:
             other = out.paths[loc.slug]
-            out.errors.append(
-                problem(path, "slug", "a slug no other file uses", f"'{loc.slug}', also in {other}")
-            )
+            found = f"'{loc.slug}', also in {other}"
+            out.errors.append(Problem(path, "slug", "a slug no other file uses", found))
             continue
         out.localities[loc.slug] = loc
         out.paths[loc.slug] = path
@@ -234,8 +142,6 @@ def load_many(paths: Iterable[str | Path] | None = None) -> Loaded:
 def _resolve_members(out: Loaded) -> None:
     """Check the units' members (loading a member from the unit's folder when it was not
     asked for) and give each unit its members' summed history."""
-    from ntm_forecast.domain.members import combine_all, member_problems
-
     units = [s for s, loc in out.localities.items() if loc.members]
     if not units:
         return
@@ -250,8 +156,8 @@ def _resolve_members(out: Loaded) -> None:
                     with contextlib.suppress(InputError):  # then reported as a missing member
                         pool[m], paths[m] = load_locality(candidate), candidate
     bad = member_problems(pool, paths)
-    for slug, lines in bad.items():
-        out.errors.extend(lines)
+    for slug, problems in bad.items():
+        out.errors.extend(problems)
         if slug in out.localities:  # only the broken units are left out
             del out.localities[slug]
             del out.paths[slug]

@@ -1,7 +1,9 @@
 """The validated, frozen objects one params file becomes.
 
 Field names are fixed: other tools write these files. Everything that can be checked
-inside one file is checked here; the loader adds what needs the file name.
+inside one file is checked here; the loader adds what needs the file name. A validator
+raises :class:`Invalid` with :class:`~ntm_forecast.errors.Problem` objects, and
+:func:`validation_problems` turns any validation error into problems (never by reading text).
 """
 
 from __future__ import annotations
@@ -9,12 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from collections import defaultdict
+from dataclasses import replace
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ntm_forecast.domain import metrics
+from ntm_forecast.errors import Problem
+from ntm_forecast.i18n.numbers import plain
 
 SLUG = r"^[a-z0-9_]+$"
 METRIC = r"^[a-z][a-z0-9_]*$"
@@ -25,6 +38,37 @@ Status = Literal["actual", "estimate", "plan"]
 ObservationKind = Literal["level", "increment"]
 TargetKind = Literal["level", "increment", "share", "maintain"]
 Level = Literal["national", "province", "district"]
+
+# Words of an administrative title that do not belong in a slug ("Thành phố Hồ Chí Minh"),
+# matched with their diacritics: "Tĩnh Gia" and "Tịnh Biên" keep their first word.
+_TITLES = ("thành phố ", "tỉnh ", "tp. ", "tp ")
+
+
+def slugify(name: str) -> str:
+    """The slug of a locality's name, the one rule of `import` and `extract`: ``Hậu Giang``
+    → ``hau_giang``, ``Bà Rịa – Vũng Tàu`` → ``ba_ria_vung_tau``, ``TP. Cần Thơ`` →
+    ``can_tho``; empty when the name has no letter or digit."""
+    text = unicodedata.normalize("NFC", name).strip().lower()
+    for title in _TITLES:
+        if text.startswith(title) and len(text) > len(title):
+            text = text[len(title) :]
+            break
+    text = unicodedata.normalize("NFKD", text.replace("đ", "d"))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+class Invalid(ValueError):
+    """What a validator raises. Pydantic keeps the exception in its error (``ctx['error']``),
+    so the problems arrive whole; their fields are seen from the error's location."""
+
+    def __init__(self, *problems: Problem):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+def _invalid(field: str | tuple, expected: str, found: object, code: str) -> Invalid:
+    return Invalid(Problem(None, field, expected, found, code=code))
 
 
 class _Record(BaseModel):
@@ -45,12 +89,12 @@ def _check_as_of(value: str | None) -> str | None:
         return value
     m = AS_OF.match(value)
     if not m:
-        raise ValueError(f"expected a date written YYYY, YYYY-MM or YYYY-MM-DD, found {value!r}")
+        raise _invalid((), "a date written YYYY, YYYY-MM or YYYY-MM-DD", repr(value), "date")
     year, month, day = m.groups()
     try:
         dt.date(int(year), int(month or 1), int(day or 1))
-    except ValueError as exc:
-        raise ValueError(f"expected a real calendar date, found {value!r}") from exc
+    except ValueError:
+        raise _invalid((), "a real calendar date", repr(value), "date") from None
     return value
 
 
@@ -71,10 +115,10 @@ class _Sourced(_Record):
     @model_validator(mode="after")
     def _known_metric_or_unit(self):
         if self.metric not in metrics.CORE and not self.unit:
-            raise ValueError(
-                f"unit: expected a unit for metric '{self.metric}' (it is not one of "
-                f"{', '.join(metrics.CORE)}), found none"
+            expected = (
+                f"a unit for metric '{self.metric}' (it is not one of {', '.join(metrics.CORE)})"
             )
+            raise _invalid("unit", expected, "none", "unit")
         return self
 
     @property
@@ -116,16 +160,12 @@ class _Sourced(_Record):
 
 def _check_range(info: metrics.MetricInfo, value: float, what: str) -> None:
     if not math.isfinite(value):
-        raise ValueError(f"{what}: expected a finite number, found {value}")
+        raise _invalid(what, "a finite number", value, "range")
     if value < 0:
         noun = "a count" if info.family in ("commune", "ocop", "count") else "a value"
-        raise ValueError(f"{what}: expected {noun} ≥ 0, found {_num(value)}")
+        raise _invalid(what, f"{noun} ≥ 0", plain(value), "range")
     if info.upper is not None and value > info.upper:
-        raise ValueError(f"{what}: expected at most {_num(info.upper)}, found {_num(value)}")
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
+        raise _invalid(what, f"at most {plain(info.upper)}", plain(value), "range")
 
 
 class Observation(_Sourced):
@@ -152,20 +192,19 @@ class Target(_Sourced):
     def _value_or_range(self):
         if self.value is None and (self.min is None or self.max is None):
             if self.min is None and self.max is None:
-                raise ValueError("value: expected `value` or both `min` and `max`, found neither")
-            raise ValueError("max: expected both `min` and `max` for a range, found only one")
+                raise _invalid("value", "`value` or both `min` and `max`", "neither", "amount")
+            raise _invalid("max", "both `min` and `max` for a range", "only one", "amount")
         if self.value is not None and (self.min is not None or self.max is not None):
-            raise ValueError("value: expected either `value` or `min`/`max`, found both")
+            raise _invalid("value", "either `value` or `min`/`max`", "both", "amount")
         if self.value is None and self.min > self.max:
-            raise ValueError(
-                f"min: expected min ≤ max, found min {_num(self.min)} > max {_num(self.max)}"
-            )
+            found = f"min {plain(self.min)} > max {plain(self.max)}"
+            raise _invalid("min", "min ≤ max", found, "amount")
         for name in ("value", "min", "max"):
             x = getattr(self, name)
             if x is None:
                 continue
             if self.kind in ("share", "maintain") and not 0 <= x <= 100:
-                raise ValueError(f"{name}: expected a share between 0 and 100, found {_num(x)}")
+                raise _invalid(name, "a share between 0 and 100", plain(x), "range")
             if self.kind not in ("share", "maintain"):
                 _check_range(self.info, x, name)
         return self
@@ -198,7 +237,7 @@ class Locality(_Record):
     def _consistent_counts(self):
         problems = [*self._above_total(), *self._unnested()]
         if problems:
-            raise ValueError("\n".join(problems))
+            raise Invalid(*problems)
         return self
 
     def _levels(self):
@@ -217,10 +256,9 @@ class Locality(_Record):
                 and o.year in totals
                 and o.value > totals[o.year]
             ):
-                yield (
-                    f"observations[{i}].value: expected {o.metric} ≤ communes_total "
-                    f"{_num(totals[o.year])} in {o.year}, found {_num(o.value)}"
-                )
+                expected = f"{o.metric} ≤ communes_total {plain(totals[o.year])} in {o.year}"
+                field = ("observations", i, "value")
+                yield Problem(None, field, expected, plain(o.value), code="above_total")
 
     def _unnested(self):
         # Pair figures of one report: same year, status and date.
@@ -232,11 +270,9 @@ class Locality(_Record):
         for key, got in groups.items():
             for lower, higher in ((names[1], names[0]), (names[2], names[1])):
                 if lower in got and higher in got and got[lower][1] > got[higher][1]:
-                    i = got[lower][0]
-                    yield (
-                        f"observations[{i}].value: expected {lower} ≤ {higher} "
-                        f"({_num(got[higher][1])}) in {key[0]}, found {_num(got[lower][1])}"
-                    )
+                    field = ("observations", got[lower][0], "value")
+                    expected = f"{lower} ≤ {higher} ({plain(got[higher][1])}) in {key[0]}"
+                    yield Problem(None, field, expected, plain(got[lower][1]), code="unnested")
 
     def metrics_observed(self) -> list[str]:
         seen = dict.fromkeys(o.metric for o in self.observations)
@@ -250,3 +286,70 @@ class Locality(_Record):
 
     def info(self, metric: str) -> metrics.MetricInfo:
         return metrics.info(metric, self.unit_of(metric))
+
+
+# ---------------------------------------------------------------- problems in words
+
+
+def validation_problems(exc: ValidationError, file: object = None) -> list[Problem]:
+    """Every error of a validation as a :class:`Problem` of ``file``, from pydantic's
+    structured errors: our validators' problems as raised, pydantic's own in our words."""
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        raised = (err.get("ctx") or {}).get("error")
+        if isinstance(raised, Invalid):
+            out.extend(p.within(*loc) for p in raised.problems)
+        else:
+            out.append(Problem(None, loc, _expected(err), _found(err), code=err["type"]))
+    return [replace(p, file=file) for p in out]
+
+
+_EXPECTED = {
+    "missing": "this field",
+    "extra_forbidden": "only the documented fields",
+    "int_type": "an integer",
+    "float_type": "a number",
+    "string_type": "text",
+    "bool_type": "true or false",
+    "tuple_type": "a list",
+    "model_type": "a mapping of fields",
+    "dict_type": "a mapping of fields",
+}
+
+
+def _expected(err: dict) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "literal_error":
+        return f"one of {ctx.get('expected', '')}".replace("'", "")
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return _range_text(err)
+    if kind == "string_pattern_mismatch":
+        return f"text matching {ctx.get('pattern')}"
+    if kind == "string_too_short":
+        return "non-empty text"
+    if kind == "int_from_float":
+        return "a whole number"
+    return _EXPECTED.get(kind, err["msg"].lower())
+
+
+def _range_text(err: dict) -> str:
+    ctx = err.get("ctx") or {}
+    if err["loc"] and err["loc"][-1] in ("year", "origin_year"):
+        return "a year between 2000 and 2100"
+    if "ge" in ctx:
+        return f"a value ≥ {ctx['ge']}"
+    return f"a value ≤ {ctx['le']}"
+
+
+def _found(err: dict) -> str:
+    if err["type"] == "missing":
+        return "nothing"
+    value = err.get("input")
+    if err["type"] == "extra_forbidden":
+        return f"unknown field '{err['loc'][-1]}'"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"

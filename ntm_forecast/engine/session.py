@@ -15,7 +15,7 @@ from pathlib import Path
 from ntm_forecast.domain.params import Loaded, discover, load_many
 from ntm_forecast.domain.schema import Locality
 from ntm_forecast.engine.forecast import Context
-from ntm_forecast.errors import InputError, problem
+from ntm_forecast.errors import InputError, Problem
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,7 @@ def open_session(paths: Sequence[str | Path] | None = None) -> Session:
     folders = {f.parent for f in files}
     neighbours = [p for d in sorted(folders) for p in discover([d]) if p not in files]
     everything = load_many([*files, *neighbours])  # each file parsed and checked once
-    asked = [str(f) for f in files]
-    mine = [e for e in everything.errors if any(e.startswith(f"{a}:") for a in asked)]
+    mine = [e for e in everything.errors if e.file in files]
     if mine:
         raise InputError(mine)
     pool = dict(everything.localities)
@@ -80,7 +79,7 @@ def open_session(paths: Sequence[str | Path] | None = None) -> Session:
     if missing:  # e.g. a unit whose member is a broken unit: no line of its own above
         raise InputError(
             [
-                problem(f, "members", "members that load", "a member left out")
+                Problem(f, "members", "members that load", "a member left out")
                 for f in sorted(missing)
             ]
         )

@@ -21,9 +21,12 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ntm_forecast.domain import metrics
+from ntm_forecast.domain.checks import check_locality
 from ntm_forecast.domain.params import dump_params
+from ntm_forecast.domain.schema import Locality, Observation, Target, slugify, validation_problems
 from ntm_forecast.errors import InputError
-from ntm_forecast.files import atomic_write_text, ensure_writable_dir
+from ntm_forecast.files import atomic_write_text, ensure_writable_dir, read_text
+from ntm_forecast.i18n.numbers import as_number, plain
 from ntm_forecast.ingest import extract_rules as rules
 from ntm_forecast.ingest.vi_numbers import Number, find_numbers
 
@@ -119,26 +122,10 @@ class Draft:
 def read_report(path: str | Path) -> str:
     """The text of a report, or :class:`InputError` (one line) for anything that is not one."""
     path = Path(path)
-    if path.is_dir():
-        raise InputError.at(path, "file", "a UTF-8 text file", "a directory")
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError.at(
-                path, "file", "a text of at most 50 MB", f"{size / 1024 / 1024:.1f} MB"
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError.at(path, "file", "a readable file", exc.strerror or exc) from None
-    if b"\x00" in raw:
-        raise InputError.at(
-            path, "encoding", "UTF-8 text", f"binary data (NUL byte at offset {raw.index(0)})"
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        found = f"byte 0x{raw[exc.start]:02x} at offset {exc.start}"
-        raise InputError.at(path, "encoding", "UTF-8 text", found) from None
+    size = path.stat().st_size if path.is_file() else 0  # else the reader says what it is
+    if size > MAX_BYTES:
+        raise InputError.at(path, "file", "a text of at most 50 MB", f"{size / 1024 / 1024:.1f} MB")
+    text = read_text(path)
     if not text.strip():
         raise InputError.at(path, "file", "a report with some text", "an empty file")
     return normalise_line_ends(text)
@@ -277,7 +264,7 @@ def extract(
         )
     )
     records = [_record(doc, sentences, f, source, date) for f in figs if not f.skip]
-    slug = slug or ("vietnam" if level == "national" else _slug(name))
+    slug = slug or ("vietnam" if level == "national" else slugify(name) or "draft")
     mentioned = [int(y) for y in re.findall(r"\bnăm (20\d\d)\b", doc.low)]
     fallback = date.year if date else max(mentioned, default=2000)
     data = _assemble(name, level, slug, records, source, date, fallback)
@@ -334,12 +321,6 @@ def _locality(doc: _Doc, given: str | None) -> tuple[str | None, str]:
         return None, "province"
     name = max(found, key=lambda k: (found[k], -doc.cased.find(k)))
     return name, levels[name]
-
-
-def _slug(name: str) -> str:
-    plain = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
-    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or "draft"
 
 
 def _one_line(text: str) -> str:
@@ -917,8 +898,8 @@ def _bases(here: list[_Fig], text: str, mentions: list[_Mention], offset: int) -
                 kind_from="cue",
                 at_least=False,
                 evidence=[*g.evidence, f.num.start],
-                note=f"DERIVED: {_n(g.num.value)} − {_n(f.num.value)} = {_n(value)} at the end of "
-                f"{year} (the stated level minus the stated increase since then)",
+                note=f"DERIVED: {plain(g.num.value)} − {plain(f.num.value)} = {plain(value)} at "
+                f"the end of {year} (the stated level minus the stated increase since then)",
             )
         )
     return out
@@ -1004,15 +985,15 @@ def _record(doc, sentences, f: _Fig, source: str, date: dt.date | None) -> dict:
             kind = f.kind
         rec["kind"] = kind
         if f.num.high is not None:
-            rec["min"], rec["max"] = _n(f.num.value), _n(f.num.high)
+            rec["min"], rec["max"] = as_number(f.num.value), as_number(f.num.high)
         else:
-            rec["value"] = _n(f.num.value)
+            rec["value"] = as_number(f.num.value)
         as_of = date.isoformat() if date else f.as_of
     else:
         if f.share:
             metric, unit = f"{metric}_share", "percent"
             rec["metric"] = metric
-        rec["value"] = _n(f.num.value)
+        rec["value"] = as_number(f.num.value)
         rec["status"] = f.status
         rec["kind"] = f.kind if f.kind in ("level", "increment") else "level"
         as_of = f.as_of or (date.isoformat() if date and date.year >= f.year else None)
@@ -1031,10 +1012,6 @@ def _record(doc, sentences, f: _Fig, source: str, date: dt.date | None) -> dict:
     rec["review"] = "needed"
     rec["_target"] = target
     return rec
-
-
-def _n(x: float) -> int | float:
-    return int(x) if float(x).is_integer() else float(x)
 
 
 def _assemble(name, level, slug, records, source, date, fallback_year: int) -> dict:
@@ -1070,8 +1047,6 @@ def _assemble(name, level, slug, records, source, date, fallback_year: int) -> d
 
 def _validated(data: dict) -> tuple[dict, list[str]]:
     """Drop entries the schema refuses (one line each), so that `check` accepts the draft."""
-    from ntm_forecast.domain.schema import Locality, Observation, Target
-
     problems = []
     for key, model in (("observations", Observation), ("targets", Target)):
         kept = []
@@ -1085,8 +1060,8 @@ def _validated(data: dict) -> tuple[dict, list[str]]:
             try:
                 model.model_validate(r)
             except ValidationError as exc:
-                msg = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
-                problems.append(f"skipped: {msg}: {_one_line(r['quote'])}")
+                first = validation_problems(exc)[0]
+                problems.append(f"skipped: {first}: {_one_line(r['quote'])}")
                 continue
             kept.append(r)
         data[key] = kept
@@ -1095,9 +1070,9 @@ def _validated(data: dict) -> tuple[dict, list[str]]:
             Locality.model_validate(data)
             break
         except ValidationError as exc:
-            bad = sorted(
-                {int(i) for i in re.findall(r"observations\[(\d+)\]", str(exc))}, reverse=True
-            )
+            # the figures a check across entries names (above the total, not nested) go
+            fields = [p.field for p in validation_problems(exc)]
+            bad = sorted({f[1] for f in fields if f[:1] == ("observations",)}, reverse=True)
             if not bad:
                 raise
             for i in bad:
@@ -1107,8 +1082,5 @@ def _validated(data: dict) -> tuple[dict, list[str]]:
 
 
 def _checks(data: dict) -> list[str]:
-    from ntm_forecast.domain.checks import check_locality
-    from ntm_forecast.domain.schema import Locality
-
     loc = Locality.model_validate(data)
     return [f"warning: {f.field}: {f.message}" for f in check_locality(loc) if f.field != "review"]

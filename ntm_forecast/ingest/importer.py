@@ -24,10 +24,12 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ntm_forecast.domain import metrics
+from ntm_forecast.domain.members import member_problems
 from ntm_forecast.domain.params import SUFFIXES, dump_params, load_locality, read_yaml
-from ntm_forecast.domain.schema import AS_OF, Locality
-from ntm_forecast.errors import InputError, problem
-from ntm_forecast.files import atomic_path, ensure_writable_dir
+from ntm_forecast.domain.schema import AS_OF, Locality, slugify, validation_problems
+from ntm_forecast.errors import InputError, Problem
+from ntm_forecast.files import atomic_path, ensure_writable_dir, read_text
+from ntm_forecast.i18n.numbers import as_number, plain
 
 REQUIRED = (
     "locality",
@@ -49,24 +51,25 @@ STATUSES = ("actual", "estimate", "plan", "target")
 INCREMENT_SUFFIX = "_new_in_year"
 SHARE_SUFFIX = "_share"
 NATIONAL_SLUG = "vietnam"
-# Words of an administrative title that do not belong in a slug ("Thành phố Hồ Chí Minh"),
-# matched with their diacritics: "Tĩnh Gia" and "Tịnh Biên" keep their first word.
-_TITLES = ("thành phố ", "tỉnh ", "tp. ", "tp ")
 _TRAILING_NOTE = re.compile(r"\s*\[([^\[\]]*)\]\s*$")
 _VI_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")  # "5.775": thousands, Vietnamese style
 _DISTRICT = re.compile(r"^(.*\S)\s*\(([^()]+)\)\s*$")
 
 
-def slugify(name: str) -> str:
-    """``Hậu Giang`` → ``hau_giang``; ``Bà Rịa – Vũng Tàu`` → ``ba_ria_vung_tau``."""
-    text = unicodedata.normalize("NFC", name).strip().lower()
-    for title in _TITLES:
-        if text.startswith(title) and len(text) > len(title):
-            text = text[len(title) :]
-            break
-    text = unicodedata.normalize("NFKD", text.replace("đ", "d"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+@dataclass(frozen=True)
+class At:
+    """A row of a table: where an entry comes from and where its problems are reported."""
+
+    table: Path
+    row: int
+
+    def problem(
+        self, column: str, expected: str, found: object, code: str | None = None
+    ) -> Problem:
+        return Problem(self.table, column, expected, found, row=self.row, code=code)
+
+    def __str__(self) -> str:
+        return f"{self.table}:{self.row}"
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,7 @@ class Place:
 class Row:
     """One table row, checked and turned into a params entry."""
 
-    where: str  # "file:row"
+    where: At
     place: Place
     section: str  # observations | targets | members
     entry: dict
@@ -102,20 +105,17 @@ def _unit_rows(path: Path, header: list[str], records: list[list[str]]) -> list[
     for n, cells in enumerate(records, start=2):
         if not any(c.strip() for c in cells):
             continue
-        where = f"{path}:{n}"
+        where = At(path, n)
         if len(cells) != len(header):
-            errors.append(
-                _problem(where, "row", f"{len(header)} cells like the header", len(cells))
-            )
+            errors.append(where.problem("row", f"{len(header)} cells like the header", len(cells)))
             continue
         get = {name: _cell(cells[header.index(name)]) for name in UNIT_COLUMNS}
         formers = [f.strip() for f in get["former_units"].split(";") if f.strip()]
         empty = [c for c in ("new_unit", "former_units", "source_url", "quote") if not get[c]]
-        errors.extend(_problem(where, c, "a value", "an empty cell") for c in empty)
+        errors.extend(where.problem(c, "a value", "an empty cell") for c in empty)
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", get["effective_date"]):
-            errors.append(
-                _problem(where, "effective_date", "a date YYYY-MM-DD", repr(get["effective_date"]))
-            )
+            date = repr(get["effective_date"])
+            errors.append(where.problem("effective_date", "a date YYYY-MM-DD", date))
             continue
         if empty or len(formers) < 2:
             continue
@@ -141,11 +141,11 @@ class Change:
     slug: str
     path: Path
     created: bool
-    added: list[tuple[str, dict]] = field(default_factory=list)  # (where, entry)
-    skipped: list[tuple[str, dict]] = field(default_factory=list)
+    added: list[tuple[At, dict]] = field(default_factory=list)  # (where, entry)
+    skipped: list[tuple[At, dict]] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)
-    where_of: dict = field(default_factory=dict)  # (section, index) → "table:row"
+    where_of: dict[tuple[str, int], At] = field(default_factory=dict)  # (section, index)
 
     @property
     def touched(self) -> bool:
@@ -182,69 +182,44 @@ def _describe(e: dict) -> str:
 
 def _amount(e: dict) -> str:
     if e.get("value") is not None:
-        return _num(e["value"])
-    return f"{_num(e.get('min'))}–{_num(e.get('max'))}"
-
-
-def _num(x) -> str:
-    if isinstance(x, float) and x.is_integer():
-        return str(int(x))
-    return str(x)
+        return plain(e["value"])
+    return f"{plain(e.get('min'))}–{plain(e.get('max'))}"
 
 
 # ---------------------------------------------------------------- reading tables
 
 
-def _problem(where: str, column: str, expected: str, found: object) -> str:
-    return f"{where}:{column}: expected {expected}, found {found}"
-
-
 def read_table(path: str | os.PathLike[str]) -> list[Row]:
-    """Every row of one CSV table, or :class:`InputError` with one line per bad cell."""
+    """Every row of one CSV table, or :class:`InputError` with one problem per bad cell."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            _problem(str(path), "1:file", "a readable CSV file", exc.strerror)
-        ) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        found = f"byte 0x{raw[exc.start]:02x} at offset {exc.start}"
-        raise InputError(_problem(f"{path}:1", "encoding", "UTF-8 CSV text", found)) from None
-    if "\x00" in text:
-        raise InputError(_problem(f"{path}:1", "encoding", "UTF-8 CSV text", "a NUL byte"))
+    text = read_text(path)
+    head = At(path, 1)
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise InputError(_problem(f"{path}:1", "csv", "well-formed CSV", exc)) from None
+        raise InputError(head.problem("csv", "well-formed CSV", exc)) from None
     if not records or not any(cell.strip() for cell in records[0]):
-        raise InputError(_problem(f"{path}:1", "header", "a header row", "an empty file"))
+        raise InputError(head.problem("header", "a header row", "an empty file"))
     header = [h.strip() for h in records[0]]
     if set(UNIT_COLUMNS) <= set(header):
         return _unit_rows(path, header, records[1:])
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise InputError(
-            [_problem(f"{path}:1", c, f"a column '{c}'", "no such column") for c in missing]
-        )
+        raise InputError([head.problem(c, f"a column '{c}'", "no such column") for c in missing])
     index = {name: header.index(name) for name in (*REQUIRED, *OPTIONAL) if name in header}
     rows, errors = [], []
     for n, cells in enumerate(records[1:], start=2):
         if not any(c.strip() for c in cells):
             continue  # a blank line
-        where = f"{path}:{n}"
+        where = At(path, n)
         if len(cells) != len(header):
-            errors.append(
-                _problem(where, "row", f"{len(header)} cells like the header", len(cells))
-            )
+            errors.append(where.problem("row", f"{len(header)} cells like the header", len(cells)))
             continue
         get = {name: _cell(cells[i]) for name, i in index.items()}
         try:
             rows.append(_row(where, get))
         except InputError as exc:
-            errors.extend(exc.lines)
+            errors.extend(exc.problems)
     if errors:
         raise InputError(errors)
     return rows
@@ -255,17 +230,17 @@ def _cell(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
-def _number(where: str, column: str, text: str, *, required: bool) -> float | None:
+def _number(where: At, column: str, text: str, *, required: bool) -> float | None:
     if not text:
         if required:
-            raise InputError(_problem(where, column, "a number", "an empty cell"))
+            raise InputError(where.problem(column, "a number", "an empty cell"))
         return None
     try:
         x = float(text)
     except ValueError:
-        raise InputError(_problem(where, column, "a number", repr(text))) from None
+        raise InputError(where.problem(column, "a number", repr(text))) from None
     if not math.isfinite(x):
-        raise InputError(_problem(where, column, "a finite number", repr(text)))
+        raise InputError(where.problem(column, "a finite number", repr(text)))
     return x
 
 
@@ -280,10 +255,6 @@ def _as_of_cell(text: str) -> tuple[str | None, str | None]:
     return text or None, None
 
 
-def _clean(x: float) -> int | float:
-    return int(x) if float(x).is_integer() else x
-
-
 def _split_note(quote: str) -> tuple[str, str | None]:
     """``words [NOTE]`` → (words, NOTE): the bracket is the table's note, not the page's."""
     m = _TRAILING_NOTE.search(quote)
@@ -292,42 +263,42 @@ def _split_note(quote: str) -> tuple[str, str | None]:
     return quote[: m.start()].strip(), m.group(1).strip()
 
 
-def _row(where: str, get: dict[str, str]) -> Row:
+def _row(where: At, get: dict[str, str]) -> Row:
     problems = []
 
     def need(column: str) -> str:
         if not get[column]:
-            problems.append(_problem(where, column, "a value", "an empty cell"))
+            problems.append(where.problem(column, "a value", "an empty cell"))
         return get[column]
 
     name = need("locality")
     level = get["level"]
     if level not in LEVELS:
-        problems.append(_problem(where, "level", " / ".join(LEVELS), repr(level)))
+        problems.append(where.problem("level", " / ".join(LEVELS), repr(level)))
     year = None
     try:
         year = int(get["year"])
         if not 2000 <= year <= 2100:
-            problems.append(_problem(where, "year", "a year from 2000 to 2100", year))
+            problems.append(where.problem("year", "a year from 2000 to 2100", year))
     except ValueError:
-        problems.append(_problem(where, "year", "a year from 2000 to 2100", repr(get["year"])))
+        problems.append(where.problem("year", "a year from 2000 to 2100", repr(get["year"])))
     as_of, as_of_note = _as_of_cell(get["as_of"])
     if as_of and not AS_OF.match(as_of):
-        problems.append(_problem(where, "as_of", "a date YYYY, YYYY-MM or YYYY-MM-DD", repr(as_of)))
+        problems.append(where.problem("as_of", "a date YYYY, YYYY-MM or YYYY-MM-DD", repr(as_of)))
     status = get["status"]
     if status not in STATUSES:
-        problems.append(_problem(where, "status", " / ".join(STATUSES), repr(status)))
+        problems.append(where.problem("status", " / ".join(STATUSES), repr(status)))
     metric_text = need("metric")
     unit = get.get("unit") or None
     try:
         value = _number(where, "value", get["value"], required=True)
     except InputError as exc:
-        problems.extend(exc.lines)
+        problems.extend(exc.problems)
         value = None
     try:
         denominator = _number(where, "denominator", get["denominator"], required=False)
     except InputError as exc:
-        problems.extend(exc.lines)
+        problems.extend(exc.problems)
         denominator = None
     source = need("source_url")
     quote_text = need("quote")
@@ -344,12 +315,11 @@ def _row(where: str, get: dict[str, str]) -> Row:
                 else ""
             )
             whole = "a whole number > 0" if column == "denominator" else "a whole number"
-            problems.append(_problem(where, column, f"{whole}{hint}", repr(text)))
+            problems.append(where.problem(column, f"{whole}{hint}", repr(text)))
     if metric_text and metric not in metrics.CORE and not unit and not share:
         known = ", ".join(metrics.CORE)
         problems.append(
-            _problem(
-                where,
+            where.problem(
                 "metric",
                 f"one of {known} (or with {INCREMENT_SUFFIX} / {SHARE_SUFFIX}), or a unit column",
                 repr(metric_text),
@@ -367,17 +337,17 @@ def _row(where: str, get: dict[str, str]) -> Row:
         tail["note"] = "; ".join(notes)
     also: list[dict] = []
     if status == "target":
-        entry = {**base, "kind": "share" if share else kind, "value": _clean(value)}
+        entry = {**base, "kind": "share" if share else kind, "value": as_number(value)}
         if unit:
             entry["unit"] = unit
         if as_of:
             entry["as_of"] = as_of
         return Row(where, place, "targets", {**entry, **tail})
     if share:  # a stated percentage stays a share observation
-        entry = {**base, "metric": metric_text, "value": _clean(value), "status": status}
+        entry = {**base, "metric": metric_text, "value": as_number(value), "status": status}
         unit = unit or "percent"
     else:
-        entry = {**base, "value": _clean(value), "status": status}
+        entry = {**base, "value": as_number(value), "status": status}
     if as_of:
         entry["as_of"] = as_of
     entry["kind"] = kind
@@ -388,13 +358,13 @@ def _row(where: str, get: dict[str, str]) -> Row:
         total = {
             "metric": "communes_total",
             "year": year,
-            "value": _clean(denominator),
+            "value": as_number(denominator),
             "status": status,
             **({"as_of": as_of} if as_of else {}),
             "kind": "level",
             "source": source,
             "quote": quote,
-            "note": f"DERIVED: the denominator of {_num(value)}/{_num(denominator)}",
+            "note": f"DERIVED: the denominator of {plain(value)}/{plain(denominator)}",
         }
         also.append(total)
     return Row(where, place, "observations", entry, tuple(also))
@@ -453,7 +423,7 @@ def _same_entry(old: dict, new: dict) -> bool:
     return _same_time(old, new) or old.get("source") == new.get("source")
 
 
-def _merge(entries: list[dict], new: dict, where: str, change: Change, section: str) -> None:
+def _merge(entries: list[dict], new: dict, where: At, change: Change, section: str) -> None:
     clash = None
     for old in entries:
         if not _same_figure(old, new) or not _same_entry(old, new):
@@ -506,7 +476,7 @@ def _locate(place: Place, existing: dict[str, dict], claimed: dict[str, Place]) 
     held = existing.get(place.base_slug)
     what = f"a {held.get('level')} of {held.get('parent')}" if held else "another locality"
     raise InputError(
-        problem(
+        Problem(
             f"{place.base_slug}.yaml",
             "slug",
             f"the file of {place.level} '{place.name}'",
@@ -527,13 +497,13 @@ def plan_import(
     at), else the year of its own latest figure."""
     into = Path(into)
     if into.exists() and not into.is_dir():
-        raise InputError(_problem(str(into), "into", "a directory", "a file"))
+        raise InputError.at(into, "into", "a directory", "a file")
     rows, errors = [], []
     for table in tables:
         try:
             rows.extend(read_table(table))
         except InputError as exc:
-            errors.extend(exc.lines)
+            errors.extend(exc.problems)
     if errors:
         raise InputError(errors)
     folder = _existing(into)
@@ -596,13 +566,10 @@ def _existing(into: Path) -> _Folder:
     paths = _paths(into)
     for p in paths.values():
         localities[p.stem] = load_locality(p)
-        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+        for n, line in enumerate(read_text(p).splitlines(), start=1):
             if line.lstrip().startswith("#"):
-                raise InputError(
-                    problem(
-                        p, f"line {n}", "no YAML comments (import rewrites the file)", line.strip()
-                    )
-                )
+                expected = "no YAML comments (import rewrites the file)"
+                raise InputError.at(p, f"line {n}", expected, line.strip())
         existing[p.stem] = read_yaml(p)
     return _Folder(existing, paths, localities)
 
@@ -617,14 +584,8 @@ def _plan_units(units, into: Path, folder: _Folder, changes: dict, known: set) -
         members = r.entry["members"]
         missing = [m for m in members if m not in known]
         if missing:
-            errors.append(
-                _problem(
-                    r.where,
-                    "former_units",
-                    "former provinces with params files",
-                    ", ".join(missing),
-                )
-            )
+            expected = "former provinces with params files"
+            errors.append(r.where.problem("former_units", expected, ", ".join(missing)))
             continue
         slug = r.place.base_slug
         if slug in members or (slug in existing and not existing[slug].get("members")):
@@ -682,19 +643,16 @@ def _validate(changes: Iterable[Change], folder: _Folder) -> None:
         try:
             built[c.slug] = Locality.model_validate(c.data)
         except ValidationError as exc:
-            for err in exc.errors():
-                errors.append(_located(c, err))
+            errors.extend(_located(c, p) for p in validation_problems(exc, c.path))
     if errors:
         raise InputError(errors)
-    from ntm_forecast.domain.members import member_problems
-
     pool = {**folder.localities, **built}
     paths = {**folder.paths, **{c.slug: c.path for c in changes}}
     touched = {c.slug for c in changes if c.touched}
     bad = member_problems(pool, paths)
-    lines = [line for slug, found in bad.items() if slug in touched for line in found]
-    if lines:
-        raise InputError(lines)
+    problems = [p for slug, found in bad.items() if slug in touched for p in found]
+    if problems:
+        raise InputError(problems)
 
 
 def _paths(into: Path) -> dict[str, Path]:
@@ -703,21 +661,15 @@ def _paths(into: Path) -> dict[str, Path]:
     return {q.stem: q for q in sorted(into.iterdir()) if q.suffix in SUFFIXES}
 
 
-def _located(c: Change, err: dict) -> str:
-    loc = err["loc"]
-    msg = err["msg"].removeprefix("Value error, ")
-    m = re.match(r"^(observations|targets)\[(\d+)\]\.(\w+): (.*)$", msg)
-    if m:  # a check across entries (≤ communes_total, nesting) names its entry itself
-        loc, msg = (m.group(1), int(m.group(2)), m.group(3)), m.group(4)
-    where = c.where_of.get((loc[0], loc[1])) if len(loc) >= 2 else None
-    if where:
-        column = str(loc[2]) if len(loc) >= 3 else "value"
-        named = re.match(r"^(\w+): (.*)$", msg)
-        if len(loc) == 2 and named:  # an entry's own check names its field first
-            column, msg = named.groups()
-        column = {"min": "value", "max": "value", "unit": "metric"}.get(column, column)
-        return f"{where}:{column}: {msg}"
-    return f"{c.path}: {'.'.join(str(x) for x in loc) or '(locality)'}: {msg}"
+def _located(c: Change, p: Problem) -> Problem:
+    """A problem of a file to be written, moved to the table row that brought its entry
+    (``observations[3].min`` of a row is the row's value); else it stays the file's."""
+    where = c.where_of.get(p.field[:2])
+    if where is None:
+        return p
+    column = str(p.field[2]) if len(p.field) > 2 else "value"
+    column = {"min": "value", "max": "value", "unit": "metric"}.get(column, column)
+    return where.problem(column, p.expected, p.found, p.code)
 
 
 def write_changes(changes: Iterable[Change]) -> list[Path]:
@@ -731,7 +683,7 @@ def write_changes(changes: Iterable[Change]) -> list[Path]:
                 tmp.write_text(dump_params(c.data), encoding="utf-8", newline="\n")
     except OSError as exc:
         where = exc.filename or (changes[0].path.parent if changes else "params")
-        raise InputError(problem(where, "into", "a writable folder", exc.strerror or exc)) from None
+        raise InputError.at(where, "into", "a writable folder", exc.strerror or exc) from None
     return [c.path for c in changes]
 
 
@@ -744,7 +696,7 @@ def import_tables(
 ) -> ImportResult:
     """Plan, then (unless ``dry_run``) write; raises :class:`InputError` on any bad row."""
     if origin_year is not None and not 2000 <= origin_year <= 2100:
-        raise InputError(problem("--origin-year", "origin_year", "a year 2000–2100", origin_year))
+        raise InputError.at("--origin-year", "origin_year", "a year 2000–2100", origin_year)
     changes = plan_import(tables, into, origin_year=origin_year)
     if not dry_run and any(c.touched for c in changes):
         ensure_writable_dir(into)

@@ -345,3 +345,22 @@ def test_review_marks_are_counted_once_per_locality():
     found = [f for f in check_locality(marked) if f.field == "review"]
     assert len(found) == 1 and found[0].message.startswith("2 drafted entries")
     assert not [f for f in check_locality(loc(observations=[o("communes_ntm", 2020, 10)]))]
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "years_before", "stale"),
+    [
+        ("communes_ntm", 40, 1, False),
+        ("communes_ntm", 40, 2, True),  # exactly STALE_YEARS before origin_year
+        ("communes_ntm_share", 100, 1, False),
+        ("communes_ntm_share", 100, 2, True),  # 100% of communes is a level: pinned, forecast
+        ("communes_ntm_share", 70, 2, False),  # any other share is not forecast
+    ],
+)
+def test_stale_latest_figure_at_the_edge(metric, value, years_before, stale):
+    unit = {"unit": "percent"} if metric.endswith("_share") else {}
+    obs = [o(metric, 2021 - years_before, value, **unit)]
+    found = [f for f in check_locality(loc(observations=obs)) if f.code == "warn.stale"]
+    assert [(f.metric, f.field, f.values["years"]) for f in found] == (
+        [("communes_ntm", "observations[0]", years_before)] if stale else []
+    )

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from ntm_forecast.domain.schema import Locality, Observation, Target
+from ntm_forecast.domain.schema import Locality, Observation, Target, validation_problems
 
 SRC = {"source": "test.txt", "quote": "có 30 xã"}
 
@@ -349,3 +349,37 @@ def test_review_mark_is_needed_or_absent():
     assert Observation.model_validate(base).review is None
     with pytest.raises(ValidationError):
         Observation.model_validate({**base, "review": "done"})
+
+
+def test_consistency_problems_are_data_with_their_place():
+    with pytest.raises(ValidationError) as e:
+        loc([o("communes_total", 2021, 10), o("communes_ntm", 2021, 11),
+             o("communes_advanced", 2021, 12)])  # fmt: skip
+    problems = validation_problems(e.value, "thu.yaml")
+    assert [(p.file, p.field, p.code, p.expected, p.found) for p in problems] == [
+        ("thu.yaml", ("observations", 1, "value"), "above_total",
+         "communes_ntm ≤ communes_total 10 in 2021", "11"),
+        ("thu.yaml", ("observations", 2, "value"), "above_total",
+         "communes_advanced ≤ communes_total 10 in 2021", "12"),
+        ("thu.yaml", ("observations", 2, "value"), "unnested",
+         "communes_advanced ≤ communes_ntm (11) in 2021", "12"),
+    ]  # fmt: skip
+
+
+def test_entry_and_pydantic_problems_are_placed_where_pydantic_found_them():
+    with pytest.raises(ValidationError) as e:
+        loc(
+            [o("communes_ntm", 2021, -1), o("communes_ntm", 1999, 3),
+             o("communes_ntm", 2021, 3, as_of="2021-13")],
+            targets=[{"metric": "communes_ntm", "year": 2025, "kind": "share", "value": 120,
+                      **SRC}],
+            colour="red",
+        )  # fmt: skip
+    found = {(p.field, p.code, p.found) for p in validation_problems(e.value)}
+    assert found == {
+        (("observations", 0, "value"), "range", "-1"),
+        (("observations", 1, "year"), "greater_than_equal", "1999 (int)"),
+        (("observations", 2, "as_of"), "date", "'2021-13'"),
+        (("targets", 0, "value"), "range", "120"),
+        (("colour",), "extra_forbidden", "unknown field 'colour'"),
+    }

@@ -7,8 +7,9 @@ import pytest
 
 from ntm_forecast.cli import main
 from ntm_forecast.domain.params import load_locality
+from ntm_forecast.domain.schema import slugify
 from ntm_forecast.errors import InputError
-from ntm_forecast.ingest.importer import REQUIRED, import_tables, read_table, slugify
+from ntm_forecast.ingest.importer import REQUIRED, import_tables, read_table
 
 HEADER = list(REQUIRED)  # the columns of the public figure files
 URL = "https://example.vn/tin"
@@ -158,10 +159,12 @@ def test_missing_column(tmp_path):
 
 def test_not_utf8(tmp_path):
     table = tmp_path / "t.csv"
-    table.write_bytes(",".join(HEADER).encode() + b"\nH\xe2u Giang\n")
+    head = ",".join(HEADER).encode() + b"\nH"
+    table.write_bytes(head + b"\xe2u Giang\n")
     with pytest.raises(InputError) as info:
         read_table(table)
-    assert "encoding: expected UTF-8 CSV text" in info.value.lines[0]
+    found = f"byte 0xe2 at offset {len(head)}"  # the reader of every file: one text
+    assert info.value.lines == [f"{table}: encoding: expected UTF-8 text, found {found}"]
 
 
 def test_written_files_are_readable_by_others(tmp_path):
@@ -320,3 +323,40 @@ def test_units_are_checked_with_their_members_before_writing(tmp_path, capsys):
     import_tables([good], into)
     unit = load_locality(into / "can_tho.yaml")
     assert unit.members == ("hau_giang", "soc_trang")
+
+
+def test_every_problem_across_entries_is_at_its_own_row(tmp_path):
+    rows = [row("Hậu Giang", value="60", denominator="51", as_of="2019-12"),
+            row("Hậu Giang", metric="communes_advanced", value="70", as_of="2019-12")]  # fmt: skip
+    table = write_csv(tmp_path / "t.csv", rows)
+    with pytest.raises(InputError) as info:
+        import_tables([table], tmp_path / "p")
+    assert info.value.lines == [
+        f"{table}:2:value: expected communes_ntm ≤ communes_total 51 in 2019, found 60",
+        f"{table}:3:value: expected communes_advanced ≤ communes_total 51 in 2019, found 70",
+        f"{table}:3:value: expected communes_advanced ≤ communes_ntm (60) in 2019, found 70",
+    ]
+    assert [p.code for p in info.value.problems] == ["above_total", "above_total", "unnested"]
+
+
+def test_a_problem_of_an_entry_already_in_the_file_is_the_files(tmp_path):
+    into = tmp_path / "p"
+    first = row("Hậu Giang", metric="communes_advanced", value="5", as_of="2019-12")
+    import_tables([write_csv(tmp_path / "a.csv", [first])], into)
+    later = write_csv(tmp_path / "b.csv", [row("Hậu Giang", as_of="2019-12")])  # 3 < 5
+    with pytest.raises(InputError) as info:
+        import_tables([later], into)
+    assert info.value.lines == [
+        f"{into / 'hau_giang.yaml'}: observations[0].value: expected communes_advanced ≤ "
+        "communes_ntm (3) in 2019, found 5"
+    ]
+
+
+def test_a_schema_problem_of_a_row_is_in_the_documented_words(tmp_path):
+    header = [*HEADER, "unit"]
+    table = write_csv(tmp_path / "t.csv", [[*row("Hậu Giang", metric="Xã Mới"), "xã"]], header)
+    with pytest.raises(InputError) as info:
+        import_tables([table], tmp_path / "p")
+    assert info.value.lines == [
+        f"{table}:2:metric: expected text matching ^[a-z][a-z0-9_]*$, found 'Xã Mới' (str)"
+    ]
