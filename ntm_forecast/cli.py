@@ -239,7 +239,9 @@ def backtest(
     scores = bt.backtest_scores(session.chosen, n_paths=paths, seed=seed, pool=pool)
     frame = bt.backtest([], scores=scores)
     if plot is not None:
-        bt.plot_calibration(scores, plot)
+        from ntm_forecast.render.calibration import calibration_charts
+
+        calibration_charts(scores, plot)
     return emit([frame], fmt, output)
 
 

@@ -1,6 +1,8 @@
 """Rolling-origin, leave-locality-out evaluation: cut the data at what was published by the
 end of a past year, forecast the next years with every candidate model, and score against
-what happened (the design is in the README: how the model structure is chosen).
+what happened (the design is in the README: how the model structure is chosen). The
+forecasts are those `forecast_locality` makes on the cut data, the model named, with the
+same seeds and ceilings: what is scored is what the engine ships.
 
 Outcomes are the latest figure of each year dated in its last quarter; the paths are read
 at that date. Scores per forecast: the CRPS of the paths (also divided by the locality's number of
@@ -16,16 +18,17 @@ import dataclasses
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ntm_forecast.assess.whatif import _needed_metrics
 from ntm_forecast.domain.history import build_series, build_totals
+from ntm_forecast.domain.members import SUM_MODEL
 from ntm_forecast.domain.schema import Locality
-from ntm_forecast.engine.forecast import Context, cut_at, fit_metric
-from ntm_forecast.engine.models import SELECTION, InsufficientHistory, Selection, bound_paths
-from ntm_forecast.engine.pooling import GrowthStructure, HazardStructure, in_pool, pool_bound_series
+from ntm_forecast.engine.forecast import Context, cut_at, forecast_locality
+from ntm_forecast.engine.models import SELECTION, Selection
+from ntm_forecast.engine.pooling import GrowthStructure, HazardStructure, in_pool
 
 ORIGINS = tuple(range(2015, 2021))
 MAX_LEAD = 3
@@ -140,27 +143,24 @@ def backtest_scores(
                         pool, until=origin + 1.0, selection=selection, fit_on=train
                     )
                 names = list(models or selection.candidates(info.family))
-                ceiling = (
-                    _backtest_ceiling(cut, metric, origin) if info.family == "commune" else None
-                )
                 ys = sorted(yearly)
                 start = yearly[ys[-1]]
                 pace = max((start - yearly[ys[0]]) / max(ys[-1] - ys[0], 1), 0.0)
                 scale = _scale(cut, metric, info.family, origin, start)
                 for name in names[:2] if light else names:  # light: the default and one rival
-                    try:
-                        fitted = fit_metric(cut, metric, ctx, model=name)
-                    except InsufficientHistory:
-                        continue
-                    if fitted.name != name:
-                        continue
-                    pf = bound_paths(
-                        fitted.forecast(
-                            max(ahead) - origin, n_paths=n_paths, seed=seed, ceiling=ceiling
-                        ),
-                        info,
-                        ceiling,
+                    fc = forecast_locality(
+                        cut,
+                        ctx,
+                        horizon=max(ahead) - origin,
+                        n_paths=n_paths,
+                        seed=seed,
+                        model=name,
+                        metrics_only=_needed_metrics(metric),  # with the standards bounding it
                     )
+                    pf = fc.paths.get(metric)
+                    # not fitted, or another model stood in (a count known by its additions)
+                    if pf is None or pf.model not in (name, SUM_MODEL):
+                        continue
                     for y in ahead:
                         t, actual = truth[y]
                         x = _paths_at(pf, y, t)
@@ -219,19 +219,6 @@ def _paths_at(pf, year: int, t: float):
     if before is None or frac >= 1.0 - 1e-9:
         return end
     return before + frac * (end - before)
-
-
-def _backtest_ceiling(cut: Locality, metric: str, origin: int):
-    """The pool of a commune standard as known at the origin: the standard below it held
-    at its last figure (its future is not simulated here), or the communes_total."""
-    parent = (
-        pool_bound_series(metric, cut, until=origin + 1.0) if metric != "communes_ntm" else None
-    )
-    if parent is not None and len(parent):
-        last = parent.points[-1].value
-        return lambda year: last
-    totals = build_totals(cut, until=origin + 1.0)
-    return (lambda year: totals.at(year + 1.0)) if totals.last is not None else None
 
 
 def _frame(scores: list[Score]) -> pd.DataFrame:
@@ -410,60 +397,35 @@ def _select_row(family, term, structure, scores, vs, drift, kept) -> dict:
     }
 
 
-# --- pictures ---------------------------------------------------------------------------
+# --- calibration ------------------------------------------------------------------------
 
 
-def plot_calibration(
-    scores: list[Score], folder: Path, selection: Selection = SELECTION
-) -> list[Path]:
-    """A PIT histogram and a reliability diagram of the target-style events, per family,
-    for the default model of each family. Returns the files written."""
-    import matplotlib
+@dataclass(frozen=True)
+class Calibration:
+    """What the calibration pictures of a family show, for its default model: the PIT of
+    every forecast, and the target-style events binned by their forecast probability
+    (mean probability `p`, observed frequency `freq`, number of events `n` per bin)."""
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    family: str
+    pit: np.ndarray
+    reliability: pd.DataFrame
+    n_events: int
 
-    from ntm_forecast.files import atomic_write_bytes, ensure_writable_dir
 
-    folder = ensure_writable_dir(folder)
+def calibration(scores: list[Score], selection: Selection = SELECTION) -> list[Calibration]:
+    """Per family with scores of its default model, in family order."""
+    if not scores:
+        return []
     df = _frame(scores)
-    pictures: dict[Path, bytes] = {}
+    out = []
     for family, g in df.groupby("family", sort=True):
         g = g[g.model == selection.default(family)]
         if g.empty:
             continue
-        fig, ax = plt.subplots(figsize=(5, 3.5))
-        ax.hist(g["pit"], bins=10, range=(0, 1), color="#3b6e8f", edgecolor="white")
-        ax.axhline(len(g) / 10, color="black", lw=1, ls="--")
-        ax.set(xlabel="PIT", ylabel="forecasts", title=f"{family}: PIT ({len(g)} forecasts)")
-        pictures[folder / f"pit_{family}.png"] = _png(fig)
         ev = g.dropna(subset=["event_p"])
         bins = np.clip((ev["event_p"] * 5).astype(int), 0, 4)
         rel = ev.groupby(bins).agg(
             p=("event_p", "mean"), freq=("event", "mean"), n=("event", "size")
         )
-        fig, ax = plt.subplots(figsize=(4.5, 4.5))
-        ax.plot([0, 1], [0, 1], color="black", lw=1, ls="--")
-        ax.scatter(rel["p"], rel["freq"], s=20 + 4 * rel["n"], color="#3b6e8f")
-        ax.set(
-            xlim=(0, 1),
-            ylim=(0, 1),
-            xlabel="forecast probability",
-            ylabel="observed frequency",
-            title=f"{family}: recent pace kept up ({len(ev)})",
-        )
-        pictures[folder / f"reliability_{family}.png"] = _png(fig)
-    # drawn first, written after: a failure leaves no half of the pictures behind
-    return [atomic_write_bytes(path, data) for path, data in pictures.items()]
-
-
-def _png(fig) -> bytes:
-    import io
-
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=120, metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()
+        out.append(Calibration(str(family), g["pit"].to_numpy(), rel, len(ev)))
+    return out

@@ -1,4 +1,5 @@
-"""Forecast every metric of a locality: the engine's front door.
+"""Forecast every metric of a locality: the engine's front door, and its only path from
+history to bounded paths (the backtest and the hindcast call it on data cut at a past date).
 
 ctx = Context.from_localities(loaded.localities.values())   # pooled priors, once
 fc = forecast_locality(loc, ctx, horizon=5, n_paths=10_000, seed=0)
@@ -19,12 +20,13 @@ from ntm_forecast.domain.history import build_series, build_totals, known_at
 from ntm_forecast.domain.paths import QUANTILE_COLUMNS, PathForecast
 from ntm_forecast.domain.schema import Locality
 from ntm_forecast.engine.models import (
-    MODELS,
     SELECTION,
     InsufficientHistory,
     MetricHistory,
+    Model,
     Selection,
     bound_paths,
+    totals_ceiling,
 )
 from ntm_forecast.engine.pooling import (
     PooledGrowth,
@@ -282,15 +284,17 @@ def metric_history(loc: Locality, metric: str, ctx: Context) -> MetricHistory:
 
 def fit_metric(
     loc: Locality, metric: str, ctx: Context, model: str | None = None, pace: float = 1.0
-):
-    """The fitted model for one metric, or raise InsufficientHistory."""
+) -> Model:
+    """The fitted model for one metric, built from `ctx.selection` with `pace` on top, or
+    raise InsufficientHistory."""
     hist = metric_history(loc, metric, ctx)
     if hist.series.unpinned:
         # Forecasting from an older level would contradict the share; say so instead.
         raise InsufficientHistory(hist.series.unpinned[-1])
+    build = ctx.selection.build
     if not len(hist.series):
         if hist.series.increments and hist.info.cumulative:
-            return MODELS["additions_only"](pace=pace).fit(hist)
+            return build("additions_only", pace).fit(hist)
         raise InsufficientHistory(
             "no figures"
             if not hist.series.increments
@@ -304,17 +308,17 @@ def fit_metric(
     ):
         raise InsufficientHistory("the number of communes is unknown, so the communes left are too")
     try:
-        return MODELS[name](pace=pace).fit(hist)
+        return build(name, pace).fit(hist)
     except InsufficientHistory:
         fallback = ctx.selection.fallback
         if model is None and name != fallback and len(hist.series) >= 2:
-            return MODELS[fallback](pace=pace).fit(hist)
+            return build(fallback, pace).fit(hist)
         raise
 
 
 def forecast_locality(
     loc: Locality,
-    ctx: Context | None = None,
+    ctx: Context,
     *,
     horizon: int = 5,
     n_paths: int = 10_000,
@@ -323,11 +327,14 @@ def forecast_locality(
     pace: float = 1.0,
     metrics_only: Iterable[str] | None = None,
 ) -> LocalityForecast:
-    """Simulate every metric of `loc` to `origin_year + horizon`. Inputs are not mutated."""
-    if model is not None and model not in MODELS:
-        raise ValueError(f"no model named {model!r}; expected one of {', '.join(MODELS)}")
-    if ctx is None:
-        ctx = Context.from_localities([loc])
+    """Simulate every metric of `loc` to `origin_year + horizon`. Inputs are not mutated.
+
+    `ctx` is the pool `loc` borrows from; it is never built behind the caller's back (a
+    locality alone is `Context.from_localities([loc])`, said so by the caller). `model`
+    names a model of `ctx.selection` to use for every metric instead of the defaults."""
+    known = ctx.selection.models
+    if model is not None and model not in known:
+        raise ValueError(f"no model named {model!r}; expected one of {', '.join(known)}")
     wanted = set(metrics_only) if metrics_only is not None else None
     names = [
         m
@@ -407,9 +414,7 @@ def _ceiling_for(metric, loc, done: dict[str, PathForecast], totals):
                 return col
 
             return from_parent
-    if totals.last is None:
-        return None
-    return lambda year: totals.at(year + 1.0)
+    return totals_ceiling(totals)
 
 
 def _stars(loc, out, skipped, seed, ctx):

@@ -5,13 +5,18 @@
 
 `history` is a :class:`MetricHistory`; `forecast` simulates year-end values from the year
 of the last figure to `origin_year + horizon` and returns a :class:`PathForecast`. `ceiling(year)`
-bounds the paths (the communes_total, or the standard below for nested standards).
-`pace` multiplies what the model adds each year: the hazard, the additions or the drift.
-Which model and which structure a family gets is decided in one place, :data:`SELECTION`.
+bounds the paths (the communes_total, or the standard below for nested standards); every
+model keeps its paths under it. `pace` multiplies what the model adds each year: the hazard,
+the additions or the drift. Which model a family gets, and with which settings, is decided in
+one place, :data:`SELECTION`; the engine builds each model as a copy of the configured one
+(:meth:`Selection.build`), the forecast's pace multiplying the configured one.
 """
 
 from __future__ import annotations
 
+import inspect
+import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +26,8 @@ from ntm_forecast.domain import metrics
 from ntm_forecast.domain.history import Series, Totals
 from ntm_forecast.domain.paths import PathForecast
 from ntm_forecast.engine.pooling import (
+    LOG_ADDITIONS_LIMITS,
+    LOG_HAZARD_LIMITS,
     PHASE2_START,
     GrowthStructure,
     HazardStructure,
@@ -62,6 +69,14 @@ class MetricHistory:
         return self.series.points[-1]
 
 
+def totals_ceiling(totals: Totals | None) -> Ceiling | None:
+    """Every commune of the total known for each year-end: the ceiling of a standard with no
+    standard below it (the only ceiling rule besides the paths of that standard)."""
+    if totals is None or totals.last is None:
+        return None
+    return lambda year: totals.at(year + 1.0)
+
+
 def _end(history: MetricHistory, horizon: int) -> int:
     """The last forecast year: `horizon` years after the origin (or after the last figure)."""
     origin = history.origin_year
@@ -87,6 +102,20 @@ def _ceiling_values(ceiling: Ceiling | None, year: int, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(c, dtype=float), (n,)).copy()
 
 
+def _cap(ceiling: Ceiling | None, year: int, j: int, n: int, start: float) -> np.ndarray:
+    """What column j may reach: the ceiling of its year; in the first column the starting
+    figure stands even above it (a stated count is not undone by the model)."""
+    return np.maximum(_ceiling_values(ceiling, year, n), start if j == 0 else 0.0)
+
+
+def _capped(out: np.ndarray, years, ceiling: Ceiling | None, start: float) -> np.ndarray:
+    """Paths simulated without the ceiling, each column put under it."""
+    if ceiling is not None:
+        for j, year in enumerate(years):
+            out[:, j] = np.minimum(out[:, j], _cap(ceiling, year, j, out.shape[0], start))
+    return out
+
+
 def simulate(years, catch_up: float, t0: float, state: np.ndarray, step, view=None) -> np.ndarray:
     """The one yearly step loop of every model: column j holds the year-end of `years[j]`.
 
@@ -105,20 +134,71 @@ def simulate(years, catch_up: float, t0: float, state: np.ndarray, step, view=No
     return out
 
 
-class _Model:
+class Model(ABC):
+    """What every model shares: its settings (the arguments of its `__init__`, each stored
+    under its own name), its repr, `clone`, and the forecast prologue. A subclass fits in
+    `fit` and simulates in `_simulate`."""
+
     name = "model"
-    pace: float = 1.0
+
+    @classmethod
+    def _setting_names(cls) -> list[str]:
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+
+    def get_params(self) -> dict:
+        """The settings, by name (scikit-learn's `get_params`)."""
+        return {name: getattr(self, name) for name in self._setting_names()}
+
+    def clone(self, **settings) -> Model:
+        """A new, unfitted model with these settings and every other one of this model."""
+        unknown = set(settings) - set(self._setting_names())
+        if unknown:
+            raise ValueError(f"{type(self).__name__} has no setting {', '.join(sorted(unknown))}")
+        return type(self)(**{**self.get_params(), **settings})
 
     def __repr__(self) -> str:
         fitted = "fitted" if hasattr(self, "history_") else "not fitted"
-        return f"{type(self).__name__}(pace={self.pace}) [{fitted}]"
+        settings = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({settings}) [{fitted}]"
 
-    def _check_fitted(self) -> None:
+    @abstractmethod
+    def fit(self, history: MetricHistory) -> Model:
+        """Learn from `history`; returns the model itself."""
+
+    def forecast(
+        self,
+        horizon: int,
+        *,
+        n_paths: int = 10_000,
+        seed: int = 0,
+        ceiling: Ceiling | None = None,
+    ) -> PathForecast:
+        """`n_paths` simulated year-end paths to `origin_year + horizon`, under `ceiling`."""
         if not hasattr(self, "history_"):
             raise NotFittedError(
                 f"{type(self).__name__}.forecast was called before fit: "
                 f"call {type(self).__name__}(...).fit(history) first"
             )
+        years, catch_up = self._years(horizon)
+        rng = np.random.default_rng(seed)
+        values = self._simulate(rng, years, catch_up, n_paths, ceiling)
+        return PathForecast(
+            self.history_.info.name, self.name, years, values, self.own_weight_, self._note()
+        )
+
+    def _fitted(self, history: MetricHistory, start, own_weight: float = 1.0) -> None:
+        self.history_, self.start_, self.own_weight_ = history, start, own_weight
+
+    def _years(self, horizon: int) -> tuple[np.ndarray, float]:
+        """The years of the columns, and the catch-up from the last figure to its year-end."""
+        return _grid(self.history_, horizon)
+
+    @abstractmethod
+    def _simulate(self, rng, years, catch_up: float, n_paths: int, ceiling) -> np.ndarray:
+        """The paths, (n_paths, len(years)), each column under `ceiling`."""
+
+    def _note(self) -> str:
+        return ""
 
 
 def _draw_state(rng, grid_weights, means, variances, n):
@@ -127,13 +207,16 @@ def _draw_state(rng, grid_weights, means, variances, n):
     return g, rng.normal(means[g], np.sqrt(variances[g]))
 
 
-class CommuneHazard(_Model):
+class CommuneHazard(Model):
     """Each year a share of the communes still short of a standard reaches it.
 
     The yearly hazard is the pooled one with this locality's own shift (shrunk toward the
     pool by how little history it has, and a random walk where the structure says so). Every
     path draws its own coefficients, (τ, σ), shift and ρ; every year its own beta-binomial
-    overdispersion.
+    overdispersion. Without a ceiling, the communes at risk are those of the communes_total.
+
+    pace : float, default 1.0
+        Multiplies the yearly hazard.
     """
 
     name = "hazard"
@@ -146,11 +229,7 @@ class CommuneHazard(_Model):
             raise InsufficientHistory("no commune figures to start from")
         ph = history.pooled_hazard
         ivs = list(history.intervals)
-        self.history_ = history
-        self.start_ = history.last
-        self.state_mean_, self.state_var_, self.own_weight_ = ph.locality_state(
-            ivs, at=history.last.t
-        )
+        self.state_mean_, self.state_var_, own_weight = ph.locality_state(ivs, at=history.last.t)
         if ivs:
             self.mean_cov_ = mean_coverage(ivs)
             self.x_ref_ = ph.design(ivs[-1:], self.mean_cov_)[0]
@@ -158,23 +237,13 @@ class CommuneHazard(_Model):
             bound = history.totals.last if history.totals is not None else None
             self.mean_cov_ = history.last.value / bound if bound else 0.0
             self.x_ref_ = None
+        self._fitted(history, history.last, own_weight)
         return self
 
-    def forecast(
-        self,
-        horizon: int,
-        *,
-        n_paths: int = 10_000,
-        seed: int = 0,
-        ceiling: Ceiling | None = None,
-    ) -> PathForecast:
-        self._check_fitted()
-        h = self.history_
-        ph = h.pooled_hazard
-        rng = np.random.default_rng(seed)
-        years, catch_up = _grid(h, horizon)
-        if ceiling is None and h.totals is not None and h.totals.last is not None:
-            ceiling = lambda year: h.totals.at(year + 1.0)  # noqa: E731 - no pool given: all communes
+    def _simulate(self, rng, years, catch_up, n_paths, ceiling):
+        ph = self.history_.pooled_hazard
+        if ceiling is None:
+            ceiling = totals_ceiling(self.history_.totals)
         coef = rng.multivariate_normal(ph.coef, ph.cov, size=n_paths, method="cholesky")
         g, u = _draw_state(rng, ph.weights, self.state_mean_, self.state_var_, n_paths)
         sigma = ph.grid[g, 1]
@@ -198,22 +267,24 @@ class CommuneHazard(_Model):
                 cov, self.mean_cov_, float(t + dt / 2 >= PHASE2_START), push_share(t, t + dt)
             )
             eta = np.einsum("nk,nk->n", x, coef) + u
-            lam = np.exp(np.clip(eta, -30, 3)) * self.pace
+            lam = np.exp(np.clip(eta, *LOG_HAZARD_LIMITS)) * self.pace
             p = np.clip(-np.expm1(-lam * dt), 1e-9, 1 - 1e-9)
             pt = rng.beta(p * m, (1 - p) * m)
             new = level + rng.binomial(np.round(risk).astype(np.int64), pt)
-            return np.minimum(new, np.maximum(bound, start if j == 0 else 0.0))
+            return np.minimum(new, _cap(ceiling, year, j, n_paths, start))
 
-        out = simulate(years, catch_up, self.start_.t, np.full(n_paths, float(start)), step)
-        return PathForecast(h.info.name, self.name, years, out, self.own_weight_)
+        return simulate(years, catch_up, self.start_.t, np.full(n_paths, float(start)), step)
 
 
-class OcopGrowth(_Model):
+class OcopGrowth(Model):
     """Yearly additions of OCOP products, negative binomial around the locality's level
     (shrunk toward the pool) in the pooled form: `exp(a [+ β·log(1 + stock)] + u)`.
 
     The same form is fitted on every province's additions and simulated here, year by year
-    from each path's own stock. Totals are never capped.
+    from each path's own stock. The engine gives OCOP totals no ceiling.
+
+    pace : float, default 1.0
+        Multiplies the expected yearly additions.
     """
 
     name = "ocop_growth"
@@ -231,37 +302,26 @@ class OcopGrowth(_Model):
         if not adds and not history.in_pool and not pg.structure.stock:
             # The pooled level is a province's yearly additions: not a nation's or a district's.
             raise InsufficientHistory("no yearly additions of its own to set its scale")
-        self.history_, self.start_ = history, history.last
-        self.state_mean_, self.state_var_, self.own_weight_ = pg.locality_state(
+        self.state_mean_, self.state_var_, own_weight = pg.locality_state(
             adds, pooled=history.in_pool
         )
+        self._fitted(history, history.last, own_weight)
         return self
 
-    def forecast(
-        self,
-        horizon: int,
-        *,
-        n_paths: int = 10_000,
-        seed: int = 0,
-        ceiling: Ceiling | None = None,
-    ) -> PathForecast:
-        self._check_fitted()
+    def _simulate(self, rng, years, catch_up, n_paths, ceiling):
         pg = self.history_.pooled_growth
-        rng = np.random.default_rng(seed)
-        years, catch_up = _grid(self.history_, horizon)
         coef = rng.multivariate_normal(pg.coef, pg.cov, size=n_paths, method="cholesky")
         _, u = _draw_state(rng, pg.weights, self.state_mean_, self.state_var_, n_paths)
-        k = pg.dispersion
+        k, start = pg.dispersion, self.start_.value
 
         def step(level, j, year, t, dt):
             x = pg.structure.row(level)
-            mean = np.exp(np.clip(np.einsum("nk,nk->n", x, coef) + u, -20, 12)) * self.pace * dt
-            return level + rng.poisson(rng.gamma(k, mean / k))
+            log_mean = np.clip(np.einsum("nk,nk->n", x, coef) + u, *LOG_ADDITIONS_LIMITS)
+            mean = np.exp(log_mean) * self.pace * dt
+            new = level + rng.poisson(rng.gamma(k, mean / k))
+            return np.minimum(new, _cap(ceiling, year, j, n_paths, start))
 
-        out = simulate(
-            years, catch_up, self.start_.t, np.full(n_paths, float(self.start_.value)), step
-        )
-        return PathForecast(self.history_.info.name, self.name, years, out, self.own_weight_)
+        return simulate(years, catch_up, self.start_.t, np.full(n_paths, float(start)), step)
 
 
 def _transform(info: metrics.MetricInfo):
@@ -291,10 +351,18 @@ def _yearly(series: Series) -> tuple[np.ndarray, np.ndarray]:
     return years, np.array([levels[int(y)] for y in years], dtype=float)
 
 
-class BoundedTrend(_Model):
+class BoundedTrend(Model):
     """A linear trend on the logit (0–19 criteria, 0–100 %) or log (money) scale, fitted on
-    one figure per year. The yearly noise pools the residuals with `default_sd` as one prior
-    observation, so it never collapses to zero."""
+    one figure per year.
+
+    pace : float, default 1.0
+        Multiplies the slope.
+    damping : float, default 0.9
+        The slope of the j-th year ahead is multiplied by damping**j (1: an undamped line).
+    default_sd : float, default 0.25
+        One prior observation of the yearly noise on the transformed scale, pooled with the
+        residuals, so that two points on a line do not make a certain forecast.
+    """
 
     name = "bounded_trend"
 
@@ -314,40 +382,34 @@ class BoundedTrend(_Model):
         slope = float(np.sum(tc * (z - z.mean())) / sxx)
         ssr = float(np.sum((z - (z.mean() + slope * tc)) ** 2))
         sd = float(np.sqrt((ssr + self.default_sd**2) / (len(z) - 2 + 1)))
-        self.history_, self.start_ = history, history.last
         self.slope_, self.sd_, self.slope_se_ = slope, sd, sd / np.sqrt(sxx)
-        self.own_weight_ = 1.0
+        self._fitted(history, history.last)
         return self
 
-    def forecast(
-        self,
-        horizon: int,
-        *,
-        n_paths: int = 10_000,
-        seed: int = 0,
-        ceiling: Ceiling | None = None,
-    ) -> PathForecast:
-        self._check_fitted()
-        rng = np.random.default_rng(seed)
-        years, catch_up = _grid(self.history_, horizon)
+    def _simulate(self, rng, years, catch_up, n_paths, ceiling):
         fwd, inv = _transform(self.history_.info)
         slope = rng.normal(self.slope_, self.slope_se_, size=n_paths) * self.pace
+        start = self.start_.value
 
         def step(z, j, year, t, dt):
             return z + slope * dt * self.damping**j + rng.normal(0, self.sd_ * np.sqrt(dt), n_paths)
 
-        z0 = np.full(n_paths, float(fwd(np.array([self.start_.value]))[0]))
+        z0 = np.full(n_paths, float(fwd(np.array([start]))[0]))
         out = simulate(years, catch_up, self.start_.t, z0, step, view=inv)
-        out[:, 0] = np.where(catch_up > 1e-9, out[:, 0], self.start_.value)
-        return PathForecast(self.history_.info.name, self.name, years, out, 1.0)
+        out[:, 0] = np.where(catch_up > 1e-9, out[:, 0], start)
+        return _capped(out, years, ceiling, start)
 
 
-class Drift(_Model):
+class Drift(Model):
     """The baseline: the yearly change over whole years continues, with the spread of past
     yearly changes. That spread pools the observed changes with one prior change of Poisson
     size (counts: variance max(|drift|, 1)) or half the drift (other metrics), so it never
     collapses to zero. Running totals do not fall and stay under their ceiling; bounded
-    metrics stay in range."""
+    metrics stay in range.
+
+    pace : float, default 1.0
+        Multiplies the drift.
+    """
 
     name = "drift"
 
@@ -368,23 +430,12 @@ class Drift(_Model):
             s0 = max(0.5 * abs(drift), 0.01 * scale)
         ss = float(np.sum((rates - rates.mean()) ** 2)) if len(rates) >= 2 else 0.0
         sd = float(np.sqrt((ss + s0**2) / max(len(rates) - 1, 0 + 1)))
-        self.history_, self.start_ = history, history.last
         self.drift_, self.sd_, self.drift_se_ = drift, sd, sd / np.sqrt(len(rates))
-        self.own_weight_ = 1.0
+        self._fitted(history, history.last)
         return self
 
-    def forecast(
-        self,
-        horizon: int,
-        *,
-        n_paths: int = 10_000,
-        seed: int = 0,
-        ceiling: Ceiling | None = None,
-    ) -> PathForecast:
-        self._check_fitted()
-        rng = np.random.default_rng(seed)
+    def _simulate(self, rng, years, catch_up, n_paths, ceiling):
         info = self.history_.info
-        years, catch_up = _grid(self.history_, horizon)
         drift = rng.normal(self.drift_, self.drift_se_, size=n_paths) * self.pace
         start = self.start_.value
         top = info.upper if info.upper is not None else np.inf
@@ -394,21 +445,25 @@ class Drift(_Model):
             change = drift * dt + rng.normal(0, self.sd_ * np.sqrt(dt), n_paths)
             if info.cumulative or info.family == "commune":
                 change = np.maximum(change, 0.0)
-            level = np.minimum(
-                level + change,
-                np.maximum(_ceiling_values(ceiling, year, n_paths), start if j == 0 else 0.0),
-            )
+            level = np.minimum(level + change, _cap(ceiling, year, j, n_paths, start))
             level = np.clip(level, 0.0, top)
             return np.floor(level + 1e-9) if counts and j else level
 
-        out = simulate(years, catch_up, self.start_.t, np.full(n_paths, float(start)), step)
-        return PathForecast(info.name, self.name, years, out, 1.0)
+        return simulate(years, catch_up, self.start_.t, np.full(n_paths, float(start)), step)
 
 
-class DampedETS(_Model):
+class DampedETS(Model):
     """statsmodels' ETS (additive error, damped additive trend) on the transformed scale.
 
-    A candidate only where a series has six or more yearly figures (the national ones).
+    A candidate only where a series has `min_points` yearly figures or more (the national
+    ones). A fit that statsmodels reports as not converged raises InsufficientHistory with
+    that reason: the model is then skipped (or replaced by the fallback when it was not asked
+    for by name), never forecast from parameters the optimiser did not settle.
+
+    pace : float, default 1.0
+        Multiplies the simulated change from the last figure.
+    min_points : int, default 6
+        The fewest yearly figures ETS is fitted on.
     """
 
     name = "ets"
@@ -418,89 +473,93 @@ class DampedETS(_Model):
         self.min_points = min_points
 
     def fit(self, history: MetricHistory) -> DampedETS:
+        from statsmodels.tools.sm_exceptions import ConvergenceWarning
+        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
         levels = history.series.yearly_levels()
         if len(levels) < self.min_points:
             raise InsufficientHistory(f"fewer than {self.min_points} yearly figures")
-        self.history_, self.start_ = history, history.last
+        known = np.array(list(levels))
         years = np.arange(min(levels), max(levels) + 1)
-        z_known = self._to_z(np.array(list(levels.values())), np.array(list(levels)))
-        z = np.interp(years, np.array(list(levels)), z_known)  # gaps filled on the z scale
-        import warnings
-
-        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.result_ = ETSModel(z, error="add", trend="add", damped_trend=True).fit(disp=False)
-        self.years_ = years
-        self.own_weight_ = 1.0
+        z_known = _to_z(history, np.array(list(levels.values())), known)
+        z = np.interp(years, known, z_known)  # gaps filled on the z scale
+        # Its convergence is read from the result below; the optimiser's trials of a flat
+        # series (log of a zero variance) are not news.
+        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            result = ETSModel(z, error="add", trend="add", damped_trend=True).fit(disp=False)
+        if not result.mle_retvals.get("converged", True):
+            raise InsufficientHistory("the ETS fit did not converge")
+        self.result_, self.years_ = result, years
+        self._fitted(history, history.last)
         return self
 
-    def _bound(self, years):
-        tot = self.history_.totals
-        if self.history_.info.family == "commune" and tot is not None and tot.last:
-            return np.array([tot.at(y + 1.0) or tot.last for y in years], dtype=float)
-        return None
-
-    def _to_z(self, x, years):
-        b = self._bound(years)
-        if b is not None:
-            p = np.clip(x / b, 1e-4, 1 - 1e-4)
-            return np.log(p / (1 - p))
-        return _transform(self.history_.info)[0](x)
-
-    def _from_z(self, z, years):
-        b = self._bound(years)
-        if b is not None:
-            return b / (1 + np.exp(-z))
-        return _transform(self.history_.info)[1](z)
-
-    def forecast(
-        self,
-        horizon: int,
-        *,
-        n_paths: int = 10_000,
-        seed: int = 0,
-        ceiling: Ceiling | None = None,
-    ) -> PathForecast:
-        self._check_fitted()
+    def _years(self, horizon):
         last_year = int(self.years_[-1])
-        horizon_end = _end(self.history_, horizon)
-        years = np.arange(last_year, max(horizon_end, last_year) + 1)
+        return np.arange(last_year, max(_end(self.history_, horizon), last_year) + 1), 0.0
+
+    def _simulate(self, rng, years, catch_up, n_paths, ceiling):
+        h = self.history_
         steps = len(years) - 1
         out = np.empty((n_paths, len(years)))
         out[:, 0] = self.start_.value
         if steps:
-            sims = self.result_.simulate(
-                steps, repetitions=n_paths, anchor="end", rng=np.random.default_rng(seed)
-            )
+            sims = self.result_.simulate(steps, repetitions=n_paths, anchor="end", rng=rng)
             z = np.asarray(sims).reshape(steps, n_paths).T
-            z0 = self._to_z(np.array([self.start_.value]), np.array([last_year]))[0]
+            z0 = _to_z(h, np.array([self.start_.value]), years[:1])[0]
             z = z0 + (z - z0) * self.pace
-            out[:, 1:] = self._from_z(z, years[1:])
-        info = self.history_.info
-        if info.cumulative or info.family == "commune":
+            out[:, 1:] = _from_z(h, z, years[1:])
+        if h.info.cumulative or h.info.family == "commune":
             out = np.maximum.accumulate(out, axis=1)
-        for j, year in enumerate(years):
-            out[:, j] = np.minimum(
-                out[:, j], np.maximum(_ceiling_values(ceiling, year, n_paths), out[:, 0])
-            )
-        return PathForecast(info.name, self.name, years, out, 1.0)
+        return _capped(out, years, ceiling, self.start_.value)
 
 
-class YearlyAdditions(_Model):
+def _ets_bound(history: MetricHistory, years) -> np.ndarray | None:
+    """Commune counts are modelled as a share of their total (a logit), other metrics on
+    the scale of `_transform`."""
+    tot = history.totals
+    if history.info.family == "commune" and tot is not None and tot.last:
+        return np.array([tot.at(y + 1.0) or tot.last for y in years], dtype=float)
+    return None
+
+
+def _to_z(history: MetricHistory, x, years):
+    b = _ets_bound(history, years)
+    if b is not None:
+        p = np.clip(x / b, 1e-4, 1 - 1e-4)
+        return np.log(p / (1 - p))
+    return _transform(history.info)[0](x)
+
+
+def _from_z(history: MetricHistory, z, years):
+    b = _ets_bound(history, years)
+    if b is not None:
+        return b / (1 + np.exp(-z))
+    return _transform(history.info)[1](z)
+
+
+class YearlyAdditions(Model):
     """For a count known only by what was added each year (no running total stated).
 
-    Additions are negative binomial around the mean of the last three years. The paths
+    Additions are negative binomial around the mean of the last `window` years. The paths
     count what is added after the origin year, so they answer "how many more" targets and
-    nothing else; the frame's model column says so.
+    nothing else; the frame's model column says so. A ceiling bounds what is added.
+
+    pace : float, default 1.0
+        Multiplies the yearly mean.
+    prior_sd : float, default 0.6
+        Doubt on the log of the yearly mean from one year of additions; shrunk by the
+        number of years seen.
+    window : int, default 3
+        How many of the latest years with additions set the mean.
     """
 
     name = "additions_only"
 
-    def __init__(self, pace: float = 1.0, prior_sd: float = 0.6):
+    def __init__(self, pace: float = 1.0, prior_sd: float = 0.6, window: int = 3):
         self.pace = pace
-        self.prior_sd = prior_sd  # doubt on the log of the yearly mean, shrunk by the years seen
+        self.prior_sd = prior_sd
+        self.window = window
 
     def fit(self, history: MetricHistory) -> YearlyAdditions:
         per_year: dict[int, float] = {}
@@ -508,30 +567,22 @@ class YearlyAdditions(_Model):
             per_year[year] = max(per_year.get(year, 0.0), added)  # batches: the largest is a floor
         if not per_year or history.origin_year is None:
             raise InsufficientHistory("no level and no yearly additions")
-        ys = sorted(per_year)[-3:]
-        vals = np.array([per_year[y] for y in ys])
+        vals = np.array([per_year[y] for y in sorted(per_year)[-self.window :]])
         mean = max(float(vals.mean()), 0.5)
+        # three years or more to read a variance; fewer: twice the mean (overdispersed)
         var = float(vals.var(ddof=1)) if len(vals) >= 3 else mean * 2.0
         excess = var - mean
         self.dispersion_ = float(np.clip(mean**2 / excess, 1.0, 100.0)) if excess > 0 else 100.0
         self.log_mu_ = np.log(mean)
         self.log_var_ = self.prior_sd**2 / len(vals)
-        self.history_, self.start_ = history, (history.origin_year, per_year)
-        self.own_weight_ = 1.0
+        self._fitted(history, (history.origin_year, per_year))
         return self
 
-    def forecast(
-        self,
-        horizon: int,
-        *,
-        n_paths: int = 10_000,
-        seed: int = 0,
-        ceiling: Ceiling | None = None,
-    ) -> PathForecast:
-        self._check_fitted()
-        rng = np.random.default_rng(seed)
+    def _years(self, horizon):
         origin = self.start_[0]
-        years = np.arange(origin, max(origin + horizon, origin) + 1)
+        return np.arange(origin, max(origin + horizon, origin) + 1), 0.0
+
+    def _simulate(self, rng, years, catch_up, n_paths, ceiling):
         mu = np.exp(rng.normal(self.log_mu_, np.sqrt(self.log_var_), size=n_paths)) * self.pace
         k = self.dispersion_
 
@@ -539,9 +590,11 @@ class YearlyAdditions(_Model):
             return total + rng.poisson(rng.gamma(k, mu / k))
 
         # column 0 is the origin year itself: nothing added yet (catch-up of length 0)
-        out = simulate(years, 0.0, float(origin + 1), np.zeros(n_paths), step)
-        note = f"levels unknown: values count what is added after {origin}"
-        return PathForecast(self.history_.info.name, self.name, years, out, 1.0, note)
+        out = simulate(years, 0.0, float(years[0] + 1), np.zeros(n_paths), step)
+        return _capped(out, years, ceiling, 0.0)
+
+    def _note(self) -> str:
+        return f"levels unknown: values count what is added after {self.start_[0]}"
 
 
 def bound_paths(
@@ -564,23 +617,41 @@ def bound_paths(
     return PathForecast(pf.metric, pf.model, pf.years, values, pf.own_weight, pf.note)
 
 
-MODELS: dict[str, type[_Model]] = {
+MODELS: dict[str, type[Model]] = {
     m.name: m for m in (CommuneHazard, OcopGrowth, BoundedTrend, Drift, DampedETS, YearlyAdditions)
 }
 
 
 @dataclass(frozen=True)
 class Selection:
-    """Every model choice in one place: the default model and the rivals of each family,
-    the structure of the commune hazard and of OCOP growth, and what stands in when the
-    default cannot fit. Set from the cross-validation the README describes
-    (`ntm-forecast backtest --select`), nowhere else."""
+    """Every model choice in one place: each model with its settings (`models`, by name),
+    the default model and the rivals of each family, the structure of the commune hazard and
+    of OCOP growth, and what stands in when the default cannot fit. Set from the
+    cross-validation the README describes (`ntm-forecast backtest --select`), nowhere else."""
 
+    models: dict[str, Model] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)
     rivals: dict[str, tuple[str, ...]] = field(default_factory=dict)
     hazard: HazardStructure = field(default_factory=HazardStructure)
     growth: GrowthStructure = field(default_factory=GrowthStructure)
     fallback: str = "drift"
+
+    def __post_init__(self):
+        named = {self.fallback, *self.defaults.values()} | {
+            m for rivals in self.rivals.values() for m in rivals
+        }
+        missing = named - set(self.models)
+        if missing:
+            raise ValueError(f"models named but not configured: {', '.join(sorted(missing))}")
+        wrong = [k for k, m in self.models.items() if m.name != k]
+        if wrong:
+            raise ValueError(f"models configured under another model's name: {', '.join(wrong)}")
+
+    def build(self, name: str, pace: float = 1.0) -> Model:
+        """A new, unfitted copy of the configured model `name`, `pace` times as fast as
+        configured (the configured instance is never fitted or changed)."""
+        model = self.models[name]
+        return model.clone(pace=model.pace * pace)
 
     def default(self, family: str) -> str:
         return self.defaults.get(family, self.fallback)
@@ -599,6 +670,17 @@ class Selection:
 
 
 SELECTION = Selection(
+    models={
+        m.name: m
+        for m in (
+            CommuneHazard(),
+            OcopGrowth(),
+            BoundedTrend(),
+            Drift(),
+            DampedETS(),
+            YearlyAdditions(),
+        )
+    },
     defaults={
         "commune": "hazard",
         "ocop": "ocop_growth",

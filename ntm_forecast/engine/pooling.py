@@ -45,7 +45,21 @@ RHO_BOUNDS = (0.002, 0.5)
 TAUS = np.geomspace(0.02, 3.0, 36)  # grid of the between-locality sd of the log-hazard
 SIGMAS = np.concatenate([[0.0], np.geomspace(0.03, 1.5, 16)])  # yearly random-walk sd
 N_BOOT = 200  # locality bootstrap of ρ
+RHO_START = 0.1  # ρ before the pool says otherwise (and with no interval to read it from)
 OUTSIDE_SD = 3.0  # log-scale prior sd of an OCOP level outside the pool: e^±6, no borrowing
+# Guards on the linear predictors, shared by the fits here and the simulations in models.py
+# so that both read one model: a yearly hazard of e^3 ≈ 20 already makes a commune certain
+# to reach the standard within the year (1 − e^−20), and e^±20 products a year is beyond any
+# locality; they keep exp() finite.
+LOG_HAZARD_LIMITS = (-30.0, 3.0)
+LOG_ADDITIONS_LIMITS = (-20.0, 12.0)
+# OCOP growth: a wide prior on the log of a province's yearly additions (20 products a
+# year, e^±6 within 2 sd), the stock term like the hazard's terms; the negative-binomial
+# size starts at OCOP_START_DISPERSION and is read by moments within DISPERSION_BOUNDS.
+OCOP_LEVEL_PRIOR = (np.log(20.0), 3.0)
+OCOP_START_DISPERSION = 2.0
+DISPERSION_BOUNDS = (0.5, 1e3)
+MAX_STEP = 2.0  # a Fisher-scoring step is cut to this size on every coefficient
 
 
 def in_pool(loc: Locality) -> bool:
@@ -198,29 +212,40 @@ def _yearly_pairs(points):
 
 
 def _terms(eta: np.ndarray):
-    mu = np.exp(np.clip(eta, -30, 5))
+    mu = np.exp(np.clip(eta, *LOG_HAZARD_LIMITS))
     p = -np.expm1(-mu)
     p = np.clip(p, 1e-12, 1 - 1e-12)
     return mu, p
 
 
-def fit_cloglog(X, R, k, dt, w, prior_mean, prior_sd, offset=None, iters=50):
-    """Penalised (Gaussian prior) cloglog binomial by Fisher scoring; returns (coef, cov)."""
+def fisher_scoring(X, score, prior_mean, prior_sd, iters=50):
+    """Penalised (Gaussian prior) maximum likelihood of a GLM by Fisher scoring.
+
+    `score(eta)` gives, per row, the derivative of the log-likelihood in the linear
+    predictor and its expected information. Returns (coef, cov): the mode and the inverse
+    of the penalised information there."""
     beta = prior_mean.astype(float).copy()
     P = np.diag(1.0 / prior_sd**2)
-    off = np.log(dt) + (0.0 if offset is None else offset)
     for _ in range(iters):
-        mu, p = _terms(X @ beta + off)
-        grad = X.T @ (w * mu * (k / p - R)) - P @ (beta - prior_mean)
-        info_w = w * R * (1 - p) * mu**2 / p
-        H = X.T @ (X * info_w[:, None]) + P
-        step = np.linalg.solve(H, grad)
-        beta += np.clip(step, -2, 2)
+        s, info = score(X @ beta)
+        grad = X.T @ s - P @ (beta - prior_mean)
+        step = np.linalg.solve(X.T @ (X * info[:, None]) + P, grad)
+        beta += np.clip(step, -MAX_STEP, MAX_STEP)
         if np.max(np.abs(step)) < 1e-8:
             break
-    mu, p = _terms(X @ beta + off)
-    H = X.T @ (X * (w * R * (1 - p) * mu**2 / p)[:, None]) + P
-    return beta, np.linalg.inv(H)
+    _, info = score(X @ beta)
+    return beta, np.linalg.inv(X.T @ (X * info[:, None]) + P)
+
+
+def fit_cloglog(X, R, k, dt, w, prior_mean, prior_sd, offset=None):
+    """Cloglog binomial (k events of R at risk over dt, quasi-likelihood weights w)."""
+    off = np.log(dt) + (0.0 if offset is None else offset)
+
+    def score(eta):
+        mu, p = _terms(eta + off)
+        return w * mu * (k / p - R), w * R * (1 - p) * mu**2 / p
+
+    return fisher_scoring(X, score, prior_mean, prior_sd)
 
 
 # --- Gaussian random-walk states on a (τ, σ) grid ----------------------------------------
@@ -332,7 +357,7 @@ class PooledHazard:
     rho: float
     grid: np.ndarray  # (G, 2): τ, σ
     weights: np.ndarray  # (G,): posterior of the grid, pooled over localities
-    rho_draws: np.ndarray = field(default_factory=lambda: np.array([0.1]))
+    rho_draws: np.ndarray = field(default_factory=lambda: np.array([RHO_START]))
     n_intervals: int = 0
     localities: tuple[str, ...] = ()
 
@@ -392,7 +417,13 @@ def prior_hazard(standard: str, structure: HazardStructure) -> PooledHazard:
     mean, sd = structure.prior()
     grid = _grid(structure.time_varying)
     return PooledHazard(
-        standard, structure, mean, np.diag(sd**2), 0.1, grid, np.full(len(grid), 1 / len(grid))
+        standard,
+        structure,
+        mean,
+        np.diag(sd**2),
+        RHO_START,
+        grid,
+        np.full(len(grid), 1 / len(grid)),
     )
 
 
@@ -440,7 +471,7 @@ def fit_pooled_hazard(
         coef, cov = fit_cloglog(X, R, k, dt, w, prior_mean, prior_sd, offset=u)
         _, p = _terms(X @ coef + np.log(dt) + u)
         num, den = _rho_parts(R, k, p)
-        rho = float(np.clip(num.sum() / den.sum(), *RHO_BOUNDS)) if den.sum() > 0 else 0.1
+        rho = float(np.clip(num.sum() / den.sum(), *RHO_BOUNDS)) if den.sum() > 0 else RHO_START
         w = 1.0 / (1.0 + (R - 1.0) * rho)
         y, s2 = _gauss_obs(X @ coef, R, k, dt, w, u)
         parts = [(y[a:b], s2[a:b], times[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
@@ -501,6 +532,12 @@ class GrowthStructure:
     @property
     def columns(self) -> tuple[str, ...]:
         return ("a", "log_stock") if self.stock else ("a",)
+
+    def prior(self) -> tuple[np.ndarray, np.ndarray]:
+        k = len(self.columns)
+        mean, sd = np.zeros(k), np.full(k, TERM_PRIOR_SD)
+        mean[0], sd[0] = OCOP_LEVEL_PRIOR
+        return mean, sd
 
     def row(self, stock) -> np.ndarray:
         stock = np.atleast_1d(np.asarray(stock, dtype=float))
@@ -581,15 +618,13 @@ def fit_pooled_growth(
         if in_pool(loc) and (adds := [a for a in ocop_additions(loc, until=until) if usable(a)])
     }
     grid = _grid(False)
-    kk = len(structure.columns)
-    prior_mean, prior_sd = np.zeros(kk), np.full(kk, 1.0)
-    prior_mean[0], prior_sd[0] = np.log(20.0), 3.0
+    prior_mean, prior_sd = structure.prior()
     if not by_slug:
         return PooledGrowth(
             structure,
             prior_mean,
             np.diag(prior_sd**2),
-            2.0,
+            OCOP_START_DISPERSION,
             grid,
             np.full(len(grid), 1 / len(grid)),
             0,
@@ -600,14 +635,15 @@ def fit_pooled_growth(
     X = structure.row([a.stock for a in adds])
     y = np.array([a.added for a in adds])
     u = np.zeros(len(adds))
-    k = 2.0
+    k = OCOP_START_DISPERSION
     weights = np.full(len(grid), 1 / len(grid))
     for _ in range(3):
         coef, cov = _fit_nb(X, y, k, u, prior_mean, prior_sd)
         mu = np.exp(X @ coef + u)
         # NB size by moments on the fitted means: Var = μ + μ²/k
         excess = np.sum((y - mu) ** 2 - mu)
-        k = float(np.clip(np.sum(mu**2) / excess, 0.5, 1e3)) if excess > 0 else 1e3
+        k = np.sum(mu**2) / excess if excess > 0 else np.inf  # no excess: no overdispersion
+        k = float(np.clip(k, *DISPERSION_BOUNDS))
         yy, s2 = _nb_obs(X @ coef, y, k, u)
         parts = [
             (yy[a:b], s2[a:b], np.arange(b - a, dtype=float))
@@ -619,19 +655,11 @@ def fit_pooled_growth(
     return PooledGrowth(structure, coef, cov, k, grid, weights, len(adds), tuple(by_slug))
 
 
-def _fit_nb(X, y, k, offset, prior_mean, prior_sd, iters=50):
-    """Penalised negative-binomial (log link, known size k) by Fisher scoring."""
-    beta = prior_mean.astype(float).copy()
-    P = np.diag(1.0 / prior_sd**2)
-    for _ in range(iters):
-        mu = np.exp(np.clip(X @ beta + offset, -20, 12))
-        w = mu / (1.0 + mu / k)
-        grad = X.T @ ((y - mu) / (1.0 + mu / k)) - P @ (beta - prior_mean)
-        H = X.T @ (X * w[:, None]) + P
-        step = np.linalg.solve(H, grad)
-        beta += np.clip(step, -2, 2)
-        if np.max(np.abs(step)) < 1e-8:
-            break
-    mu = np.exp(np.clip(X @ beta + offset, -20, 12))
-    H = X.T @ (X * (mu / (1.0 + mu / k))[:, None]) + P
-    return beta, np.linalg.inv(H)
+def _fit_nb(X, y, k, offset, prior_mean, prior_sd):
+    """Negative binomial (log link, known size k)."""
+
+    def score(eta):
+        mu = np.exp(np.clip(eta + offset, *LOG_ADDITIONS_LIMITS))
+        return (y - mu) / (1.0 + mu / k), mu / (1.0 + mu / k)
+
+    return fisher_scoring(X, score, prior_mean, prior_sd)

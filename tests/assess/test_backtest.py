@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from engine_fixtures import params_localities
+from engine_fixtures import params_localities, pool
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -154,12 +154,49 @@ def test_ratio_interval_resamples_localities():
     assert n == 30 and lo < r < hi < 1.0
 
 
-def test_plots_are_written(scored, tmp_path):
-    from ntm_forecast.assess.backtest import plot_calibration
+def test_calibration_of_each_family_is_its_default_models(scored):
+    from ntm_forecast.assess.backtest import calibration
 
-    files = plot_calibration(scored[0], tmp_path)
-    assert files and all(f.suffix == ".png" and f.stat().st_size > 1000 for f in files)
-    assert {f.name.split("_")[0] for f in files} == {"pit", "reliability"}
+    df = pd.DataFrame([s.__dict__ for s in scored[0]])
+    cals = calibration(scored[0])
+    assert [c.family for c in cals] == sorted(df.family.unique())
+    for cal in cals:
+        mine = df[(df.family == cal.family) & (df.model == SELECTION.default(cal.family))]
+        assert sorted(cal.pit) == sorted(mine.pit)
+        assert cal.reliability["n"].sum() == cal.n_events == mine.event_p.notna().sum()
+        assert cal.reliability["p"].between(0, 1).all()
+
+
+def test_the_backtest_scores_what_forecast_locality_gives_on_the_cut():
+    """One engine path: the paths scored are forecast_locality's on the data cut at the
+    origin (its seeds, its ceilings: a standard under the paths of the one below it)."""
+    from ntm_forecast.assess.backtest import backtest_scores, fold_of
+    from ntm_forecast.engine.forecast import cut_at, forecast_locality
+
+    locs = pool()
+    loc, origin, n_paths, seed = locs[0], 2018, 200, 3
+    contexts: dict = {}
+    scores = backtest_scores(
+        [loc],
+        pool=locs,
+        n_paths=n_paths,
+        seed=seed,
+        origins=[origin],
+        families=["commune"],
+        models=["hazard", "drift"],
+        contexts=contexts,
+    )
+    assert {s.metric for s in scores} == {"communes_ntm", "communes_advanced", "communes_model"}
+    assert {s.model for s in scores} == {"hazard", "drift"}
+    ctx = contexts[(origin, fold_of(loc), SELECTION.hazard, SELECTION.growth)]
+    for name in ("hazard", "drift"):
+        fc = forecast_locality(
+            cut_at(loc, origin), ctx, horizon=3, n_paths=n_paths, seed=seed, model=name
+        )
+        for s in (s for s in scores if s.model == name):
+            x = fc[s.metric].at(s.year)  # the outcomes are year-end figures
+            assert s.crps == crps_sample(x, s.actual), (name, s.metric, s.year)
+            assert s.median == float(np.median(x))
 
 
 def test_pit_and_events_are_probabilities(scored):

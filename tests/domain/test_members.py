@@ -139,7 +139,7 @@ def test_full_share_pins_the_level_to_the_total():
     loc = Locality.model_validate(province("h", figures, origin_year=2023), strict=False)
     s = build_series(loc, "communes_ntm")
     assert s.points[-1].value == 229 and s.points[-1].year == 2023
-    fc = forecast_locality(loc, n_paths=500, seed=0)
+    fc = forecast_locality(loc, Context.from_localities([loc]), n_paths=500, seed=0)
     assert np.all(fc["communes_ntm"].at(2024) == 229)
 
 
@@ -150,7 +150,7 @@ def test_full_share_without_a_total_is_said_not_forecast():
         obs("communes_ntm_share", 2023, 100, unit="percent"),
     ]
     loc = Locality.model_validate(province("h", figures, origin_year=2023), strict=False)
-    fc = forecast_locality(loc, n_paths=500, seed=0)
+    fc = forecast_locality(loc, Context.from_localities([loc]), n_paths=500, seed=0)
     assert "communes_ntm" not in fc
     reason = next(s.reason for s in fc.skipped if s.metric == "communes_ntm")
     assert "number of communes is not known" in reason
@@ -168,7 +168,7 @@ def test_stale_metric_warned_and_carried_to_targets(tmp_path):
     assert not stale_metrics(fresh)
     from ntm_forecast.assess.targets import assess_targets
 
-    fc = forecast_locality(loc, n_paths=300, seed=0)
+    fc = forecast_locality(loc, Context.from_localities([loc]), n_paths=300, seed=0)
     row = assess_targets(fc).iloc[0]  # the note in the reader's language (vi by default)
     assert "số liệu mới nhất của Xã đạt chuẩn NTM là năm 2018" in row["note"]
     row = assess_targets(fc, lang="en").iloc[0]

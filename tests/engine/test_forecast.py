@@ -121,6 +121,12 @@ def test_adding_a_metric_does_not_change_another(rich):
     assert np.array_equal(only["avg_criteria"].values, fc["avg_criteria"].values)
 
 
+def test_a_forecast_is_never_pooled_behind_the_callers_back(rich):
+    loc, _, _ = rich
+    with pytest.raises(TypeError, match="ctx"):
+        forecast_locality(loc, n_paths=100)  # alone, it says so: Context.from_localities([loc])
+
+
 def test_unknown_model_is_refused_by_name(rich):
     loc, ctx, _ = rich
     with pytest.raises(ValueError, match="nonsense"):

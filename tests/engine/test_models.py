@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
+
 import numpy as np
 import pytest
-from engine_fixtures import commune_series, context, locality, obs, rich_province
+from engine_fixtures import (
+    commune_series,
+    context,
+    locality,
+    obs,
+    one_point_province,
+    rich_province,
+)
 
 from ntm_forecast.domain.paths import PathForecast
-from ntm_forecast.engine.forecast import metric_history
+from ntm_forecast.engine import pooling
+from ntm_forecast.engine.forecast import Context, forecast_locality, metric_history
 from ntm_forecast.engine.models import (
     MODELS,
     SELECTION,
     BoundedTrend,
     CommuneHazard,
+    DampedETS,
     Drift,
     InsufficientHistory,
     NotFittedError,
     OcopGrowth,
     YearlyAdditions,
 )
+from ntm_forecast.i18n.messages import render
 
 HORIZON_END = 2026
 N = 400
@@ -217,10 +230,160 @@ def test_forecast_before_fit_is_a_clear_error(name):
         MODELS[name]().forecast(3, n_paths=10)
 
 
-def test_tunables_are_constructor_settings():
-    assert BoundedTrend(default_sd=0.5).default_sd == 0.5
-    assert MODELS["ets"](min_points=4).min_points == 4
-    assert YearlyAdditions(prior_sd=0.3).prior_sd == 0.3
+# --- settings: in the constructor, in the repr, reachable from SELECTION ------------------
+
+
+def test_every_model_is_configured_in_the_selection():
+    assert set(SELECTION.models) == set(MODELS)
+    for name, model in SELECTION.models.items():
+        assert type(model) is MODELS[name]
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_repr_shows_every_setting(name):
+    model = MODELS[name](pace=1.5)
+    text = repr(model)
+    assert text.startswith(f"{type(model).__name__}(pace=1.5")
+    for key, value in model.get_params().items():
+        assert f"{key}={value!r}" in text
+
+
+def test_repr_shows_a_changed_setting():
+    assert "damping=0.5, default_sd=0.25" in repr(BoundedTrend(damping=0.5))
+    assert "min_points=4" in repr(DampedETS(min_points=4))
+    assert "prior_sd=0.3, window=2" in repr(YearlyAdditions(prior_sd=0.3, window=2))
+
+
+def test_clone_copies_the_settings_and_leaves_the_original_alone():
+    fitted = BoundedTrend(damping=0.5).fit(_history("bounded_trend"))
+    copy = fitted.clone(pace=2.0)
+    assert copy.get_params() == {"pace": 2.0, "damping": 0.5, "default_sd": 0.25}
+    assert not hasattr(copy, "history_") and hasattr(fitted, "history_")
+    assert fitted.pace == 1.0
+    with pytest.raises(ValueError, match="no setting dampening"):
+        fitted.clone(dampening=0.5)
+
+
+def test_a_selection_names_only_models_it_configures():
+    without_ets = {k: v for k, v in SELECTION.models.items() if k != "ets"}
+    with pytest.raises(ValueError, match="ets"):
+        dataclasses.replace(SELECTION, models=without_ets)
+    with pytest.raises(ValueError, match="drift"):
+        dataclasses.replace(SELECTION, models={**SELECTION.models, "drift": BoundedTrend()})
+
+
+def _forecast_with(loc, *configured, model=None, pace=1.0, n_paths=2000):
+    """The forecast of `loc` with some models of SELECTION configured otherwise."""
+    models = {**SELECTION.models, **{m.name: m for m in configured}}
+    ctx = Context.from_localities([loc], selection=dataclasses.replace(SELECTION, models=models))
+    fc = forecast_locality(loc, ctx, n_paths=n_paths, seed=0, model=model, pace=pace)
+    return fc
+
+
+def test_default_settings_spelled_out_forecast_exactly_as_before():
+    loc = rich_province()
+    spelled = (BoundedTrend(pace=1.0, damping=0.9, default_sd=0.25), Drift(pace=1.0))
+    for metric in ("avg_criteria", "communes_ntm"):
+        assert np.array_equal(
+            _forecast_with(loc, *spelled)[metric].values, _forecast_with(loc)[metric].values
+        )
+
+
+def test_damping_reaches_the_forecast():
+    loc = rich_province()  # avg_criteria rises 14 → 16.8
+    medians = [
+        np.median(_forecast_with(loc, BoundedTrend(damping=d))["avg_criteria"].values[:, -1])
+        for d in (0.5, 0.9, 1.0)
+    ]
+    assert medians[0] < medians[1] < medians[2]
+
+
+def test_default_sd_reaches_the_forecast():
+    loc = rich_province()
+
+    def spread(model):
+        q = np.quantile(_forecast_with(loc, model)["avg_criteria"].values[:, -1], [0.1, 0.9])
+        return q[1] - q[0]
+
+    assert spread(BoundedTrend(default_sd=1.0)) > 1.5 * spread(BoundedTrend())
+
+
+def test_min_points_reaches_the_forecast():
+    years = range(2017, 2022)
+    loc = locality([obs("avg_criteria", y, 12.0 + 0.7 * i) for i, y in enumerate(years)])
+    fc = _forecast_with(loc, model="ets")  # five yearly figures, six needed
+    assert "avg_criteria" not in fc
+    assert "fewer than 6" in render(fc.skipped[0].reason, "en")
+    fc = _forecast_with(loc, DampedETS(min_points=5), model="ets")
+    assert fc["avg_criteria"].model == "ets"
+
+
+def test_prior_sd_and_window_reach_the_forecast():
+    loc = _additions_only()  # 4, 6, 7 villages added in 2019–2021
+
+    def end(*models):
+        return _forecast_with(loc, *models)["villages_ntm"].values[:, -1]
+
+    q = {sd: np.quantile(end(YearlyAdditions(prior_sd=sd)), [0.1, 0.9]) for sd in (0.6, 2.0)}
+    assert q[2.0][1] - q[2.0][0] > q[0.6][1] - q[0.6][0]
+    assert np.median(end(YearlyAdditions(window=1))) > np.median(end(YearlyAdditions()))
+
+
+def test_the_forecast_pace_multiplies_the_configured_one_and_leaves_it_alone():
+    loc = rich_province()
+    configured = BoundedTrend(pace=2.0)
+    a = _forecast_with(loc, configured)["avg_criteria"]
+    b = _forecast_with(loc, pace=2.0)["avg_criteria"]
+    assert np.array_equal(a.values, b.values)
+    assert configured.pace == 2.0 and not hasattr(configured, "history_")
+    assert all(not hasattr(m, "history_") and m.pace == 1.0 for m in SELECTION.models.values())
+
+
+# --- ceilings and numeric limits -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_model_keeps_its_paths_under_a_ceiling(name):
+    model = _fit(name)
+    horizon = HORIZON_END - model.history_.origin_year
+    free = model.forecast(horizon, n_paths=N, seed=0)
+    cap = free.values[:, 0].max() + 1.0
+    assert free.values.max() > cap  # the ceiling below has something to hold back
+    held = model.forecast(horizon, n_paths=N, seed=0, ceiling=lambda year: cap)
+    assert held.values.max() <= cap + 1e-9
+
+
+def test_fit_and_simulation_clip_the_log_hazard_at_one_limit():
+    upper = pooling.LOG_HAZARD_LIMITS[1]
+    mu, _ = pooling._terms(np.array([upper + 10.0]))  # what the fit reads
+    assert mu[0] == pytest.approx(np.exp(upper))
+    loc = one_point_province(ntm=0, total=1000)
+    hist = metric_history(loc, "communes_ntm", context([loc]))
+    ph = hist.pooled_hazard
+    coef = np.zeros_like(ph.coef)
+    coef[0] = 40.0  # far above the limit on every path
+    certain = dataclasses.replace(
+        ph,
+        coef=coef,
+        cov=np.diag(np.full(len(coef), 1e-12)),
+        rho_draws=np.array([pooling.RHO_BOUNDS[0]]),
+    )
+    pace = 1e-3
+    model = CommuneHazard(pace=pace).fit(dataclasses.replace(hist, pooled_hazard=certain))
+    share = model.forecast(1, n_paths=4000, seed=0).values[:, -1].mean() / 1000
+    assert share == pytest.approx(-np.expm1(-np.exp(upper) * pace), rel=0.05)
+
+
+def test_ets_that_does_not_converge_is_said_not_forecast_and_warns_nothing():
+    loc = locality([obs("avg_criteria", y, 15.0) for y in range(2014, 2022)])  # flat
+    hist = metric_history(loc, "avg_criteria", context([loc]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InsufficientHistory, match="did not converge"):
+            DampedETS().fit(hist)
+        fc = _forecast_with(loc, model="ets")
+    assert "avg_criteria" not in fc
+    assert "did not converge" in render(fc.skipped[0].reason, "en")
 
 
 def test_drift_reads_pace_from_whole_years():
