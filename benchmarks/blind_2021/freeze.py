@@ -148,7 +148,7 @@ def main(params_dir: str, figures: str, units: str, out_dir: str) -> None:
                         },
                     }
                 )
-        assessed = ntm.assess_targets(engine, lang="en")
+        assessed = ntm.assess_targets(engine)  # codes only: no language needed
         assessed = assessed[assessed["target_year"].between(2022, 2025)]
         if len(assessed):
             target_frames.append(assessed[TARGET_KEEP])
