@@ -136,8 +136,9 @@ def simulate(years, catch_up: float, t0: float, state: np.ndarray, step, view=No
 
 class Model(ABC):
     """What every model shares: its settings (the arguments of its `__init__`, each stored
-    under its own name), its repr, `clone`, and the forecast prologue. A subclass fits in
-    `fit` and simulates in `_simulate`."""
+    under its own name), its repr, `clone`, and the forecast prologue. A subclass is a
+    dataclass whose fields are its settings (so `__init__` is written once, by dataclasses);
+    it fits in `fit` and simulates in `_simulate`."""
 
     name = "model"
 
@@ -207,6 +208,7 @@ def _draw_state(rng, grid_weights, means, variances, n):
     return g, rng.normal(means[g], np.sqrt(variances[g]))
 
 
+@dataclass(repr=False, eq=False)
 class CommuneHazard(Model):
     """Each year a share of the communes still short of a standard reaches it.
 
@@ -221,8 +223,7 @@ class CommuneHazard(Model):
 
     name = "hazard"
 
-    def __init__(self, pace: float = 1.0):
-        self.pace = pace
+    pace: float = 1.0
 
     def fit(self, history: MetricHistory) -> CommuneHazard:
         if history.pooled_hazard is None or not len(history.series):
@@ -276,6 +277,7 @@ class CommuneHazard(Model):
         return simulate(years, catch_up, self.start_.t, np.full(n_paths, float(start)), step)
 
 
+@dataclass(repr=False, eq=False)
 class OcopGrowth(Model):
     """Yearly additions of OCOP products, negative binomial around the locality's level
     (shrunk toward the pool) in the pooled form: `exp(a [+ β·log(1 + stock)] + u)`.
@@ -289,8 +291,7 @@ class OcopGrowth(Model):
 
     name = "ocop_growth"
 
-    def __init__(self, pace: float = 1.0):
-        self.pace = pace
+    pace: float = 1.0
 
     def fit(self, history: MetricHistory) -> OcopGrowth:
         pg = history.pooled_growth
@@ -351,6 +352,7 @@ def _yearly(series: Series) -> tuple[np.ndarray, np.ndarray]:
     return years, np.array([levels[int(y)] for y in years], dtype=float)
 
 
+@dataclass(repr=False, eq=False)
 class BoundedTrend(Model):
     """A linear trend on the logit (0–19 criteria, 0–100 %) or log (money) scale, fitted on
     one figure per year.
@@ -366,10 +368,9 @@ class BoundedTrend(Model):
 
     name = "bounded_trend"
 
-    def __init__(self, pace: float = 1.0, damping: float = 0.9, default_sd: float = 0.25):
-        self.pace = pace
-        self.damping = damping
-        self.default_sd = default_sd
+    pace: float = 1.0
+    damping: float = 0.9
+    default_sd: float = 0.25
 
     def fit(self, history: MetricHistory) -> BoundedTrend:
         years, values = _yearly(history.series)
@@ -400,6 +401,7 @@ class BoundedTrend(Model):
         return _capped(out, years, ceiling, start)
 
 
+@dataclass(repr=False, eq=False)
 class Drift(Model):
     """The baseline: the yearly change over whole years continues, with the spread of past
     yearly changes. That spread pools the observed changes with one prior change of Poisson
@@ -413,8 +415,7 @@ class Drift(Model):
 
     name = "drift"
 
-    def __init__(self, pace: float = 1.0):
-        self.pace = pace
+    pace: float = 1.0
 
     def fit(self, history: MetricHistory) -> Drift:
         years, x = _yearly(history.series)
@@ -452,6 +453,7 @@ class Drift(Model):
         return simulate(years, catch_up, self.start_.t, np.full(n_paths, float(start)), step)
 
 
+@dataclass(repr=False, eq=False)
 class DampedETS(Model):
     """statsmodels' ETS (additive error, damped additive trend) on the transformed scale.
 
@@ -468,9 +470,8 @@ class DampedETS(Model):
 
     name = "ets"
 
-    def __init__(self, pace: float = 1.0, min_points: int = 6):
-        self.pace = pace
-        self.min_points = min_points
+    pace: float = 1.0
+    min_points: int = 6
 
     def fit(self, history: MetricHistory) -> DampedETS:
         from statsmodels.tools.sm_exceptions import ConvergenceWarning
@@ -538,6 +539,7 @@ def _from_z(history: MetricHistory, z, years):
     return _transform(history.info)[1](z)
 
 
+@dataclass(repr=False, eq=False)
 class YearlyAdditions(Model):
     """For a count known only by what was added each year (no running total stated).
 
@@ -556,10 +558,9 @@ class YearlyAdditions(Model):
 
     name = "additions_only"
 
-    def __init__(self, pace: float = 1.0, prior_sd: float = 0.6, window: int = 3):
-        self.pace = pace
-        self.prior_sd = prior_sd
-        self.window = window
+    pace: float = 1.0
+    prior_sd: float = 0.6
+    window: int = 3
 
     def fit(self, history: MetricHistory) -> YearlyAdditions:
         per_year: dict[int, float] = {}

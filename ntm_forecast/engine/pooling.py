@@ -256,6 +256,11 @@ def _grid(time_varying: bool) -> np.ndarray:
     return np.array([(t, s) for t in TAUS for s in sig])
 
 
+def _uniform(grid: np.ndarray) -> np.ndarray:
+    """Equal weights on the grid: the prior before any locality is seen."""
+    return np.full(len(grid), 1 / len(grid))
+
+
 def _pad(groups: list[tuple[np.ndarray, np.ndarray, np.ndarray]]):
     """Pad per-locality (y, s2, times) to one (L, n) block; padding is uninformative."""
     n = max((len(g[0]) for g in groups), default=0)
@@ -416,15 +421,8 @@ def _arrays(ivs, rho):
 def prior_hazard(standard: str, structure: HazardStructure) -> PooledHazard:
     mean, sd = structure.prior()
     grid = _grid(structure.time_varying)
-    return PooledHazard(
-        standard,
-        structure,
-        mean,
-        np.diag(sd**2),
-        RHO_START,
-        grid,
-        np.full(len(grid), 1 / len(grid)),
-    )
+    cov = np.diag(sd**2)
+    return PooledHazard(standard, structure, mean, cov, RHO_START, grid, _uniform(grid))
 
 
 def fit_pooled_hazard(
@@ -466,7 +464,7 @@ def fit_pooled_hazard(
     prior_mean, prior_sd = structure.prior()
     u = np.zeros(len(ivs))
     rho, w = RHO_BOUNDS[0], np.ones_like(R)
-    weights = np.full(len(grid), 1 / len(grid))
+    weights = _uniform(grid)
     for _ in range(3):  # coefficients given the shifts, then shifts and (τ, σ) given them
         coef, cov = fit_cloglog(X, R, k, dt, w, prior_mean, prior_sd, offset=u)
         _, p = _terms(X @ coef + np.log(dt) + u)
@@ -620,15 +618,9 @@ def fit_pooled_growth(
     grid = _grid(False)
     prior_mean, prior_sd = structure.prior()
     if not by_slug:
-        return PooledGrowth(
-            structure,
-            prior_mean,
-            np.diag(prior_sd**2),
-            OCOP_START_DISPERSION,
-            grid,
-            np.full(len(grid), 1 / len(grid)),
-            0,
-        )
+        cov = np.diag(prior_sd**2)
+        dispersion = OCOP_START_DISPERSION
+        return PooledGrowth(structure, prior_mean, cov, dispersion, grid, _uniform(grid), 0)
     adds = [a for items in by_slug.values() for a in items]
     groups = [len(items) for items in by_slug.values()]
     bounds = np.cumsum([0, *groups])
@@ -636,7 +628,7 @@ def fit_pooled_growth(
     y = np.array([a.added for a in adds])
     u = np.zeros(len(adds))
     k = OCOP_START_DISPERSION
-    weights = np.full(len(grid), 1 / len(grid))
+    weights = _uniform(grid)
     for _ in range(3):
         coef, cov = _fit_nb(X, y, k, u, prior_mean, prior_sd)
         mu = np.exp(X @ coef + u)
