@@ -10,11 +10,16 @@ run leaves the previous complete outputs of every locality in place.
 
 papermill, nbconvert and tqdm are imported inside the functions that use them: importing
 :mod:`ntm_forecast` stays cheap.
+
+Targets at risk are counted from the `status` codes of each locality's targets.csv, never
+from its words; a summary export that fails is a failure of the run (exit code 1, the error
+in ``run.json``), never a summary quietly left out.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import hashlib
 import json
@@ -28,9 +33,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
+from ntm_forecast.engine.session import open_session
 from ntm_forecast.errors import EXIT_FAILED, EXIT_OK, InputError, Problem
 from ntm_forecast.files import atomic_write_text, ensure_writable_dir
-from ntm_forecast.i18n.labels import LANGS, column_label, status_label
+from ntm_forecast.i18n.messages import check_lang
+from ntm_forecast.render.export import export_summary
+from ntm_forecast.render.planner import PAST
 from ntm_forecast.version import __version__
 
 DEFAULT_NOTEBOOK = Path("notebooks/locality_report.ipynb")
@@ -40,7 +50,6 @@ TARGETS_NAME = "targets.csv"
 SUMMARY_NAME = "summary.csv"
 RUN_NAME = "run.json"
 AT_RISK = ("at_risk", "unlikely")
-PAST_STATUSES = ("met", "missed", "past")  # left out of the summary unless all_targets
 CELL_TIMEOUT = 600  # seconds for one cell of a locality notebook
 START_TIMEOUT = 120  # seconds for a kernel to start
 KERNEL_NAME = "python3"
@@ -170,8 +179,6 @@ def run_batch(
     otherwise, and nothing is written). A failing locality does not stop the others: its
     executed notebook goes to ``output/<slug>.failed.ipynb`` and its previous outputs stay.
     """
-    from ntm_forecast.engine.session import open_session
-
     _check_options(jobs=jobs, lang=lang, n_paths=n_paths, horizon=horizon, retries=retries)
     # Loaded and fitted once, as a notebook opened alone would (the files' folders pool,
     # members included); each notebook reads this session instead of refitting.
@@ -230,8 +237,7 @@ def run_batch(
 
 
 def _check_options(*, jobs, lang, n_paths, horizon, retries) -> None:
-    if lang not in LANGS:
-        raise InputError(Problem("--lang", "lang", f"one of {', '.join(LANGS)}", repr(lang)))
+    check_lang(lang)
     if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
         raise InputError(Problem("--jobs", "jobs", "a whole number ≥ 1", repr(jobs)))
     if not isinstance(n_paths, int) or n_paths < 1:
@@ -399,13 +405,11 @@ def _write_summary(
     runs: list[LocalityRun], output: Path, lang: str, meta: dict, *, all_targets: bool = False
 ) -> str | None:
     """``summary.csv`` of every successful locality's coming targets (every target with
-    ``all_targets``); the export if it exists.
+    ``all_targets``), then the summary workbook, report and charts.
 
     The CSV keeps each cell's text as the notebook wrote it (so the same seed gives the
-    same bytes); the exporters get the numbers parsed. Returns an export error, if any.
+    same bytes); the exporters get the numbers parsed. Returns the export's error, if any.
     """
-    import pandas as pd
-
     texts, frames = [], []
     for r in runs:
         path = output / r.slug / TARGETS_NAME
@@ -415,15 +419,11 @@ def _write_summary(
         frames.append(pd.read_csv(path, encoding="utf-8-sig"))
     text = pd.concat(texts, ignore_index=True) if texts else pd.DataFrame()
     if not all_targets and "status" in text:
-        text = text[~text["status"].isin(PAST_STATUSES)]
+        text = text[~text["status"].isin(PAST)]
     atomic_write_text(output / SUMMARY_NAME, text.to_csv(index=False), encoding="utf-8-sig")
     if not frames:
         return None
     summary = pd.concat(frames, ignore_index=True)
-    try:
-        from ntm_forecast.render.export import export_summary
-    except (ImportError, AttributeError):
-        return None
     try:
         export_summary(
             summary,
@@ -434,7 +434,7 @@ def _write_summary(
             names={r.slug: r.name for r in runs},
             all_targets=all_targets,
         )
-    except Exception as exc:  # the run is still recorded; the summary names the problem
+    except Exception as exc:  # the run fails, and its record says why
         return _one_line(exc)
     return None
 
@@ -457,24 +457,13 @@ def _write_run_json(result: BatchResult, settings: dict, workers: int, notebook:
     atomic_write_text(result.output / RUN_NAME, text, encoding="utf-8")
 
 
-def count_at_risk(path: Path, lang: str | None = None) -> int | None:
-    """Rows of a ``targets.csv`` whose status is at risk or unlikely (None if unreadable)."""
-    import csv
-
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError:
+def count_at_risk(path: Path) -> int | None:
+    """Rows of a ``targets.csv`` whose `status` code is at risk or unlikely; None when the
+    notebook wrote no such file. A table without the `status` column is a KeyError."""
+    if not path.is_file():
         return None
-    if not rows:
-        return 0
-    langs = [lang] if lang in LANGS else list(LANGS)
-    keys = ["status", *(column_label("status", x) for x in langs)]
-    words = set(AT_RISK) | {status_label(s, x) for s in AT_RISK for x in langs}
-    key = next((k for k in keys if k in rows[0]), None)
-    if key is None:
-        return None
-    return sum(1 for row in rows if (row.get(key) or "").strip() in words)
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return sum(row["status"] in AT_RISK for row in csv.DictReader(f))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -562,7 +551,7 @@ def _run_one(task: Task) -> Outcome:
     except Exception as exc:
         error = f"HTML copy: {_one_line(exc)}"
         return Outcome(False, time.perf_counter() - start, attempts, error)
-    at_risk = count_at_risk(tmp / TARGETS_NAME, task.parameters.get("lang"))
+    at_risk = count_at_risk(tmp / TARGETS_NAME)
     return Outcome(True, time.perf_counter() - start, attempts, None, at_risk)
 
 

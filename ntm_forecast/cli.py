@@ -135,16 +135,18 @@ def targets(
     from ntm_forecast.engine.forecast import forecast_locality
     from ntm_forecast.engine.session import open_session
     from ntm_forecast.i18n.messages import check_lang
-    from ntm_forecast.render.tables import emit
+    from ntm_forecast.render.tables import emit, in_words
 
     check_lang(lang)
     th = _thresholds(likely, unlikely)
     session = open_session(params)
     frames = [
-        assess_targets(
-            forecast_locality(loc, session.context, horizon=horizon, n_paths=paths, seed=seed),
-            thresholds=th,
-            lang=lang,
+        in_words(
+            assess_targets(
+                forecast_locality(loc, session.context, horizon=horizon, n_paths=paths, seed=seed),
+                thresholds=th,
+            ),
+            lang,
         )
         for loc in session.chosen
     ]
@@ -179,7 +181,7 @@ def whatif(
     from ntm_forecast.assess.whatif import whatif as run_whatif
     from ntm_forecast.engine.session import open_session
     from ntm_forecast.i18n.messages import check_lang
-    from ntm_forecast.render.tables import emit
+    from ntm_forecast.render.tables import emit, in_words
 
     check_lang(lang)
     # click takes one value per option; the values after the first are the variadic
@@ -196,9 +198,8 @@ def whatif(
         n_paths=paths,
         seed=seed,
         thresholds=_thresholds(likely, unlikely),
-        lang=lang,
     )
-    return emit([frame], fmt, output)
+    return emit([in_words(frame, lang)], fmt, output)
 
 
 @app.command()

@@ -1,20 +1,27 @@
 """The batch runner, with tiny purpose-built notebooks (tests/notebooks/) and params files.
 
-The real locality notebook needs the report API; these tests exercise the pool, the retry,
-the atomic swap and the record of the run only.
+Most tests exercise the pool, the retry, the atomic swap and the record of the run, with the
+summary export replaced by a recorder (their tiny targets.csv is no real target table); the
+real notebook's test runs the real export and checks the targets at risk against the engine.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from ntm_forecast import batch
+from ntm_forecast.assess.targets import assess_targets
 from ntm_forecast.batch import BatchResult, run_batch
+from ntm_forecast.domain.params import dump_params
+from ntm_forecast.engine.forecast import forecast_locality
+from ntm_forecast.engine.session import open_session
 from ntm_forecast.errors import InputError
+from ntm_forecast.render.export import export_summary
 
 HERE = Path(__file__).parent
 OK_NB = HERE / "notebooks" / "ok.ipynb"
@@ -24,15 +31,10 @@ OK_NB = HERE / "notebooks" / "ok.ipynb"
 def fake_export(monkeypatch):
     """The summary export belongs to ntm_forecast.render.export; here only its call is checked."""
     calls = []
-    try:
-        import ntm_forecast.render.export as export
-    except ImportError:
-        yield calls
-        return
     monkeypatch.setattr(
-        export, "export_summary", lambda summary, **kw: calls.append((summary.copy(), kw))
+        batch, "export_summary", lambda summary, **kw: calls.append((summary.copy(), kw))
     )
-    yield calls
+    return calls
 
 
 def write_params(folder: Path, slug: str, name: str | None = None, notes: str | None = None):
@@ -150,7 +152,6 @@ def test_summary_concatenates_successful_targets_in_params_order(broken_batch):
 
 
 def test_summary_export_is_called_once_with_every_target(tmp_path, fake_export):
-    pytest.importorskip("ntm_forecast.render.export")
     paths = [write_params(tmp_path / "p", s) for s in ("an_giang", "ca_mau")]
     run(paths, tmp_path / "out", lang="en", seed=5)
     [(summary, kw)] = fake_export
@@ -161,29 +162,46 @@ def test_summary_export_is_called_once_with_every_target(tmp_path, fake_export):
     assert kw["meta"]["seed"] == 5 and kw["meta"]["n_paths"] == 100
 
 
-def test_a_failing_export_is_recorded_not_fatal(tmp_path, monkeypatch):
-    export = pytest.importorskip("ntm_forecast.render.export")
-
+def test_a_failing_export_fails_the_run_and_is_recorded(tmp_path, monkeypatch):
     def boom(summary, **kw):
         raise ValueError("no Word today")
 
-    monkeypatch.setattr(export, "export_summary", boom)
+    monkeypatch.setattr(batch, "export_summary", boom)
     paths = [write_params(tmp_path / "p", "an_giang")]
     result = run(paths, tmp_path / "out", jobs=1)
     assert result.export_error == "ValueError: no Word today"
-    assert result.exit_code == 1
+    assert result.failed == [] and result.exit_code == 1
+    assert "summary export failed: ValueError: no Word today" in result.summary_text()
     assert "no Word today" in (tmp_path / "out" / "run.json").read_text(encoding="utf-8")
     assert (tmp_path / "out" / "summary.csv").is_file()
 
 
+def test_an_exporter_that_cannot_be_imported_stops_the_batch():
+    import subprocess
+    import sys
+
+    # Not a summary quietly left out: the batch itself does not load.
+    code = (
+        "import sys; sys.modules['ntm_forecast.render.export'] = None\n"
+        "try:\n    import ntm_forecast.batch\nexcept ImportError:\n    print('refused')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "refused"
+
+
 def test_progress_lines(tmp_path, capsys):
-    paths = [write_params(tmp_path / "p", "an_giang", "An Giang")]
-    result = run(paths, tmp_path / "out", jobs=1, progress=True)
+    import pandas as pd
+
+    paths = [write_params(tmp_path / "p", s, n) for s, n in (("an_giang", "An Giang"),
+                                                             ("bac_ninh", "Bắc Ninh"))]  # fmt: skip
+    result = run(paths, tmp_path / "out", jobs=1, progress=True, seed=4)
     assert result.exit_code == 0
-    captured = capsys.readouterr()
-    at_risk = batch.count_at_risk(tmp_path / "out" / "an_giang" / "targets.csv")
-    assert "An Giang (an_giang): " in captured.out + captured.err
-    assert f"{at_risk} targets at risk" in captured.out + captured.err
+    shown = "".join(capsys.readouterr())
+    for slug, name in (("an_giang", "An Giang"), ("bac_ninh", "Bắc Ninh")):
+        rows = pd.read_csv(tmp_path / "out" / slug / "targets.csv", encoding="utf-8-sig")
+        at_risk = int(rows["status"].isin(["at_risk", "unlikely"]).sum())
+        assert result.records[slug].targets_at_risk == at_risk
+        assert re.search(rf"{name} \({slug}\): [\d.]+ s, {at_risk} targets at risk", shown)
 
 
 def test_bad_params_file_fails_before_any_kernel(tmp_path, monkeypatch):
@@ -343,12 +361,18 @@ def test_startup_error_classification():
     assert not batch.is_startup_error(ValueError("bad"))
 
 
-def test_count_at_risk_reads_codes_and_labels(tmp_path):
+def test_count_at_risk_reads_the_status_codes_only(tmp_path):
     p = tmp_path / "targets.csv"
-    p.write_text("metric,status\na,at_risk\nb,likely\nc,unlikely\n", encoding="utf-8-sig")
+    p.write_text("metric,status\na,at_risk\nb,likely\nc,unlikely\nd,missed\n",
+                 encoding="utf-8-sig")  # fmt: skip
     assert batch.count_at_risk(p) == 2
-    p.write_text("Chỉ tiêu,Mã đánh giá\na,at_risk\nb,met\n", encoding="utf-8-sig")
-    assert batch.count_at_risk(p, "vi") == 1
+    # the words are for readers: a label that says "at risk" over a code that does not
+    p.write_text("metric,status,status_label\na,likely,Có nguy cơ không đạt\n",
+                 encoding="utf-8-sig")  # fmt: skip
+    assert batch.count_at_risk(p) == 0
+    p.write_text("Chỉ tiêu,Đánh giá\na,Có nguy cơ không đạt\n", encoding="utf-8-sig")
+    with pytest.raises(KeyError, match="status"):
+        batch.count_at_risk(p)
     assert batch.count_at_risk(tmp_path / "missing.csv") is None
 
 
@@ -373,16 +397,23 @@ def test_outputs_are_readable_by_others(broken_batch):
     assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o644}
 
 
-def test_real_notebook_runs_a_folder_with_a_merged_unit(tmp_path):
+def _plan(year: int, value: float) -> dict:
+    return {"metric": "communes_ntm", "year": year, "kind": "level", "value": value,
+            "source": "https://example.vn/a", "quote": "q"}  # fmt: skip
+
+
+def test_real_notebook_runs_a_folder_with_a_merged_unit(tmp_path, monkeypatch, capsys):
     """Two provinces and the unit formed from them: the unit's report comes from the
-    summed history and the pool fitted once by the batch (no session file left)."""
+    summed history and the pool fitted once by the batch (no session file left); the targets
+    at risk are those of the engine's own target tables; the summary is really exported."""
     import nbformat
+    import pandas as pd
 
-    from ntm_forecast.domain.params import dump_params
-
+    monkeypatch.setattr(batch, "export_summary", export_summary)
     params = tmp_path / "params"
     params.mkdir()
     src = {"source": "https://example.vn/a", "quote": "q"}
+    plans = {"a": [_plan(2022, 40), _plan(2023, 30)], "b": [_plan(2022, 44), _plan(2022, 41)]}
     for slug, levels in (("a", (10, 15, 21)), ("b", (30, 34, 40))):
         obs = [{"metric": "communes_total", "year": 2019, "value": 60, "status": "actual",
                 "kind": "level", **src}]  # fmt: skip
@@ -399,19 +430,36 @@ def test_real_notebook_runs_a_folder_with_a_merged_unit(tmp_path):
             for y, v in zip((2019, 2020, 2021), levels)
         ]
         data = {"name": slug.upper(), "slug": slug, "level": "province", "origin_year": 2021,
-                "observations": obs}  # fmt: skip
+                "observations": obs, "targets": plans[slug]}  # fmt: skip
         (params / f"{slug}.yaml").write_text(dump_params(data), encoding="utf-8")
     unit = {"name": "Hợp nhất", "slug": "ab_2025", "level": "province", "members": ["a", "b"],
             "origin_year": 2021, "observations": [],
-            "targets": [{"metric": "communes_ntm", "year": 2023, "kind": "level", "value": 70,
-                         **src}]}  # fmt: skip
+            "targets": [_plan(2023, 70), _plan(2023, 90), _plan(2020, 50)]}  # fmt: skip
     (params / "ab_2025.yaml").write_text(dump_params(unit), encoding="utf-8")
     out = tmp_path / "outputs"
-    result = run([params], out, notebook=batch.DEFAULT_NOTEBOOK, n_paths=500, horizon=3)
-    assert result.failed == [], result.summary_text()
+    result = run([params], out, notebook=batch.DEFAULT_NOTEBOOK, n_paths=500, horizon=3,
+                 progress=True)  # fmt: skip
+    assert result.failed == [] and result.export_error is None, result.summary_text()
     text = (out / "ab_2025" / "targets.csv").read_text(encoding="utf-8-sig")
     assert "communes_ntm" in text and "2023" in text
     nb = nbformat.read(out / "ab_2025" / "report.ipynb", as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert "session_path" in injected.source
     assert not list(out.glob(".session-*"))
+
+    # The count of each locality, from the engine's target table for the same settings.
+    session = open_session([params])
+    expected = {}
+    for loc in session.chosen:
+        fc = forecast_locality(loc, session.context, horizon=3, n_paths=500, seed=0)
+        expected[loc.slug] = int(assess_targets(fc)["status"].isin(["at_risk", "unlikely"]).sum())
+    assert expected == {"a": 2, "ab_2025": 1, "b": 1}  # a mix: a wrong count shows
+    assert {slug: r.targets_at_risk for slug, r in result.records.items()} == expected
+    shown = "".join(capsys.readouterr())
+    for slug, n in expected.items():
+        assert re.search(rf"\({slug}\): [\d.]+ s, {n} targets at risk", shown), slug
+
+    # The summary: coming targets only, and the exporter's files beside it.
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
+    assert len(summary) == 6 and "missed" not in set(summary["status"])
+    assert {"summary.xlsx", "summary.docx", "summary.png"} <= {p.name for p in out.iterdir()}

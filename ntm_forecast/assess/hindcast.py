@@ -20,6 +20,7 @@ from ntm_forecast.assess.targets import assess_target, settled_outcome
 from ntm_forecast.assess.whatif import _needed_metrics
 from ntm_forecast.domain.schema import Locality
 from ntm_forecast.engine.forecast import Context, cut_at, forecast_locality
+from ntm_forecast.i18n.messages import render_notes
 
 HINDCAST_COLUMNS = [
     "locality",
@@ -99,7 +100,7 @@ def hindcast(
                     "p_pace_rule": np.nan if pd.isna(ratio) else float(ratio >= 1.0),
                     "p_base_rate": np.nan,
                     "status": row["status"],
-                    "note": row["note"],
+                    "note": render_notes(row["notes"], "vi"),  # no --lang: the default
                 }
             )
     table = pd.DataFrame(rows, columns=HINDCAST_COLUMNS)

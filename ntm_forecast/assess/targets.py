@@ -3,7 +3,10 @@
 `level`: P(metric ≥ value at the end of the target year). `increment`: P(what is added
 during the target year ≥ value). `share`: a percentage of communes_total, turned into a
 count. `maintain`: not a probability — counts cannot fall in this model — so the row says
-so in words. A range target gets a probability for each end.
+so in a note. A range target gets a probability for each end.
+
+The table holds codes, never words: `status`, `pace_category` and `notes` (Messages with their
+values); the reader's language is applied where the table is shown (`render.tables.in_words`).
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ from ntm_forecast.domain.checks import check_locality
 from ntm_forecast.domain.history import Series, build_series, build_totals
 from ntm_forecast.domain.schema import Locality, Target
 from ntm_forecast.engine.forecast import LocalityForecast
-from ntm_forecast.i18n.labels import TARGET_COLUMNS, status_label
-from ntm_forecast.i18n.messages import msg, render
+from ntm_forecast.i18n.labels import TARGET_CODE_COLUMNS
+from ntm_forecast.i18n.messages import msg
 
 EPS = 1e-9
 
@@ -177,11 +180,10 @@ def assess_target(
     t: Target,
     *,
     thresholds: Thresholds = Thresholds(),
-    lang: str = "vi",
     notes: dict | None = None,
 ) -> dict:
     loc = fc.locality
-    row = dict.fromkeys(TARGET_COLUMNS, np.nan)
+    row = dict.fromkeys(TARGET_CODE_COLUMNS, np.nan)
     row.update(
         locality=loc.slug,
         metric=t.metric,
@@ -191,7 +193,6 @@ def assess_target(
         target_value_max=_f(t.high),
         model="",
         pace_category="",
-        note="",
     )
     said = [*(notes or {}).get((t.metric, t.year), []), *(notes or {}).get((t.metric, None), [])]
     if any(getattr(s, "code", "") == "warn.total_not_base" for s in said):
@@ -204,11 +205,9 @@ def assess_target(
 
     def finish(status: str, extra: str = "") -> dict:
         row["status"] = status
-        row["status_label"] = status_label(status, lang)
         row["pace_category"] = pace_category(row["pace_ratio"])
-        # Computed notes in the reader's language; a params file's own note as written.
-        parts = [render(x, lang) for x in [extra, *said]] + [t.note or ""]
-        row["note"] = "; ".join(x for x in parts if x)
+        # Computed notes as Messages; a params file's own note, last, as written.
+        row["notes"] = tuple(x for x in [extra, *said, t.note] if x)
         return row
 
     pf = fc.paths.get(t.metric)
@@ -304,16 +303,11 @@ def findings_by_target(loc: Locality) -> dict:
     return out
 
 
-def assess_targets(
-    fc: LocalityForecast, *, thresholds: Thresholds = Thresholds(), lang: str = "vi"
-) -> pd.DataFrame:
-    """The target table of one locality, in the order of its params file."""
+def assess_targets(fc: LocalityForecast, *, thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
+    """The target table of one locality (TARGET_CODE_COLUMNS), in the order of its params file."""
     notes = findings_by_target(fc.locality)
-    rows = [
-        assess_target(fc, t, thresholds=thresholds, lang=lang, notes=notes)
-        for t in fc.locality.targets
-    ]
-    frame = pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    rows = [assess_target(fc, t, thresholds=thresholds, notes=notes) for t in fc.locality.targets]
+    frame = pd.DataFrame(rows, columns=TARGET_CODE_COLUMNS)
     return _tidy(frame)
 
 

@@ -10,9 +10,9 @@ from ntm_forecast.assess.targets import Thresholds, assess_target, assess_target
 from ntm_forecast.domain import metrics
 from ntm_forecast.domain.schema import Locality
 from ntm_forecast.engine.forecast import Context, forecast_locality
-from ntm_forecast.i18n.labels import TARGET_COLUMNS
+from ntm_forecast.i18n.labels import TARGET_CODE_COLUMNS
 
-WHATIF_COLUMNS = ["pace", *TARGET_COLUMNS, "required_pace_p80"]
+WHATIF_COLUMNS = ["pace", *TARGET_CODE_COLUMNS, "required_pace_p80"]
 PACE_RANGE = (0.25, 8.0)
 SEARCHABLE = ("likely", "at_risk", "unlikely")
 
@@ -71,14 +71,13 @@ def whatif(
     n_paths: int = 10_000,
     seed: int = 0,
     thresholds: Thresholds = Thresholds(),
-    lang: str = "vi",
     search: bool = True,
 ) -> pd.DataFrame:
-    """One block of the target table per pace factor, plus `required_pace_p80`."""
+    """One block of the target table (in codes) per pace factor, plus `required_pace_p80`."""
     blocks = []
     for pace in paces:
         fc = forecast_locality(loc, ctx, horizon=horizon, n_paths=n_paths, seed=seed, pace=pace)
-        t = assess_targets(fc, thresholds=thresholds, lang=lang)
+        t = assess_targets(fc, thresholds=thresholds)
         t.insert(0, "pace", float(pace))
         blocks.append(t)
     frame = pd.concat(blocks, ignore_index=True)

@@ -10,11 +10,12 @@ Vietnamese report never carries an English sentence.
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable
 from typing import Any
 
 from ntm_forecast.errors import InputError
 from ntm_forecast.i18n import lang_en, lang_vi
-from ntm_forecast.i18n.numbers import fmt_number
+from ntm_forecast.i18n.numbers import fmt_number, plain
 
 LANGS = ("vi", "en")
 CATALOGUES: dict[str, dict[str, str]] = {"vi": lang_vi.MESSAGES, "en": lang_en.MESSAGES}
@@ -26,14 +27,6 @@ YEAR_KEYS = frozenset({"year", "prev", "origin", "end"})
 
 def fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def _localised(key: str, value: Any, lang: str) -> str:
@@ -68,8 +61,8 @@ class Message(str):
 
     def __new__(cls, code: str, **values: Any) -> Message:
         template = CATALOGUES["en"][code]  # a KeyError here is a missing catalogue entry
-        plain = template.format(**{k: _plain(v) for k, v in values.items()})
-        self = super().__new__(cls, plain)
+        line = template.format(**{k: plain(v) for k, v in values.items()})
+        self = super().__new__(cls, line)
         self.code, self.values = code, dict(values)
         return self
 
@@ -95,12 +88,18 @@ def render(text: object, lang: str) -> str:
     return "" if text is None else str(text)
 
 
+def render_notes(notes: Iterable[object], lang: str) -> str:
+    """Notes (Messages, a params file's own words) as one line in ``lang``, empty ones left out."""
+    return "; ".join(text for text in (render(n, lang) for n in notes) if text)
+
+
 def metric_label(metric: str, lang: str = "vi") -> str:
     key = f"metric.{metric}"
     return word(key, lang) if has(key) else word("metric.other", lang, code=metric)
 
 
 def check_lang(lang: str) -> str:
+    """The one check of a language wherever one enters (an option, a notebook parameter)."""
     if lang not in LANGS:
         raise InputError.at("--lang", "lang", f"one of {', '.join(LANGS)}", repr(lang))
     return lang

@@ -21,6 +21,7 @@ from ntm_forecast.i18n.labels import STATUS_COLOURS, status_label
 from ntm_forecast.i18n.messages import metric_label, word
 from ntm_forecast.i18n.numbers import fmt_number, fmt_percent, is_missing
 from ntm_forecast.i18n.textsafe import chart_text
+from ntm_forecast.render.planner import split, target_words
 
 DPI = 150
 FAN_SIZE = (8.0, 4.5)  # 1200 x 675 px at 150 dpi
@@ -208,8 +209,6 @@ def draw_fan(
 
 def overview_parts(summary: pd.DataFrame, size: int = MAX_BARS) -> list[pd.DataFrame]:
     """The summary cut into images of at most ``size`` targets, the most at risk first."""
-    from ntm_forecast.render.planner import split
-
     coming, past = split(summary)
     rows = pd.concat([coming, past], ignore_index=True)
     return [rows.iloc[i : i + size] for i in range(0, len(rows), size)] or [rows]
@@ -243,8 +242,6 @@ def _draw_overview(summary: pd.DataFrame, lang: str, names: dict, title: str) ->
     rows = summary.reset_index(drop=True)
     fig = _new_figure((9.0, max(2.5, 0.32 * len(rows) + 1.4)))
     ax = fig.add_subplot()
-    from ntm_forecast.render.planner import target_words
-
     # The target in words tells apart rows of one metric and year (39 xã, thêm 3 xã, 76,5%).
     labels = [
         chart_text(

@@ -29,8 +29,9 @@ from ntm_forecast.i18n.labels import (
     run_note,
 )
 from ntm_forecast.i18n.messages import word
-from ntm_forecast.i18n.numbers import is_missing
+from ntm_forecast.i18n.numbers import as_number, is_missing
 from ntm_forecast.i18n.textsafe import FORMULA_STARTS
+from ntm_forecast.render import planner
 
 DATA_COLUMNS = ["metric", "year", "value", "status", "kind", "as_of", "unit", "source", "quote"]
 
@@ -62,7 +63,7 @@ def number_format(column: str, value: float) -> str:
         return YEAR
     if column in RATIO_COLUMNS:
         return RATIO
-    return COUNT if float(value).is_integer() else DECIMAL
+    return COUNT if isinstance(as_number(value), int) else DECIMAL
 
 
 def _cell_value(value: object) -> object:
@@ -191,8 +192,6 @@ def _finish_sheet(ws, widths: list[int], n_columns: int, n_rows: int) -> None:
 
 
 def _planner_sheets(wb: Workbook, targets, *, note, lang, names, communes_total) -> None:
-    from ntm_forecast.render import planner
-
     kw = {"names": names, "communes_total": communes_total, "numbers": True}
     rows, statuses = planner.coming_records(targets, lang, **kw)
     ws = wb.create_sheet(sheet_name("targets", lang))
@@ -214,7 +213,9 @@ def write_locality_workbook(
     meta: dict,
     lang: str,
 ) -> Path:
-    """Sheets: the planner's targets, the full target table, past targets, forecast, data."""
+    """Sheets: the planner's targets, the full target table, past targets, forecast, data.
+
+    `targets` in the reader's words (TARGET_COLUMNS, `render.tables.in_words`)."""
     note = run_note(meta, lang)
     wb = _new_workbook()
     _planner_sheets(

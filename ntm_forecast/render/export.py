@@ -1,8 +1,10 @@
 """Export a locality's results, or the batch summary, as CSV, Excel, Word and PNG.
 
 Exporters only render: they take the frames the engine and the target assessment produced
-and never compute a forecast. Options are checked before anything is written, and every file
-is written atomically.
+and never compute a forecast. A locality's target table comes in codes and is put in the
+reader's words here; the batch summary comes as the localities' targets.csv files hold it,
+words included. Options are checked before anything is written, and every file is written
+atomically.
 """
 
 from __future__ import annotations
@@ -16,17 +18,19 @@ import pandas as pd
 
 from ntm_forecast.domain.metrics import COMMUNE_STANDARDS
 from ntm_forecast.errors import InputError
-from ntm_forecast.files import atomic_path, ensure_writable_dir
+from ntm_forecast.files import atomic_path, atomic_write_bytes, ensure_writable_dir
 from ntm_forecast.i18n.labels import FORECAST_COLUMNS, TARGET_COLUMNS
 from ntm_forecast.i18n.messages import check_lang, metric_label
 from ntm_forecast.i18n.textsafe import spreadsheet_frame
+from ntm_forecast.render.planner import PAST, split
+from ntm_forecast.render.tables import in_words
 from ntm_forecast.version import __version__
 
 FORMATS = ("csv", "xlsx", "docx", "png")
 # Ten significant digits: exact for counts and shares, no 0.30000000000000004 noise.
 CSV_FLOAT_FORMAT = "%.10g"
 # The renderers (matplotlib, openpyxl, python-docx) are imported where used: they are slow to
-# import and the command line loads this module for every command.
+# import, and a CSV export or the batch's own process needs none of them.
 
 
 def parse_formats(text: str | Iterable[str]) -> tuple[str, ...]:
@@ -80,7 +84,6 @@ def _fan_charts(
     folder: Path,
     figures: dict | None = None,
 ) -> list[Path]:
-    from ntm_forecast.files import atomic_write_bytes
     from ntm_forecast.render.charts import fan_chart
 
     paths = []
@@ -123,12 +126,14 @@ def export_locality(
 ) -> list[Path]:
     """forecast.csv, targets.csv, report.xlsx, report.docx and chart_<metric>.png.
 
-    `figures` (metric -> PNG bytes) are fan charts already rendered from `fans`."""
+    `targets` is the assessment's table in codes (TARGET_CODE_COLUMNS); `figures` (metric ->
+    PNG bytes) are fan charts already rendered from `fans`."""
     formats, out = _check(formats, lang, output_dir)
+    worded = in_words(targets, lang)  # the tables of targets.csv and the workbook
     written: list[Path] = []
     if "csv" in formats:
         written.append(write_csv(forecast, FORECAST_COLUMNS, out / "forecast.csv"))
-        written.append(write_csv(targets, TARGET_COLUMNS, out / "targets.csv"))
+        written.append(write_csv(worded, TARGET_COLUMNS, out / "targets.csv"))
     if "xlsx" in formats:
         from ntm_forecast.render.excel import write_locality_workbook
 
@@ -136,7 +141,7 @@ def export_locality(
             write_locality_workbook(
                 out / "report.xlsx",
                 forecast=forecast,
-                targets=targets,
+                targets=worded,
                 data=data,
                 meta=meta,
                 lang=lang,
@@ -168,15 +173,11 @@ def export_locality(
 
 def coming_only(summary: pd.DataFrame) -> pd.DataFrame:
     """The targets still ahead (past ones, met or missed, left out)."""
-    from ntm_forecast.render.planner import PAST
-
     return summary[~summary["status"].isin(PAST)].reset_index(drop=True)
 
 
 def by_risk(summary: pd.DataFrame) -> pd.DataFrame:
     """Coming targets, lowest probability first, then past ones (the order every part uses)."""
-    from ntm_forecast.render.planner import split
-
     return pd.concat(split(summary), ignore_index=True)
 
 
@@ -191,7 +192,10 @@ def export_summary(
     all_targets: bool = False,
 ) -> list[Path]:
     """summary.csv, summary.xlsx, summary.docx and summary.png (summary_2.png, … when more
-    than 40 targets): the coming targets of every locality, or every target."""
+    than 40 targets): the coming targets of every locality, or every target.
+
+    `summary` is the localities' target tables as readers got them (TARGET_COLUMNS, words
+    included): the batch reads them back from their targets.csv files."""
     formats, out = _check(formats, lang, output_dir)
     meta = meta if meta is not None else {"version": __version__}
     if not all_targets:

@@ -1,8 +1,9 @@
 """The target tables a planner reads: names not codes, targets in words, one language.
 
-The full 23-column table (`targets.assess_targets`) stays for CSV files and second sheets;
-this module turns it into what goes into the notebook, the HTML report, the Word report
-and the first sheet of each workbook:
+The assessment's table (`assess.targets.assess_targets`, in codes) goes whole, in words, to
+CSV files and second sheets (`tables.in_words`); this module reads its codes and figures
+(or a targets.csv read back: the codes are there too) and makes what goes into the
+notebook, the HTML report, the Word report and the first sheet of each workbook:
 
 - coming targets first, most at risk first (lowest probability), then past targets in
   their own short table with their outcome in words, never as 0% or 100%;
@@ -18,7 +19,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ntm_forecast.domain import metrics
-from ntm_forecast.i18n.labels import STATUS_COLOURS, column_label, pace_category_label, status_label
+from ntm_forecast.i18n.labels import (
+    STATUS_COLOURS,
+    code_label,
+    column_label,
+    pace_category_label,
+    status_label,
+)
 from ntm_forecast.i18n.messages import LANGS, has, word
 from ntm_forecast.i18n.messages import metric_label as _metric_label
 from ntm_forecast.i18n.numbers import fmt_number, fmt_percent, fmt_year, is_missing
@@ -298,8 +305,6 @@ def whatif_table(
 
 def display_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Any result table as text cells: codes in words, numbers in the language's style."""
-    from ntm_forecast.i18n.labels import code_label
-
     out = {}
     for column in frame.columns:
         key = "status_data" if column == "status" and "as_of" in frame.columns else column

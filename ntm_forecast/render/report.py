@@ -13,14 +13,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from ntm_forecast.assess.backtest import backtest_scores, summarise
 from ntm_forecast.assess.targets import Thresholds, assess_targets
+from ntm_forecast.assess.whatif import whatif as run_whatif
 from ntm_forecast.domain import metrics
+from ntm_forecast.domain.checks import check_locality, parent_finding
 from ntm_forecast.domain.members import MEMBERS_SOURCE
 from ntm_forecast.engine.forecast import LocalityForecast, forecast_locality
 from ntm_forecast.engine.session import Session, load_session, open_session
-from ntm_forecast.i18n.messages import render, word
+from ntm_forecast.i18n.messages import check_lang, metric_label, render, word
 from ntm_forecast.i18n.textsafe import escape_html
 from ntm_forecast.render import planner
+from ntm_forecast.render.export import _ceiling, _chart_targets, export_locality
 from ntm_forecast.version import __version__
 
 WHATIF_PACES = (0.8, 1.0, 1.2, 1.5)
@@ -58,14 +62,13 @@ class Report:
 
     @cached_property
     def targets(self) -> pd.DataFrame:
-        return assess_targets(self.forecast, thresholds=self.thresholds, lang=self.lang)
+        """The target table in codes; each block and file puts it in the report's language."""
+        return assess_targets(self.forecast, thresholds=self.thresholds)
 
     @cached_property
     def whatif(self) -> pd.DataFrame:
-        from ntm_forecast.assess.whatif import whatif
-
         fc = self.forecast
-        return whatif(
+        return run_whatif(
             self.locality,
             self.session.context,
             WHATIF_PACES,
@@ -73,13 +76,10 @@ class Report:
             n_paths=min(fc.n_paths, 2000),
             seed=fc.seed,
             thresholds=self.thresholds,
-            lang=self.lang,
         )
 
     @cached_property
     def backtest(self) -> pd.DataFrame:
-        from ntm_forecast.assess.backtest import backtest_scores, summarise
-
         pool = list(self.session.context.localities.values())
         # The default and the drift baseline only: `ntm-forecast backtest` runs every model.
         scores = backtest_scores(
@@ -216,8 +216,6 @@ class Report:
 
     def warnings(self) -> list[str]:
         """The data warnings and the forecast's notes, in the report's language."""
-        from ntm_forecast.domain.checks import check_locality, parent_finding
-
         found = list(check_locality(self.locality))
         parent = parent_finding(self.locality, self.session.loaded.localities)
         if parent is not None:
@@ -237,16 +235,14 @@ class Report:
     def fan_png(self, metric: str) -> bytes:
         """The fan chart of one metric as PNG, rendered once and reused by `write`."""
         if metric not in self._figures:
-            from ntm_forecast.render.charts import png_bytes
+            from ntm_forecast.render.charts import png_bytes  # matplotlib, when first drawn
 
             self._figures[metric] = png_bytes(self.fan_figure(metric))
         return self._figures[metric]
 
     def fan_figure(self, metric: str):
         """The fan chart of one metric as a matplotlib figure."""
-        from ntm_forecast.i18n.messages import metric_label
-        from ntm_forecast.render.charts import draw_fan
-        from ntm_forecast.render.export import _ceiling, _chart_targets
+        from ntm_forecast.render.charts import draw_fan  # matplotlib, when first drawn
 
         label = metric_label(metric, self.lang)
         return draw_fan(
@@ -292,8 +288,6 @@ class Report:
             self._paragraph(self.word("report.no_backtest"))
 
     def write(self, output_dir, formats=("csv", "xlsx", "docx", "png")) -> list[Path]:
-        from ntm_forecast.render.export import export_locality
-
         return export_locality(
             forecast=self.forecast.to_frame(),
             targets=self.targets,
@@ -325,8 +319,6 @@ def build(
     ``session_path``: a session saved by the batch (pool loaded and fitted once); without
     it the notebook loads the folder and fits the pool itself.
     """
-    from ntm_forecast.i18n.messages import check_lang
-
     check_lang(lang)
     path = Path(params_path)
     if not path.exists() and (Path("..") / path).exists():

@@ -1,4 +1,6 @@
-"""Print or save result tables: a readable table, CSV or JSON. Same input, same bytes."""
+"""Print or save result tables: a readable table, CSV or JSON. Same input, same bytes.
+
+The analysis hands over codes; `in_words` gives a target table the reader's words."""
 
 from __future__ import annotations
 
@@ -7,8 +9,21 @@ from pathlib import Path
 import pandas as pd
 
 from ntm_forecast.errors import EXIT_OK, InputError
+from ntm_forecast.files import atomic_write_text, ensure_writable_dir
+from ntm_forecast.i18n.labels import status_label
+from ntm_forecast.i18n.messages import render_notes
 
 FORMATS = ("table", "csv", "json")
+
+
+def in_words(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A target (or what-if) table in codes as readers get it: each status followed by its
+    words (`status_label`), the notes as one line in ``lang`` (`note`, where `notes` was)."""
+    out = table.rename(columns={"notes": "note"})
+    out["note"] = [render_notes(notes, lang) for notes in table["notes"]]
+    labels = [status_label(status, lang) for status in table["status"]]
+    out.insert(out.columns.get_loc("status") + 1, "status_label", labels)
+    return out
 
 
 def render(frame: pd.DataFrame, fmt: str) -> str:
@@ -42,8 +57,6 @@ def emit(frames: list[pd.DataFrame], fmt: str, output: Path | None) -> int:
 
         typer.echo(text, nl=False)
         return EXIT_OK
-    from ntm_forecast.files import atomic_write_text, ensure_writable_dir
-
     ensure_writable_dir(Path(output).parent if str(Path(output).parent) else Path("."))
     # CSV files for Excel carry a BOM so that the diacritics survive.
     atomic_write_text(output, text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")

@@ -17,8 +17,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Mm
 
 from ntm_forecast.files import atomic_write_bytes, fixed_zip_times
-from ntm_forecast.i18n.labels import run_note
-from ntm_forecast.i18n.messages import word
+from ntm_forecast.i18n.labels import STATUS_COLOURS, column_label, run_note, status_label
+from ntm_forecast.i18n.messages import LANGS, metric_label, word
 from ntm_forecast.i18n.numbers import fmt_number, fmt_percent, fmt_year, is_missing
 from ntm_forecast.i18n.textsafe import xml_text
 from ntm_forecast.render import planner
@@ -29,9 +29,6 @@ PICTURE_WIDTH = Cm(22)
 
 def target_sentence(row: pd.Series, communes_total: dict | None, lang: str) -> str:
     """'Khả năng đạt mục tiêu 39/51 xã (xã đạt chuẩn NTM) năm 2022: 11,7% (Khó đạt). …'"""
-    from ntm_forecast.i18n.labels import status_label
-    from ntm_forecast.i18n.messages import metric_label
-
     fields = {
         "what": planner.target_words(row, lang, communes_total),
         "label": planner.lower_first(metric_label(str(row["metric"]), lang)),
@@ -83,9 +80,6 @@ def _shade(cell, colour: str) -> None:
 
 def _add_table(doc: DocxDocument, table: planner.PlannerTable) -> None:
     """The planner's table: header in bold, status cells coloured (python-docx escapes XML)."""
-    from ntm_forecast.i18n.labels import STATUS_COLOURS, column_label
-    from ntm_forecast.i18n.messages import LANGS
-
     frame = table.frame
     coloured = {column_label(c, x) for c in ("status_label", "outcome") for x in LANGS}
     out = doc.add_table(rows=1, cols=len(frame.columns))

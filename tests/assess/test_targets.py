@@ -1,4 +1,4 @@
-"""Target assessment: every kind of target, statuses, labels, thresholds and real data."""
+"""Target assessment: every kind of target, statuses, notes as codes, thresholds, real data."""
 
 from __future__ import annotations
 
@@ -8,9 +8,15 @@ import numpy as np
 import pytest
 from engine_fixtures import context, locality, obs, params_localities, rich_province, target
 
-from ntm_forecast.assess.targets import Thresholds, assess_targets
+from ntm_forecast.assess.targets import (
+    PACE_CATEGORIES,
+    Thresholds,
+    assess_targets,
+    pace_category,
+)
 from ntm_forecast.engine.forecast import Context, forecast_locality
-from ntm_forecast.i18n.labels import STATUS_LABELS, TARGET_COLUMNS
+from ntm_forecast.i18n.labels import TARGET_CODE_COLUMNS
+from ntm_forecast.i18n.messages import Message, render_notes
 
 # rich_province: 100 communes; NTM 20, 26, 32, 38, 44, 50 at the ends of 2016–2021.
 TARGETS = [
@@ -26,6 +32,7 @@ TARGETS = [
     target("villages_ntm", 2024, "level", 30, unit="villages"),  # 9: no figures
     target("ocop_total", 2024, "level", 80),  # 10
     target("communes_ntm", 2040, "level", 90),  # 11: beyond the horizon
+    target("communes_ntm", 2024, "level", 55, note="theo Nghị quyết 05"),  # 12: the plan's note
 ]
 STATUSES = {
     "likely",
@@ -49,7 +56,7 @@ def assessed():
 
 def test_columns_and_one_row_per_target(assessed):
     _, t = assessed
-    assert list(t.columns) == TARGET_COLUMNS
+    assert list(t.columns) == TARGET_CODE_COLUMNS
     assert len(t) == len(TARGETS)
     assert list(t.metric) == [x["metric"] for x in TARGETS]
     assert set(t.status) <= STATUSES
@@ -91,7 +98,9 @@ def test_share_target_is_converted_with_communes_total(assessed):
     share, level = t.iloc[2], t.iloc[0]
     assert share.target_value == 60  # the percentage as stated
     assert share.probability == level.probability  # 60% of 100 communes = 60 communes
-    assert "60% của 100 xã = 60 xã" in share.note  # the reader's language (vi default)
+    how = share.notes[0]  # a code and its values; words only where the table is shown
+    assert (how.code, how.values) == ("note.share_count", {"pct": 60, "total": 100, "count": 60})
+    assert render_notes(share.notes, "vi").startswith("60% của 100 xã = 60 xã; ")
 
 
 def test_share_target_without_a_total_is_insufficient():
@@ -108,10 +117,9 @@ def test_maintain_target_is_not_modelled(assessed):
     r = t.iloc[3]
     assert r.status == "not_modelled"
     assert math.isnan(r.probability)
-    assert "giữ vững 100%" in r.note
-    assert r.status_label == STATUS_LABELS["vi"]["not_modelled"]
-    en = assess_targets(assessed[0], lang="en").iloc[3]
-    assert "assumed, not forecast" in en.note
+    assert [(n.code, n.values) for n in r.notes] == [("note.maintain", {"value": 100})]
+    assert "giữ vững 100%" in render_notes(r.notes, "vi")
+    assert "assumed, not forecast" in render_notes(r.notes, "en")
 
 
 def test_range_target_gets_two_probabilities(assessed):
@@ -130,7 +138,8 @@ def test_target_already_met_at_the_origin(assessed):
     r = t.iloc[5]
     assert r.probability == 1.0
     assert r.status == "likely"
-    assert "đã đạt từ năm gốc" in r.note and "50" in r.note
+    reached = [n for n in r.notes if n.code == "note.already_reached"]
+    assert [n.values for n in reached] == [{"base": 50, "value": 40}]
 
 
 def test_past_targets_take_their_outcome_from_the_data(assessed):
@@ -140,24 +149,23 @@ def test_past_targets_take_their_outcome_from_the_data(assessed):
     assert met.status == "met" and math.isnan(met.probability)
     assert missed.status == "missed" and math.isnan(missed.probability)
     assert unknown.status == "past" and math.isnan(unknown.probability)
-    assert met.status_label == "Đã đạt" and missed.status_label == "Không đạt"
-    assert "năm mục tiêu đã qua" in met.note
+    assert [n.code for n in met.notes] == [n.code for n in missed.notes] == ["note.past_known"]
+    assert [n.code for n in unknown.notes] == ["note.past_unknown"]
 
 
 def test_unmodelled_metric_is_insufficient(assessed):
-    fc, t = assessed
+    _, t = assessed
     r = t.iloc[9]
     assert r.status == "insufficient"
     assert math.isnan(r.probability)
-    assert r.status_label == "Chưa đủ dữ liệu"
-    en = assess_targets(fc, lang="en").iloc[9]
-    assert en.status_label == "Insufficient history"
+    assert [n.code for n in r.notes] == ["fc.insufficient"]
 
 
 def test_target_beyond_the_horizon_is_insufficient(assessed):
     _, t = assessed
     r = t.iloc[11]
-    assert r.status == "insufficient" and "ngoài khoảng dự báo" in r.note
+    assert r.status == "insufficient"
+    assert [(n.code, n.values) for n in r.notes] == [("note.beyond_horizon", {"year": 2026})]
 
 
 def test_ocop_level_target(assessed):
@@ -168,12 +176,15 @@ def test_ocop_level_target(assessed):
     assert r.status in ("likely", "at_risk", "unlikely")
 
 
-def test_vietnamese_labels_by_default(assessed):
-    fc, t = assessed
-    assert all(lbl == STATUS_LABELS["vi"][s] for s, lbl in zip(t.status, t.status_label))
-    en = assess_targets(fc, lang="en")
-    assert all(lbl == STATUS_LABELS["en"][s] for s, lbl in zip(en.status, en.status_label))
-    assert list(en.status) == list(t.status)
+def test_the_table_holds_codes_not_words(assessed):
+    _, t = assessed
+    assert "status_label" not in t and "note" not in t
+    assert set(t.pace_category) <= {"", "deteriorating", *(code for _, code in PACE_CATEGORIES)}
+    for notes, planned in zip(t.notes, TARGETS, strict=True):
+        assert isinstance(notes, tuple)
+        # every note a Message, but for the params file's own words, kept as written, last
+        said = [n for n in notes if not isinstance(n, Message)]
+        assert said == ([planned["note"]] if planned.get("note") else [])
 
 
 def test_thresholds_change_the_status(assessed):
@@ -183,8 +194,6 @@ def test_thresholds_change_the_status(assessed):
     strict = assess_targets(fc, thresholds=Thresholds(likely=0.999, unlikely=min(p + 0.01, 0.99)))
     assert lenient.iloc[0].status == "likely"
     assert strict.iloc[0].status == "unlikely"
-    assert lenient.iloc[0].status_label == "Có khả năng đạt"
-    assert strict.iloc[0].status_label == "Khó đạt"
     # data-decided rows do not depend on thresholds
     assert strict.iloc[6].status == lenient.iloc[6].status == "met"
 
@@ -257,7 +266,8 @@ def test_hau_giang_share_target_matches_the_level(real):
 
 def test_hau_giang_ocop_116_note_says_it_does_not_add_up(real):
     r = _row(real["hau_giang"], "ocop_total", 2022, "level", 116)
-    assert "116" in r.note and "66" in r.note
+    assert any(n.code == "warn.total_not_base" for n in r.notes)
+    assert "116" in render_notes(r.notes, "vi") and "66" in render_notes(r.notes, "vi")
 
 
 def test_ha_tinh_20_more_advanced_communes_in_2024(real):
@@ -280,14 +290,10 @@ def test_ha_tinh_20_more_advanced_communes_in_2024(real):
     ],
 )
 def test_pace_category_at_each_undp_threshold(ratio, code):
-    from ntm_forecast.assess.targets import pace_category
-
     assert pace_category(ratio) == code
 
 
 def test_pace_category_follows_pace_ratio_in_the_table(assessed):
-    from ntm_forecast.assess.targets import pace_category
-
     _, t = assessed
     cols = list(t.columns)
     assert cols.index("pace_category") == cols.index("pace_ratio") + 1

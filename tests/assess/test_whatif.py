@@ -84,6 +84,12 @@ def test_needed_metrics():
 
 def test_whatif_without_search(case):
     loc, ctx = case
-    t = whatif(loc, ctx, (1.0,), n_paths=300, search=False, lang="en")
+    t = whatif(loc, ctx, (1.0,), n_paths=300, search=False)
     assert t.required_pace_p80.isna().all()
-    assert t.iloc[2].status_label == "Met"
+    assert t.iloc[2].status == "met"
+
+
+def test_whatif_holds_codes_not_words(table):
+    assert "status_label" not in table and "note" not in table
+    maintain = table[table.index % len(TARGETS) == 3]
+    assert {tuple(n.code for n in notes) for notes in maintain.notes} == {("note.maintain",)}

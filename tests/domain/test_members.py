@@ -167,12 +167,12 @@ def test_stale_metric_warned_and_carried_to_targets(tmp_path):
     fresh = Locality.model_validate({**data, "origin_year": 2019}, strict=False)
     assert not stale_metrics(fresh)
     from ntm_forecast.assess.targets import assess_targets
+    from ntm_forecast.i18n.messages import render_notes
 
     fc = forecast_locality(loc, Context.from_localities([loc]), n_paths=300, seed=0)
-    row = assess_targets(fc).iloc[0]  # the note in the reader's language (vi by default)
-    assert "số liệu mới nhất của Xã đạt chuẩn NTM là năm 2018" in row["note"]
-    row = assess_targets(fc, lang="en").iloc[0]
-    assert "latest figure of NTM communes is for 2018" in row["note"]
+    notes = assess_targets(fc).iloc[0]["notes"]  # codes, put in words by the reader's language
+    assert "số liệu mới nhất của Xã đạt chuẩn NTM là năm 2018" in render_notes(notes, "vi")
+    assert "latest figure of NTM communes is for 2018" in render_notes(notes, "en")
     write(tmp_path / "p", data)
     assert any("latest figure" in w for w in load_many([tmp_path / "p"]).warnings)
 

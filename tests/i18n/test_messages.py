@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from ntm_forecast.assess.backtest import BACKTEST_COLUMNS
 from ntm_forecast.domain.checks import Finding
 from ntm_forecast.i18n import lang_en, lang_vi
+from ntm_forecast.i18n.labels import FORECAST_COLUMNS, TARGET_COLUMNS
 from ntm_forecast.i18n.messages import CATALOGUES, Message, fields, msg, render, word
+from ntm_forecast.render.planner import COMING_COLUMNS, PAST_COLUMNS
 
 PACKAGE = Path(__file__).resolve().parents[2] / "ntm_forecast"
 
@@ -24,14 +27,46 @@ def test_every_message_in_both_languages():
         assert fields(vi) <= fields(en), f"{key}: fields {fields(vi) - fields(en)} not given"
 
 
+SECTIONS = sorted({key.split(".")[0] for key in CATALOGUES["vi"]})
+# A code given to msg/word/Message (any section, so a misspelt one is caught too), or a code
+# of a known section given to any call (`self._heading("report.data")`).
+CODE_CALLS = (
+    re.compile(r'\b(?:msg|word|Message)\(\s*"([a-z_]+\.[a-z0-9_]+)"'),
+    re.compile(r'\(\s*"((?:' + "|".join(SECTIONS) + r')\.[a-z0-9_]+)"'),
+)
+
+
+def codes_in(folder: Path) -> dict[str, set[str]]:
+    """Every catalogue code the modules under ``folder``, at any depth, give to a call, and
+    the subpackages (or top-level modules) that give it."""
+    used: dict[str, set[str]] = {}
+    for path in folder.rglob("*.py"):
+        where = path.relative_to(folder).parts[0].removesuffix(".py")
+        text = path.read_text(encoding="utf-8")
+        for pattern in CODE_CALLS:
+            for code in pattern.findall(text):
+                used.setdefault(code, set()).add(where)
+    return used
+
+
 def test_every_code_the_package_uses_is_in_the_catalogue():
-    used = set()
-    for path in PACKAGE.rglob("*.py"):
-        used |= set(re.findall(r'\bmsg\(\s*"([a-z_]+\.[a-z_]+)"', path.read_text()))
-        used |= set(re.findall(r'\bword\(\s*"([a-z_]+\.[a-z_]+)"', path.read_text()))
-    assert len(used) > 30
+    used = codes_in(PACKAGE)
+    subpackages = {where for places in used.values() for where in places}
+    assert {"domain", "engine", "assess", "render"} <= subpackages
+    assert {"report.data", "report.warnings", "note.maintain", "warn.falling"} <= set(used)
     missing = sorted(c for c in used if c not in CATALOGUES["vi"])
     assert missing == []
+
+
+def test_the_code_scan_reaches_nested_folders_and_any_call(tmp_path):
+    deep = tmp_path / "render" / "deeper"
+    deep.mkdir(parents=True)
+    (deep / "m.py").write_text(
+        'self._heading(\n    "report.no_such_heading")\nmsg("nott.misspelt", x=1)\n'
+        'out / "report.xlsx"\n',
+        encoding="utf-8",
+    )
+    assert codes_in(tmp_path) == {"report.no_such_heading": {"render"}, "nott.misspelt": {"render"}}
 
 
 def test_a_message_is_its_english_line_and_renders_in_either_language():
@@ -46,6 +81,11 @@ def test_a_message_is_its_english_line_and_renders_in_either_language():
     assert m.render("en").startswith("OCOP products (3 stars or more) 2022: the stated total")
     assert pickle.loads(pickle.dumps(m)).render("vi") == m.render("vi")
     assert render("Hậu Giang", "en") == "Hậu Giang"  # plain text stays as written
+
+
+def test_a_messages_english_line_keeps_every_digit_of_its_numbers():
+    m = msg("note.share_count", pct=76.47, total=5775.0, count=206989.3)
+    assert m == "76.47% of 5775 communes = 206989.3"  # whole floats as ints, no rounding
 
 
 def test_numbers_and_years_in_the_languages_style():
@@ -78,10 +118,6 @@ def test_an_unknown_code_fails_loudly():
 
 
 def test_every_column_of_the_result_tables_has_a_header_in_both_languages():
-    from ntm_forecast.assess.backtest import BACKTEST_COLUMNS
-    from ntm_forecast.i18n.labels import FORECAST_COLUMNS, TARGET_COLUMNS
-    from ntm_forecast.render.planner import COMING_COLUMNS, PAST_COLUMNS
-
     columns = {*BACKTEST_COLUMNS, *FORECAST_COLUMNS, *TARGET_COLUMNS, *COMING_COLUMNS}
     columns |= {*PAST_COLUMNS, "pace", "required_pace_p80", "source", "quote", "as_of", "unit"}
     for lang, catalogue in CATALOGUES.items():

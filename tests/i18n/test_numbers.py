@@ -1,7 +1,6 @@
 import math
 
 import pytest
-from export_fixtures import META
 
 from ntm_forecast.errors import InputError
 from ntm_forecast.i18n.labels import code_label, run_note
@@ -36,7 +35,9 @@ def test_digits_and_negative_zero():
 def test_code_words_and_note():
     assert code_label("metric", "communes_advanced") == "Xã đạt chuẩn NTM nâng cao"
     assert code_label("status", "at_risk", "en") == "At risk"
-    assert run_note(META) == (
+    meta = {"locality": "Hậu Giang", "origin_year": 2021, "seed": 0, "n_paths": 10000,
+            "version": "0.1.0"}  # fmt: skip
+    assert run_note(meta) == (
         "Hậu Giang · năm gốc 2021 · hạt giống ngẫu nhiên 0 · 10.000 đường mô phỏng"
         " · ntm-forecast 0.1.0"
     )

@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 from export_fixtures import fan_frame, summary_frame
 
-from ntm_forecast.render.charts import MAX_BARS, fan_chart, overview_parts, target_overview_charts
+from ntm_forecast.render.charts import (
+    MAX_BARS,
+    draw_fan,
+    fan_chart,
+    overview_parts,
+    target_overview_charts,
+)
 
 
 def png_size(path):
@@ -15,7 +21,7 @@ def png_size(path):
     return struct.unpack(">II", head[16:24])
 
 
-def draw_fan(path, lang="vi"):
+def write_fan(path, lang="vi"):
     targets = pd.DataFrame({"target_year": [2022], "target_value": [39.0], "probability": [0.7059]})
     return fan_chart(
         fan_frame(),
@@ -32,11 +38,11 @@ def test_fan_chart_size_glyphs_and_determinism(tmp_path):
     with warnings.catch_warnings():
         # A missing Vietnamese glyph is a UserWarning ("Glyph ... missing from font").
         warnings.simplefilter("error")
-        first = draw_fan(tmp_path / "a.png")
-    second = draw_fan(tmp_path / "b.png")
+        first = write_fan(tmp_path / "a.png")
+    second = write_fan(tmp_path / "b.png")
     assert png_size(first) == (1200, 675)
     assert first.read_bytes() == second.read_bytes()
-    assert draw_fan(tmp_path / "en.png", "en").read_bytes() != first.read_bytes()
+    assert write_fan(tmp_path / "en.png", "en").read_bytes() != first.read_bytes()
 
 
 @pytest.mark.parametrize("ceiling", [51.0, None])
@@ -91,8 +97,6 @@ def test_past_targets_are_marked_not_given_a_percentage(tmp_path):
             "status": ["met", "missed", "at_risk"],
         }
     )
-    from ntm_forecast.render.charts import draw_fan
-
     fig = draw_fan(fan_frame(), title="t", metric_label="m", ceiling=None, targets=targets,
                    lang="vi")  # fmt: skip
     texts = [t.get_text() for t in fig.axes[0].texts]

@@ -1,12 +1,17 @@
+import math
+
+import pytest
 from export_fixtures import META, data_frame, forecast_frame, summary_frame, target_frame
 from openpyxl import load_workbook
 
 from ntm_forecast.render.excel import write_locality_workbook, write_summary_workbook
+from ntm_forecast.render.tables import in_words
 
 
-def write(path, lang="vi"):
+def write(path, lang="vi", targets=None):
+    targets = in_words(target_frame() if targets is None else targets, lang)
     return write_locality_workbook(
-        path, forecast=forecast_frame(), targets=target_frame(), data=data_frame(), meta=META,
+        path, forecast=forecast_frame(), targets=targets, data=data_frame(), meta=META,
         lang=lang,
     )  # fmt: skip
 
@@ -18,21 +23,34 @@ def column(ws, header, row=2):
 
 def test_sheets_headers_numbers_and_formats(tmp_path):
     wb = load_workbook(write(tmp_path / "r.xlsx"))
-    assert wb.sheetnames == ["Mục tiêu", "Bảng đầy đủ", "Dự báo", "Số liệu"]
+    assert wb.sheetnames == ["Mục tiêu", "Bảng đầy đủ", "Mục tiêu đã qua", "Dự báo", "Số liệu"]
     ws = wb["Bảng đầy đủ"]  # the full table: every column, real numbers
     assert ws["A1"].value.startswith("Hậu Giang · năm gốc 2021")
     assert ws.freeze_panes == "A3"
+    first = target_frame().iloc[0]
     p = ws.cell(row=3, column=column(ws, "Khả năng đạt"))
-    assert p.value == 0.7059 and p.number_format == "0.0%"
+    assert p.value == first.probability and p.number_format == "0.0%"
     year = ws.cell(row=3, column=column(ws, "Năm mục tiêu"))
     assert year.value == 2022 and year.number_format == "0"
-    big = ws.cell(row=5, column=column(ws, "Giá trị mục tiêu"))
-    assert big.value == 206989.3 and big.number_format == "#,##0.0"
+    share = ws.cell(row=6, column=column(ws, "Giá trị mục tiêu"))
+    assert share.value == 76.47 and share.number_format == "#,##0.0"
     count = ws.cell(row=3, column=column(ws, "Giá trị mục tiêu"))
-    assert count.number_format == "#,##0"
-    assert ws.cell(row=4, column=column(ws, "Chỉ tiêu")).value == "Xã đạt chuẩn NTM nâng cao"
-    assert ws.cell(row=3, column=column(ws, "Dự báo P90")).value == 38
+    assert count.value == 39 and count.number_format == "#,##0"
+    assert ws.cell(row=5, column=column(ws, "Chỉ tiêu")).value == "Xã đạt chuẩn NTM nâng cao"
+    assert ws.cell(row=3, column=column(ws, "Dự báo P90")).value == first.projected_p90
     assert ws.max_column == 23
+
+
+def test_the_full_table_says_codes_and_notes_in_the_sheets_language(tmp_path):
+    for lang, label, note in (
+        ("vi", "Có nguy cơ không đạt", "76,47% của 51 xã = 39 xã"),
+        ("en", "At risk", "76.47% of 51 communes = 39"),
+    ):
+        wb = load_workbook(write(tmp_path / f"{lang}.xlsx", lang))
+        ws = wb.worksheets[1]
+        share = [c.value for c in ws[6]]  # the share target: its note is a Message
+        assert share[-6:-4] == ["at_risk", label]  # the code kept for filters, then words
+        assert share[-1] == note
 
 
 def test_first_sheet_is_the_planners_table(tmp_path):
@@ -45,41 +63,46 @@ def test_first_sheet_is_the_planners_table(tmp_path):
     ]  # fmt: skip
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
     # coming targets, lowest probability first; no probability last
-    assert [r[1] for r in rows] == [
-        "Xã đạt chuẩn NTM nâng cao", "Xã đạt chuẩn NTM", "Sản phẩm OCOP (3 sao trở lên)",
-    ]  # fmt: skip
-    assert rows[1][:4] == ["Hậu Giang", "Xã đạt chuẩn NTM", "39/51 xã", 2022]
-    assert rows[0][2] == "thêm 1–2 xã"
-    assert rows[1][4] == 0.7059 and ws.cell(row=4, column=5).number_format == "0.0%"
-    assert rows[1][6] == "Tiến bộ khá, cần tăng tốc"  # pace ratio 0.5
-    assert rows[1][7] == "36 (34–38)" and rows[1][8] == "6" and rows[1][9] == "3"
-    assert rows[2][4] is None and rows[2][7] is None  # nothing: an empty cell
-    assert ws.auto_filter.ref == "A2:J5"
+    assert [r[2] for r in rows] == ["39/51 xã", "76,47% số xã", "80 sản phẩm", "thêm 1–2 xã",
+                                    "34/51 xã", "10 thôn", "duy trì 100%"]  # fmt: skip
+    assert rows[0][:4] == ["Hậu Giang", "Xã đạt chuẩn NTM", "39/51 xã", 2022]
+    assert rows[0][4] == target_frame().iloc[0].probability
+    assert ws.cell(row=3, column=5).number_format == "0.0%"
+    assert rows[0][6] == "Tiến bộ hạn chế"  # pace ratio 2.7 / 6 < 0.5
+    assert rows[0][8] == "6"  # (39 − 33) in one year
+    assert rows[5][4] is None and rows[5][7] is None  # nothing: an empty cell
+    assert ws.auto_filter.ref == "A2:J9"
 
 
 def test_status_cells_are_coloured(tmp_path):
     ws = load_workbook(write(tmp_path / "r.xlsx"))["Mục tiêu"]
     j = column(ws, "Đánh giá")
-    colours = [ws.cell(row=i, column=j).fill.fgColor.rgb for i in (3, 4, 5)]
-    assert colours == ["00FFC7CE", "00C6EFCE", "00D9D9D9"]
-    assert ws.cell(row=4, column=j).value == "Có khả năng đạt"
+    colours = [ws.cell(row=i, column=j).fill.fgColor.rgb for i in (3, 4, 6, 8)]
+    assert colours == ["00FFC7CE", "00FFEB9C", "00C6EFCE", "00D9D9D9"]
+    assert ws.cell(row=6, column=j).value == "Có khả năng đạt"
 
 
 def test_data_sheet_keeps_sources(tmp_path):
-    ws = load_workbook(write(tmp_path / "r.xlsx"))["Số liệu"]
-    assert ws.cell(row=3, column=column(ws, "Trích dẫn")).value == "30 xã đạt chuẩn"
+    data = data_frame()
+    data.loc[2, "as_of"] = math.nan
+    path = write_locality_workbook(
+        tmp_path / "d.xlsx", forecast=forecast_frame(), targets=in_words(target_frame(), "vi"),
+        data=data, meta=META, lang="vi",
+    )  # fmt: skip
+    ws = load_workbook(path)["Số liệu"]
+    assert ws.cell(row=4, column=column(ws, "Trích dẫn")).value == "22 xã đạt chuẩn"
     assert ws.cell(row=3, column=column(ws, "Tình trạng số liệu")).value == "Thực tế"
     assert ws.cell(row=5, column=column(ws, "Thời điểm")).value is None  # NaN -> empty
 
 
 def test_english_workbook(tmp_path):
     wb = load_workbook(write(tmp_path / "r.xlsx", "en"))
-    assert wb.sheetnames == ["Targets", "Full table", "Forecast", "Data"]
+    assert wb.sheetnames == ["Targets", "Full table", "Past targets", "Forecast", "Data"]
     ws = wb["Targets"]
-    assert ws.cell(row=4, column=column(ws, "Status")).value == "Likely"
-    assert ws.cell(row=4, column=column(ws, "Metric")).value == "NTM communes"
-    assert ws.cell(row=4, column=column(ws, "Target")).value == "39/51 communes"
-    assert ws.cell(row=3, column=column(ws, "Target")).value == "1–2 more communes"
+    assert ws.cell(row=3, column=column(ws, "Status")).value == "Unlikely"
+    assert ws.cell(row=3, column=column(ws, "Metric")).value == "NTM communes"
+    assert ws.cell(row=3, column=column(ws, "Target")).value == "39/51 communes"
+    assert ws.cell(row=6, column=column(ws, "Target")).value == "1–2 more communes"
 
 
 def test_two_writes_are_identical_bytes(tmp_path):
@@ -87,26 +110,45 @@ def test_two_writes_are_identical_bytes(tmp_path):
 
 
 def test_summary_workbook(tmp_path):
+    summary = summary_frame()
+    names = {"hau_giang": "Hậu Giang", "ha_tinh": "Hà Tĩnh"}
     path = write_summary_workbook(
-        tmp_path / "s.xlsx", summary=summary_frame(), meta={"version": "0.1.0"}, lang="vi"
+        tmp_path / "s.xlsx", summary=summary, meta={"version": "0.1.0"}, lang="vi", names=names
     )
-    ws = load_workbook(path)["Mục tiêu"]
-    assert ws.max_row == 2 + len(summary_frame())
-    localities = [ws.cell(row=i, column=1).value for i in range(3, 7)]
-    assert localities == ["Hậu Giang", "Hà Tĩnh", "Hậu Giang", "Hậu Giang"]  # by probability
-    assert ws.auto_filter.ref == "A2:J6"
-
-
-def test_past_targets_get_their_own_sheet_with_outcomes(tmp_path):
-    targets = target_frame()
-    targets.loc[0, ["status", "probability"]] = ["met", float("nan")]
-    path = write_locality_workbook(
-        tmp_path / "p.xlsx", forecast=forecast_frame(), targets=targets, data=data_frame(),
-        meta=META, lang="vi",
-    )  # fmt: skip
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Mục tiêu", "Bảng đầy đủ", "Mục tiêu đã qua", "Dự báo", "Số liệu"]
-    past = wb["Mục tiêu đã qua"]
-    assert [c.value for c in past[3]] == ["Hậu Giang", "Xã đạt chuẩn NTM", "39/51 xã", 2022,
-                                          "Đã đạt"]  # fmt: skip
-    assert wb["Mục tiêu"].max_row == 2 + 2
+    ws = wb["Mục tiêu"]
+    coming = summary[~summary["status"].isin(["met", "missed", "past"])]
+    assert ws.max_row == 2 + len(coming) == 11
+    p = [ws.cell(row=i, column=5).value for i in range(3, 3 + len(coming))]
+    scored = [x for x in p if x is not None]
+    assert scored == sorted(scored) and p[len(scored) :] == [None, None]  # by probability
+    assert {ws.cell(row=i, column=1).value for i in range(3, 12)} == {"Hậu Giang", "Hà Tĩnh"}
+    assert ws.auto_filter.ref == "A2:J11"
+    assert wb["Mục tiêu đã qua"].max_row == 2 + 3
+
+
+def test_no_past_sheet_without_past_targets(tmp_path):
+    t = target_frame()
+    wb = load_workbook(write(tmp_path / "c.xlsx", targets=t[t["probability"].notna()]))
+    assert wb.sheetnames == ["Mục tiêu", "Bảng đầy đủ", "Dự báo", "Số liệu"]
+    assert wb["Mục tiêu"].max_row == 2 + 5
+
+
+@pytest.mark.parametrize("text", ["-2+3", "-cmd|' /C calc'!A0", "=1+1", "+1", "@SUM(A1)"])
+def test_text_that_looks_like_a_formula_is_an_inert_text_cell(tmp_path, text):
+    t = target_frame()
+    t.at[0, "notes"] = (text,)  # a params file's own note, written as it is
+    ws = load_workbook(write(tmp_path / "f.xlsx", targets=t))["Bảng đầy đủ"]
+    cell = ws.cell(row=3, column=column(ws, "Ghi chú"))
+    assert cell.value == text and cell.data_type == "s" and cell.quotePrefix
+
+
+def test_a_negative_number_stays_a_number_and_a_dash_inside_text_is_left_alone(tmp_path):
+    t = target_frame()
+    t.at[0, "pace_ratio"] = -0.25
+    t.at[0, "notes"] = ("2-3",)
+    ws = load_workbook(write(tmp_path / "n.xlsx", targets=t))["Bảng đầy đủ"]
+    ratio = ws.cell(row=3, column=column(ws, "Tỷ lệ tốc độ"))
+    assert ratio.value == -0.25 and ratio.data_type == "n"
+    note = ws.cell(row=3, column=column(ws, "Ghi chú"))
+    assert note.value == "2-3" and not note.quotePrefix

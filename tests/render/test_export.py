@@ -8,16 +8,21 @@ from ntm_forecast.errors import InputError
 from ntm_forecast.i18n.labels import FORECAST_COLUMNS, TARGET_COLUMNS
 from ntm_forecast.render import export
 from ntm_forecast.render.export import export_locality, export_summary, parse_formats
+from ntm_forecast.render.tables import in_words
 
 BOM = b"\xef\xbb\xbf"
 
 
-def run(out, formats=("csv", "xlsx", "docx", "png"), lang="vi"):
+def run(out, formats=("csv", "xlsx", "docx", "png"), lang="vi", targets=None):
     return export_locality(
-        forecast=forecast_frame(), targets=target_frame(), data=data_frame(),
-        fans={"communes_ntm": fan_frame()}, meta=META, formats=formats, lang=lang,
-        output_dir=out,
+        forecast=forecast_frame(), targets=target_frame() if targets is None else targets,
+        data=data_frame(), fans={"communes_ntm": fan_frame()}, meta=META, formats=formats,
+        lang=lang, output_dir=out,
     )  # fmt: skip
+
+
+def read_csv(path) -> pd.DataFrame:
+    return pd.read_csv(path, encoding="utf-8-sig")
 
 
 def test_parse_formats():
@@ -31,16 +36,56 @@ def test_csv_round_trip_bom_and_identical_bytes(tmp_path):
     run(tmp_path / "b", formats=["csv"])
     for name, frame, columns in [
         ("forecast.csv", forecast_frame(), FORECAST_COLUMNS),
-        ("targets.csv", target_frame(), TARGET_COLUMNS),
+        ("targets.csv", in_words(target_frame(), "vi"), TARGET_COLUMNS),
     ]:
         raw = (tmp_path / "a" / name).read_bytes()
         assert raw.startswith(BOM)
         assert raw == (tmp_path / "b" / name).read_bytes()
-        back = pd.read_csv(tmp_path / "a" / name, encoding="utf-8-sig")
+        back = read_csv(tmp_path / "a" / name)
         assert list(back.columns) == columns
         expected = frame.replace("", float("nan"))  # an empty note reads back as missing
-        pd.testing.assert_frame_equal(back, expected, check_dtype=False)
-    assert "Hậu Giang" in (tmp_path / "a" / "forecast.csv").read_text(encoding="utf-8-sig")
+        pd.testing.assert_frame_equal(back, expected.astype(back.dtypes.to_dict()))
+    assert "hau_giang" in (tmp_path / "a" / "forecast.csv").read_text(encoding="utf-8-sig")
+
+
+def test_targets_csv_keeps_the_codes_and_says_them_in_the_chosen_language(tmp_path):
+    run(tmp_path / "vi", formats=["csv"])
+    run(tmp_path / "en", formats=["csv"], lang="en")
+    vi, en = read_csv(tmp_path / "vi" / "targets.csv"), read_csv(tmp_path / "en" / "targets.csv")
+    assert list(vi["status"]) == list(en["status"]) == list(target_frame()["status"])
+    share = 3  # 76.47% of 51 communes: a note the assessment gave as a Message
+    assert (vi.at[share, "status_label"], en.at[share, "status_label"]) == (
+        "Có nguy cơ không đạt",
+        "At risk",
+    )
+    assert vi.at[share, "note"] == "76,47% của 51 xã = 39 xã"
+    assert en.at[share, "note"] == "76.47% of 51 communes = 39"
+    assert vi.at[2, "note"] == en.at[2, "note"] == "theo Nghị quyết 05"  # the params file's
+
+
+def test_the_analysis_table_is_not_changed_by_an_export(tmp_path):
+    targets = target_frame()
+    run(tmp_path, formats=["csv", "xlsx"], targets=targets)
+    pd.testing.assert_frame_equal(targets, target_frame())
+
+
+@pytest.mark.parametrize(
+    ("note", "cell"),
+    [
+        ("-2+3", "'-2+3"),
+        ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-5", "-5"),  # a negative number written as text is a value, left alone
+        ("2-3", "2-3"),  # a dash inside the text is not a formula
+    ],
+)
+def test_csv_text_that_looks_like_a_formula_is_written_as_text(tmp_path, note, cell):
+    targets = target_frame()
+    targets.at[0, "notes"] = (note,)
+    run(tmp_path, formats=["csv"], targets=targets)
+    back = pd.read_csv(tmp_path / "targets.csv", encoding="utf-8-sig", dtype=str)
+    assert back.at[0, "note"] == cell
 
 
 def test_every_format_written_and_vietnamese_survives(tmp_path):
@@ -49,9 +94,9 @@ def test_every_format_written_and_vietnamese_survives(tmp_path):
         "chart_communes_ntm.png", "forecast.csv", "report.docx", "report.xlsx", "targets.csv",
     ]  # fmt: skip
     ws = load_workbook(tmp_path / "report.xlsx")["Mục tiêu"]
-    assert ws.cell(row=3, column=2).value == "Xã đạt chuẩn NTM nâng cao"
+    assert ws.cell(row=6, column=2).value == "Xã đạt chuẩn NTM nâng cao"
     doc = Document(tmp_path / "report.docx")
-    assert "Xã đạt chuẩn NTM nâng cao" in [c.text for c in doc.tables[0].rows[1].cells]
+    assert "Xã đạt chuẩn NTM nâng cao" in [c.text for c in doc.tables[0].rows[4].cells]
     assert len(doc.inline_shapes) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
 
@@ -103,23 +148,24 @@ def test_summary_exports(tmp_path):
     paths = export_summary(summary_frame(), formats="csv,xlsx,docx,png", lang="en",
                            output_dir=tmp_path)  # fmt: skip
     assert [p.name for p in paths] == ["summary.csv", "summary.xlsx", "summary.png", "summary.docx"]
-    back = pd.read_csv(tmp_path / "summary.csv", encoding="utf-8-sig")
-    # most at risk first, no probability last
-    assert back["locality"].tolist() == ["Hậu Giang", "Hà Tĩnh", "Hậu Giang", "Hậu Giang"]
-    assert back["probability"].tolist()[:3] == [0.23, 0.4, 0.7059]
+    back = read_csv(tmp_path / "summary.csv")
+    assert set(back["locality"]) == {"hau_giang", "ha_tinh"}
+    # coming targets only, most at risk first, no probability last
+    assert not set(back["status"]) & {"met", "missed", "past"}
+    p = back["probability"]
+    assert p.iloc[:7].is_monotonic_increasing and p.iloc[7:].isna().all() and len(back) == 9
     assert load_workbook(tmp_path / "summary.xlsx").sheetnames == ["Targets", "Full table"]
     assert len(Document(tmp_path / "summary.docx").inline_shapes) == 1
 
 
 def test_summary_keeps_coming_targets_unless_asked(tmp_path):
     summary = summary_frame()
-    summary.loc[0, ["status", "probability"]] = ["met", float("nan")]
     export_summary(summary, formats="csv,xlsx", output_dir=tmp_path / "coming")
-    back = pd.read_csv(tmp_path / "coming" / "summary.csv", encoding="utf-8-sig")
-    assert len(back) == 3 and "met" not in set(back["status"])
+    back = read_csv(tmp_path / "coming" / "summary.csv")
+    assert len(back) == 9 and not set(back["status"]) & {"met", "missed", "past"}
     export_summary(summary, formats="csv,xlsx", output_dir=tmp_path / "all", all_targets=True)
-    back = pd.read_csv(tmp_path / "all" / "summary.csv", encoding="utf-8-sig")
-    assert len(back) == 4 and back["status"].iloc[-1] == "met"  # past targets after
+    back = read_csv(tmp_path / "all" / "summary.csv")
+    assert len(back) == 12 and list(back["status"].iloc[-3:]) == ["missed", "met", "past"]
     wb = load_workbook(tmp_path / "all" / "summary.xlsx")
     assert wb.sheetnames == ["Mục tiêu", "Bảng đầy đủ", "Mục tiêu đã qua"]
 

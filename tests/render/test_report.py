@@ -11,6 +11,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from docx import Document
 from openpyxl import load_workbook
@@ -238,16 +239,18 @@ def test_a_formula_name_is_never_a_live_formula(hostile, tmp_path):
     assert "=HYPERLINK(&quot;" in xml or '=HYPERLINK("' in xml
 
 
-def test_csv_text_that_looks_like_a_formula_is_written_as_text(tmp_path):
-    from export_fixtures import target_frame
-
-    from ntm_forecast.i18n.labels import TARGET_COLUMNS
-    from ntm_forecast.render.export import write_csv
-
-    t = target_frame()
-    t.loc[0, "note"] = "=HYPERLINK(1)"
-    t.loc[1, "note"] = "@SUM(A1)"
-    t.loc[2, "note"] = "-5"  # a number written as text is a value, left alone
-    text = write_csv(t, TARGET_COLUMNS, tmp_path / "t.csv").read_text(encoding="utf-8-sig")
-    assert "'=HYPERLINK(1)" in text and "'@SUM(A1)" in text and ",-5" in text
-    assert "\n=" not in text and ",=" not in text
+def test_the_targets_are_codes_and_their_files_speak_the_reports_language(reports, tmp_path):
+    tables = {}
+    for lang, rep in reports.items():
+        assert "status_label" not in rep.targets and "note" not in rep.targets
+        assert all(isinstance(notes, tuple) for notes in rep.targets["notes"])
+        rep.write(tmp_path / lang, formats=("csv",))
+        tables[lang] = pd.read_csv(tmp_path / lang / "targets.csv", encoding="utf-8-sig")
+    vi, en = tables["vi"], tables["en"]
+    assert list(vi["status"]) == list(en["status"])
+    vi_notes = _without_data(" ".join(vi["note"].dropna()), reports["vi"])
+    assert "năm mục tiêu đã qua" in vi_notes
+    assert sorted({w.lower() for w in re.findall(r"[A-Za-z]+", vi_notes)} & ENGLISH) == []
+    en_notes = _without_data(" ".join(en["note"].dropna()), reports["en"])
+    assert "target year already past" in en_notes
+    assert not VIETNAMESE_LETTERS.search(en_notes)

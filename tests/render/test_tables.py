@@ -1,0 +1,51 @@
+"""A target table in codes put in the reader's words, and nowhere before that."""
+
+from __future__ import annotations
+
+import pandas as pd
+from export_fixtures import target_frame
+
+from ntm_forecast.assess.whatif import WHATIF_COLUMNS
+from ntm_forecast.i18n.labels import TARGET_COLUMNS
+from ntm_forecast.i18n.messages import msg
+from ntm_forecast.render.tables import in_words
+
+
+def test_codes_become_words_in_the_chosen_language():
+    t = target_frame()
+    vi, en = in_words(t, "vi"), in_words(t, "en")
+    assert list(vi.columns) == list(en.columns) == TARGET_COLUMNS
+    assert list(vi["status"]) == list(en["status"]) == list(t["status"])
+    assert vi["status_label"].tolist()[:4] == [
+        "Khó đạt", "Có khả năng đạt", "Có khả năng đạt", "Có nguy cơ không đạt",
+    ]  # fmt: skip
+    assert en["status_label"].tolist()[-3:] == ["Met", "Missed", "Outcome unknown"]
+    assert vi.at[3, "note"] == "76,47% của 51 xã = 39 xã"
+    assert en.at[3, "note"] == "76.47% of 51 communes = 39"
+    assert vi.at[0, "note"] == ""  # no notes: an empty cell
+
+
+def test_notes_keep_their_order_and_a_params_files_words_as_written():
+    t = target_frame().head(1)
+    t.at[0, "notes"] = (msg("note.past_known"), "", "theo Nghị quyết 05")
+    assert in_words(t, "vi").at[0, "note"] == (
+        "năm mục tiêu đã qua; kết quả lấy từ số liệu; theo Nghị quyết 05"
+    )
+    assert in_words(t, "en").at[0, "note"] == (
+        "target year already past; outcome from the data; theo Nghị quyết 05"
+    )
+
+
+def test_a_whatif_table_keeps_its_pace_columns_around_the_words():
+    blocks = [target_frame().assign(required_pace_p80=1.2) for _ in (0.8, 1.0)]
+    for pace, block in zip((0.8, 1.0), blocks, strict=True):
+        block.insert(0, "pace", pace)
+    frame = pd.concat(blocks, ignore_index=True)
+    assert list(frame.columns) == WHATIF_COLUMNS
+    assert list(in_words(frame, "en").columns) == ["pace", *TARGET_COLUMNS, "required_pace_p80"]
+
+
+def test_the_table_in_codes_is_left_as_it_was():
+    t = target_frame()
+    in_words(t, "vi")
+    pd.testing.assert_frame_equal(t, target_frame())
