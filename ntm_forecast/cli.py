@@ -258,14 +258,14 @@ def hindcast(
     from ntm_forecast.assess.hindcast import brier_scores, with_plan_informed
     from ntm_forecast.assess.hindcast import hindcast as run_hindcast
     from ntm_forecast.engine.session import open_session
-    from ntm_forecast.render.tables import emit
+    from ntm_forecast.render.tables import emit, notes_in_words
 
     session = open_session(params)
     table = run_hindcast(
         session.chosen, n_paths=paths, seed=seed, pool=list(session.context.localities.values())
     )
     table = with_plan_informed(table)
-    code = emit([table], fmt, output)
+    code = emit([notes_in_words(table, "vi")], fmt, output)  # no --lang: the default
     if fmt == "table" and output is None:
         typer.echo("")
         typer.echo(brier_scores(table, seed=seed).to_string(index=False))

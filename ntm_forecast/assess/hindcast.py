@@ -20,7 +20,6 @@ from ntm_forecast.assess.targets import assess_target, settled_outcome
 from ntm_forecast.assess.whatif import _needed_metrics
 from ntm_forecast.domain.schema import Locality
 from ntm_forecast.engine.forecast import Context, cut_at, forecast_locality
-from ntm_forecast.i18n.messages import render_notes
 
 HINDCAST_COLUMNS = [
     "locality",
@@ -36,7 +35,7 @@ HINDCAST_COLUMNS = [
     "p_pace_rule",
     "p_base_rate",
     "status",
-    "note",
+    "notes",
 ]
 RULES = (
     ("model", "probability"),
@@ -100,7 +99,7 @@ def hindcast(
                     "p_pace_rule": np.nan if pd.isna(ratio) else float(ratio >= 1.0),
                     "p_base_rate": np.nan,
                     "status": row["status"],
-                    "note": render_notes(row["notes"], "vi"),  # no --lang: the default
+                    "notes": row["notes"],  # codes; words when rendered
                 }
             )
     table = pd.DataFrame(rows, columns=HINDCAST_COLUMNS)

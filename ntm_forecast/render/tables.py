@@ -19,10 +19,16 @@ FORMATS = ("table", "csv", "json")
 def in_words(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A target (or what-if) table in codes as readers get it: each status followed by its
     words (`status_label`), the notes as one line in ``lang`` (`note`, where `notes` was)."""
-    out = table.rename(columns={"notes": "note"})
-    out["note"] = [render_notes(notes, lang) for notes in table["notes"]]
+    out = notes_in_words(table, lang)
     labels = [status_label(status, lang) for status in table["status"]]
     out.insert(out.columns.get_loc("status") + 1, "status_label", labels)
+    return out
+
+
+def notes_in_words(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The `notes` codes of an analysis table as one line in ``lang`` (`note`)."""
+    out = table.rename(columns={"notes": "note"})
+    out["note"] = [render_notes(notes, lang) for notes in table["notes"]]
     return out
 
 

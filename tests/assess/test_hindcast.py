@@ -8,6 +8,7 @@ import pytest
 from engine_fixtures import params_localities, rich_province, target
 
 from ntm_forecast.assess.hindcast import HINDCAST_COLUMNS, brier_scores, hindcast
+from ntm_forecast.i18n.messages import render_notes
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +130,10 @@ def test_a_share_target_uses_the_total_known_at_the_time():
     )
     t = hindcast([loc], n_paths=400)
     assert len(t) == 1 and t.outcome.iloc[0] == 1
-    assert "của 100 xã" in t.note.iloc[0]  # notes in the default language (vi)
+    notes = t.notes.iloc[0]  # codes, words only when rendered
+    assert "của 100 xã" in render_notes(notes, "vi") and "of 100 communes" in render_notes(
+        notes, "en"
+    )
 
 
 def test_hindcast_of_a_synthetic_target():
