@@ -176,17 +176,22 @@ def test_a_failing_export_fails_the_run_and_is_recorded(tmp_path, monkeypatch):
     assert (tmp_path / "out" / "summary.csv").is_file()
 
 
-def test_an_exporter_that_cannot_be_imported_stops_the_batch():
+def fresh_python(code: str) -> str:
+    """What ``code`` prints in a new interpreter (imports as a user's first import)."""
     import subprocess
     import sys
 
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_an_exporter_that_cannot_be_imported_stops_the_batch():
     # Not a summary quietly left out: the batch itself does not load.
     code = (
         "import sys; sys.modules['ntm_forecast.render.export'] = None\n"
         "try:\n    import ntm_forecast.batch\nexcept ImportError:\n    print('refused')"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "refused"
+    assert fresh_python(code) == "refused"
 
 
 def test_progress_lines(tmp_path, capsys):
@@ -377,15 +382,11 @@ def test_count_at_risk_reads_the_status_codes_only(tmp_path):
 
 
 def test_import_is_cheap():
-    import subprocess
-    import sys
-
     code = (
         "import sys, ntm_forecast.batch; heavy = ('papermill', 'nbconvert', 'tqdm', 'nbclient'); "
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert fresh_python(code) == "[]"
 
 
 def test_outputs_are_readable_by_others(broken_batch):

@@ -52,29 +52,9 @@ TARGET_CODE_COLUMNS = [
 # The same table for readers (targets.csv, summary.csv, printed tables): each status also in
 # words (`status_label`) and the notes as one line (`note`), in the reader's language.
 TARGET_COLUMNS = [
-    "locality",
-    "metric",
-    "target_year",
-    "target_kind",
-    "target_value",
-    "target_value_max",
-    "baseline_year",
-    "baseline_value",
-    "projected_median",
-    "projected_p10",
-    "projected_p90",
-    "probability",
-    "probability_max",
-    "required_per_year",
-    "recent_per_year",
-    "pace_ratio",
-    "pace_category",
-    "status",
-    "status_label",
-    "earliest_year_p50",
-    "earliest_year_p80",
-    "model",
-    "note",
+    reader
+    for column in TARGET_CODE_COLUMNS
+    for reader in {"status": ("status", "status_label"), "notes": ("note",)}.get(column, (column,))
 ]
 
 
