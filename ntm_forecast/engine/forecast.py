@@ -17,6 +17,7 @@ import pandas as pd
 
 from ntm_forecast.domain import metrics
 from ntm_forecast.domain.history import build_series, build_totals, known_at
+from ntm_forecast.domain.members import summed_paths
 from ntm_forecast.domain.paths import QUANTILE_COLUMNS, PathForecast
 from ntm_forecast.domain.schema import Locality
 from ntm_forecast.engine.models import (
@@ -39,6 +40,7 @@ from ntm_forecast.engine.pooling import (
 )
 from ntm_forecast.i18n.labels import FORECAST_COLUMNS
 from ntm_forecast.i18n.messages import Message, msg
+from ntm_forecast.i18n.textsafe import escape_html
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,6 @@ class LocalityForecast:
         return f"{head}\n{body}" + (f"\nNot forecast:{skipped}" if skipped else "")
 
     def _repr_html_(self) -> str:
-        from ntm_forecast.i18n.textsafe import escape_html
 
         head = (
             f"<p><b>{escape_html(self.locality.name)}</b>: {self.origin_year}–{self.end_year}, "
@@ -390,7 +391,6 @@ def forecast_locality(
 
 def _bottom_up(unit, ctx, out, skipped, horizon, n_paths, seed, model, pace):
     """A unit's counts as the sum of its members' paths (coherent by construction)."""
-    from ntm_forecast.domain.members import summed_paths
 
     kw = dict(horizon=horizon, n_paths=n_paths, seed=seed, model=model, pace=pace)
     parts = [forecast_locality(ctx.localities[m], ctx, **kw).paths for m in unit.members]

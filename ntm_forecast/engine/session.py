@@ -16,6 +16,7 @@ from ntm_forecast.domain.params import Loaded, discover, load_many
 from ntm_forecast.domain.schema import Locality
 from ntm_forecast.engine.forecast import Context
 from ntm_forecast.errors import InputError, Problem
+from ntm_forecast.files import atomic_write_bytes
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,6 @@ class Session:
 
     def save(self, path: str | Path) -> Path:
         """Pickle the pool and its fit, so that a batch fits once for every notebook."""
-        from ntm_forecast.files import atomic_write_bytes
-
         return atomic_write_bytes(path, pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
 
 
