@@ -135,6 +135,8 @@ def backtest_scores(
                 yearly = build_series(cut, metric).yearly_levels()
                 if len(yearly) < 2:
                     continue
+                # The pooled fit depends on the structures only: selections that differ in
+                # their models share it, and each forecasts with its own models.
                 key = (origin, fold, selection.hazard, selection.growth)
                 ctx = contexts.get(key)
                 if ctx is None:
@@ -142,6 +144,8 @@ def backtest_scores(
                     ctx = contexts[key] = Context.from_localities(
                         pool, until=origin + 1.0, selection=selection, fit_on=train
                     )
+                elif ctx.selection is not selection:
+                    ctx = dataclasses.replace(ctx, selection=selection)
                 names = list(models or selection.candidates(info.family))
                 ys = sorted(yearly)
                 start = yearly[ys[-1]]

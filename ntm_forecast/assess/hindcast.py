@@ -20,6 +20,7 @@ from ntm_forecast.assess.targets import assess_target, settled_outcome
 from ntm_forecast.assess.whatif import _needed_metrics
 from ntm_forecast.domain.schema import Locality
 from ntm_forecast.engine.forecast import Context, cut_at, forecast_locality
+from ntm_forecast.engine.models import SELECTION, Selection
 
 HINDCAST_COLUMNS = [
     "locality",
@@ -52,9 +53,11 @@ def hindcast(
     n_paths: int = 4000,
     seed: int = 0,
     pool: Iterable[Locality] | None = None,
+    selection: Selection = SELECTION,
 ) -> pd.DataFrame:
     """One row per past target with a settled outcome, duplicates once; each assessed with
-    the pool fitted on what was published by the end of the year before it."""
+    the pool fitted on what was published by the end of the year before it, with the models
+    and structures of ``selection``."""
     locs = list(localities)
     pool = list(pool) if pool is not None else locs
     contexts: dict[int, Context] = {}
@@ -73,7 +76,9 @@ def hindcast(
             cut_year = t.year - 1
             ctx = contexts.get(cut_year)
             if ctx is None:
-                ctx = contexts[cut_year] = Context.from_localities(pool, until=cut_year + 1.0)
+                ctx = contexts[cut_year] = Context.from_localities(
+                    pool, until=cut_year + 1.0, selection=selection
+                )
             fc = forecast_locality(
                 cut_at(loc, cut_year),
                 ctx,

@@ -393,7 +393,10 @@ def _bottom_up(unit, ctx, out, skipped, horizon, n_paths, seed, model, pace):
     """A unit's counts as the sum of its members' paths (coherent by construction)."""
 
     kw = dict(horizon=horizon, n_paths=n_paths, seed=seed, model=model, pace=pace)
-    parts = [forecast_locality(ctx.localities[m], ctx, **kw).paths for m in unit.members]
+    members = [ctx.localities[m] for m in unit.members]
+    if ctx.until is not None:  # a backtest or hindcast: the members as known at the unit's cut
+        members = [cut_at(m, unit.origin_year) for m in members]
+    parts = [forecast_locality(m, ctx, **kw).paths for m in members]
     out = summed_paths(unit, parts, out)
     return out, [s for s in skipped if s.metric not in out]
 

@@ -80,12 +80,18 @@ class Report:
 
     @cached_property
     def backtest(self) -> pd.DataFrame:
-        pool = list(self.session.context.localities.values())
+        ctx = self.session.context
+        pool = list(ctx.localities.values())
         # The default and the drift baseline only: `ntm-forecast backtest` runs every model.
         scores = backtest_scores(
-            [self.locality], pool=pool, n_paths=1000, seed=self.forecast.seed, light=True
+            [self.locality],
+            pool=pool,
+            n_paths=1000,
+            seed=self.forecast.seed,
+            light=True,
+            selection=ctx.selection,
         )
-        return summarise(scores, by=("family", "metric"))
+        return summarise(scores, by=("family", "metric"), selection=ctx.selection)
 
     def data_frame(self) -> pd.DataFrame:
         rows = [

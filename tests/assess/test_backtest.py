@@ -12,7 +12,14 @@ from engine_fixtures import params_localities, pool
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ntm_forecast.assess.backtest import BACKTEST_COLUMNS, Score, backtest, crps_sample, summarise
+from ntm_forecast.assess.backtest import (
+    BACKTEST_COLUMNS,
+    Score,
+    backtest,
+    backtest_scores,
+    crps_sample,
+    summarise,
+)
 from ntm_forecast.engine.models import SELECTION
 
 
@@ -235,3 +242,20 @@ def test_cli_backtest_writes_the_pictures_and_refuses_a_bad_folder(tmp_path, cap
     assert main(["backtest", params, "--plot", str(blocker / "sub")]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "expected a writable directory" in err[0]
+
+
+def test_a_selection_with_other_models_is_not_served_a_cached_one():
+    # Selections that share the structures share the pooled fit, never the models.
+    import dataclasses
+
+    from ntm_forecast.engine.models import Drift
+
+    loc = params_localities()["hau_giang"]
+    fast = dataclasses.replace(SELECTION, models={**SELECTION.models, "drift": Drift(pace=3.0)})
+    kw = dict(pool=list(params_localities().values()), n_paths=200, models=["drift"])
+    shared: dict = {}
+    slow = backtest_scores([loc], contexts=shared, **kw)
+    cached = backtest_scores([loc], contexts=shared, selection=fast, **kw)
+    fresh = backtest_scores([loc], contexts={}, selection=fast, **kw)
+    assert [s.median for s in cached] == [s.median for s in fresh]
+    assert [s.median for s in cached] != [s.median for s in slow]

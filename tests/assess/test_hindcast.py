@@ -150,3 +150,17 @@ def test_hindcast_of_a_synthetic_target():
     assert t.probability.iloc[0] > t.probability.iloc[1]  # 6 more in a year vs 12 more
     assert list(t.p_pace_rule) == [1.0, 0.0]
     assert np.isfinite(t.pace_ratio).all()
+
+
+def test_the_hindcast_forecasts_with_the_selection_it_is_given():
+    import dataclasses
+
+    from ntm_forecast.engine.models import SELECTION, CommuneHazard
+
+    loc = rich_province(targets=[target("communes_ntm", 2020, "level", 44)])
+    fast = dataclasses.replace(
+        SELECTION, models={**SELECTION.models, "hazard": CommuneHazard(pace=4.0)}
+    )
+    base = hindcast([loc], n_paths=1000).probability.iloc[0]
+    faster = hindcast([loc], n_paths=1000, selection=fast).probability.iloc[0]
+    assert faster > base

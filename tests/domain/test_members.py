@@ -204,3 +204,15 @@ def test_a_sum_is_known_only_when_its_last_part_was_published(folder):
     summed = {(o.metric, o.year): o for o in unit.observations if is_summed(o.note)}
     assert summed[("communes_ntm", 2020)].as_of == "2021-12-15"  # a's figure came late
     assert summed[("communes_total", 2016)].as_of == "2016-12"
+
+
+def test_a_cut_unit_sums_its_members_as_known_at_the_cut(folder):
+    # A backtest or hindcast cuts the unit; its members must be cut with it, or their paths
+    # would start at their own origin year and run past the unit's horizon.
+    from ntm_forecast.engine.forecast import cut_at
+
+    locs = load_or_raise([folder]).localities
+    ctx = Context.from_localities(locs.values(), until=2019.0)
+    fc = forecast_locality(cut_at(locs["u"], 2018), ctx, horizon=2, n_paths=500, seed=1)
+    years = fc["communes_ntm"].years
+    assert years.min() >= 2018 and years.max() == 2020
