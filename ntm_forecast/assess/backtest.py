@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ntm_forecast.assess.whatif import _needed_metrics
+from ntm_forecast.domain import metrics
 from ntm_forecast.domain.history import build_series, build_totals
 from ntm_forecast.domain.members import SUM_MODEL
 from ntm_forecast.domain.schema import Locality
@@ -159,7 +159,9 @@ def backtest_scores(
                         n_paths=n_paths,
                         seed=seed,
                         model=name,
-                        metrics_only=_needed_metrics(metric),  # with the standards bounding it
+                        metrics_only=metrics.with_bounding_standards(
+                            metric
+                        ),  # with the standards bounding it
                     )
                     pf = fc.paths.get(metric)
                     # not fitted, or another model stood in (a count known by its additions)

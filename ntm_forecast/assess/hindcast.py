@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ntm_forecast.assess.targets import assess_target, settled_outcome
-from ntm_forecast.assess.whatif import _needed_metrics
+from ntm_forecast.domain import metrics
 from ntm_forecast.domain.schema import Locality
 from ntm_forecast.engine.forecast import Context, cut_at, forecast_locality
 from ntm_forecast.engine.models import SELECTION, Selection
@@ -85,7 +85,7 @@ def hindcast(
                 horizon=1,
                 n_paths=n_paths,
                 seed=seed,
-                metrics_only=_needed_metrics(t.metric),
+                metrics_only=metrics.with_bounding_standards(t.metric),
             )
             row = assess_target(fc, t)
             ratio = row["pace_ratio"]

@@ -17,12 +17,6 @@ PACE_RANGE = (0.25, 8.0)
 SEARCHABLE = ("likely", "at_risk", "unlikely")
 
 
-def _needed_metrics(metric: str) -> list[str]:
-    if metric in metrics.COMMUNE_STANDARDS:
-        return list(metrics.COMMUNE_STANDARDS[: metrics.COMMUNE_STANDARDS.index(metric) + 1])
-    return [metric]
-
-
 def required_pace(
     loc: Locality,
     ctx: Context,
@@ -40,7 +34,7 @@ def required_pace(
     up to simulation noise. NaN when even the top of PACE_RANGE is not enough.
     """
     target = loc.targets[target_index]
-    only = _needed_metrics(target.metric)
+    only = metrics.with_bounding_standards(target.metric)
 
     def prob(pace: float) -> float:
         fc = forecast_locality(

@@ -53,6 +53,14 @@ LABELS_VI = {k[7:]: v for k, v in lang_vi.MESSAGES.items() if k.startswith("metr
 LABELS_EN = {k[7:]: v for k, v in lang_en.MESSAGES.items() if k.startswith("metric.")}
 
 
+def with_bounding_standards(metric: str) -> list[str]:
+    """The metrics to forecast for ``metric``: a commune standard with the standards above it
+    (each bounds the next), any other metric alone."""
+    if metric in COMMUNE_STANDARDS:
+        return list(COMMUNE_STANDARDS[: COMMUNE_STANDARDS.index(metric) + 1])
+    return [metric]
+
+
 def info(name: str, unit: str | None = None) -> MetricInfo:
     """Describe a metric; metrics outside the core list are known by their unit."""
     if name in CORE:

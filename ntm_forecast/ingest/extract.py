@@ -23,7 +23,14 @@ from pydantic import ValidationError
 from ntm_forecast.domain import metrics
 from ntm_forecast.domain.checks import check_locality
 from ntm_forecast.domain.params import dump_params
-from ntm_forecast.domain.schema import Locality, Observation, Target, slugify, validation_problems
+from ntm_forecast.domain.schema import (
+    SLUG,
+    Locality,
+    Observation,
+    Target,
+    slugify,
+    validation_problems,
+)
 from ntm_forecast.errors import InputError
 from ntm_forecast.files import atomic_write_text, ensure_writable_dir, read_text
 from ntm_forecast.i18n.numbers import as_number, plain
@@ -152,7 +159,7 @@ def check_output(path: Path, force: bool = False) -> str:
     path = Path(path)
     if path.suffix not in (".yaml", ".yml"):
         raise InputError.at(path, "--output", "a .yaml file", f"'{path.name}'")
-    if not re.fullmatch(r"[a-z0-9_]+", path.stem):
+    if not re.fullmatch(SLUG, path.stem):
         raise InputError.at(
             path, "--output", "a file name that is a slug (a-z, 0-9, _)", f"'{path.stem}'"
         )

@@ -62,7 +62,7 @@ def write_csv(frame: pd.DataFrame, columns: list[str], path: str | os.PathLike[s
     return Path(path)
 
 
-def _ceiling(metric: str, meta: dict) -> pd.Series | None:
+def commune_ceiling(metric: str, meta: dict) -> pd.Series | None:
     """The commune total bounds only the commune standards."""
     totals = meta.get("communes_total")
     if metric not in COMMUNE_STANDARDS or not totals:
@@ -70,7 +70,7 @@ def _ceiling(metric: str, meta: dict) -> pd.Series | None:
     return pd.Series({int(y): float(v) for y, v in totals.items()})
 
 
-def _chart_targets(targets: pd.DataFrame, metric: str) -> pd.DataFrame:
+def chart_targets(targets: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Only level targets sit on the same scale as the fan of cumulative values."""
     rows = targets[(targets["metric"] == metric) & (targets["target_kind"] == "level")]
     return rows[["target_year", "target_value", "probability", "status"]]
@@ -97,8 +97,8 @@ def _fan_charts(
                 fan,
                 title=f"{label} — {meta['locality']}",
                 metric_label=label,
-                ceiling=_ceiling(metric, meta),
-                targets=_chart_targets(targets, metric),
+                ceiling=commune_ceiling(metric, meta),
+                targets=chart_targets(targets, metric),
                 lang=lang,
                 path=folder / f"chart_{metric}.png",
             )

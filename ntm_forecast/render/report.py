@@ -24,7 +24,7 @@ from ntm_forecast.engine.session import Session, load_session, open_session
 from ntm_forecast.i18n.messages import check_lang, metric_label, render, word
 from ntm_forecast.i18n.textsafe import escape_html
 from ntm_forecast.render import planner
-from ntm_forecast.render.export import _ceiling, _chart_targets, export_locality
+from ntm_forecast.render.export import chart_targets, commune_ceiling, export_locality
 from ntm_forecast.version import __version__
 
 WHATIF_PACES = (0.8, 1.0, 1.2, 1.5)
@@ -255,8 +255,8 @@ class Report:
             self.forecast.fan_frame(metric),
             title=f"{label} — {self.locality.name}",
             metric_label=label,
-            ceiling=_ceiling(metric, self.meta()),
-            targets=_chart_targets(self.targets, metric),
+            ceiling=commune_ceiling(metric, self.meta()),
+            targets=chart_targets(self.targets, metric),
             lang=self.lang,
         )
 

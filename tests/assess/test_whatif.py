@@ -8,7 +8,8 @@ import pytest
 from engine_fixtures import context, rich_province, target
 
 from ntm_forecast.assess.targets import assess_target
-from ntm_forecast.assess.whatif import WHATIF_COLUMNS, _needed_metrics, required_pace, whatif
+from ntm_forecast.assess.whatif import WHATIF_COLUMNS, required_pace, whatif
+from ntm_forecast.domain.metrics import with_bounding_standards
 from ntm_forecast.engine.forecast import forecast_locality
 
 PACES = (0.5, 1.0, 2.0)
@@ -57,7 +58,12 @@ def test_required_pace_reaches_80_percent(case, table):
     assert not math.isnan(needed)  # a stretch, not an impossibility, on 100 communes
     assert (table.iloc[: len(TARGETS)].required_pace_p80.values[:2] > 0).all()
     fc = forecast_locality(
-        loc, ctx, n_paths=2000, seed=0, pace=needed, metrics_only=_needed_metrics("communes_ntm")
+        loc,
+        ctx,
+        n_paths=2000,
+        seed=0,
+        pace=needed,
+        metrics_only=with_bounding_standards("communes_ntm"),
     )
     assert assess_target(fc, loc.targets[0])["probability"] >= 0.75
     # the same value in every pace block, NaN where nothing is to be searched
@@ -71,15 +77,6 @@ def test_required_pace_nan_when_out_of_reach(case):
     assert math.isnan(required_pace(far, ctx, 0, n_paths=500))
     easy = rich_province(targets=[target("communes_ntm", 2026, "level", 51)])
     assert required_pace(easy, ctx, 0, n_paths=500) == pytest.approx(0.25)
-
-
-def test_needed_metrics():
-    assert _needed_metrics("communes_model") == [
-        "communes_ntm",
-        "communes_advanced",
-        "communes_model",
-    ]
-    assert _needed_metrics("ocop_total") == ["ocop_total"]
 
 
 def test_whatif_without_search(case):
