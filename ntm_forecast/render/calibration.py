@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ntm_forecast.assess.backtest import Calibration, Score, calibration
 from ntm_forecast.engine.models import SELECTION, Selection
 from ntm_forecast.files import atomic_write_bytes, ensure_writable_dir
-from ntm_forecast.render.charts import DPI, png_bytes
+from ntm_forecast.render.charts import in_rc, new_figure, png_bytes
 
 COLOUR = "#3b6e8f"
 
@@ -33,14 +32,9 @@ def calibration_charts(
     return [atomic_write_bytes(path, data) for path, data in pictures.items()]
 
 
-def _figure(size: tuple[float, float]) -> Figure:
-    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
+@in_rc
 def _pit(cal: Calibration) -> Figure:
-    fig = _figure((5, 3.5))
+    fig = new_figure((5, 3.5))
     ax = fig.subplots()
     n = len(cal.pit)
     ax.hist(cal.pit, bins=10, range=(0, 1), color=COLOUR, edgecolor="white")
@@ -49,8 +43,9 @@ def _pit(cal: Calibration) -> Figure:
     return fig
 
 
+@in_rc
 def _reliability(cal: Calibration) -> Figure:
-    fig = _figure((4.5, 4.5))
+    fig = new_figure((4.5, 4.5))
     ax = fig.subplots()
     rel = cal.reliability
     ax.plot([0, 1], [0, 1], color="black", lw=1, ls="--")

@@ -1,7 +1,7 @@
 """Fan charts per metric and one overview of every target's probability, as PNG.
 
 Figures are built with ``matplotlib.figure.Figure`` and the Agg canvas, never pyplot, so no
-global state or GUI backend is touched. Only export code imports this module.
+global state or GUI backend is touched. Imported by the renderers only (never by a layer below).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ BANDS = (("p025", "p975", 95, 0.15), ("p10", "p90", 80, 0.25), ("p25", "p75", 50
 FAN_COLOUR = "#1f5fa8"
 
 
-def _in_rc(draw):
+def in_rc(draw):
     """Draw under the project's style (font with Vietnamese glyphs, sizes)."""
 
     @functools.wraps(draw)
@@ -55,7 +55,7 @@ def _in_rc(draw):
     return inner
 
 
-def _new_figure(size: tuple[float, float]) -> Figure:
+def new_figure(size: tuple[float, float]) -> Figure:
     fig = Figure(figsize=size, dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -100,7 +100,7 @@ def png_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-@_in_rc
+@in_rc
 def draw_fan(
     fan: pd.DataFrame,
     *,
@@ -111,7 +111,7 @@ def draw_fan(
     lang: str,
 ) -> Figure:
     """The fan chart as a figure (`png_bytes` renders it once for a notebook and a file)."""
-    fig = _new_figure(FAN_SIZE)
+    fig = new_figure(FAN_SIZE)
     ax = fig.add_subplot()
     ax.set_title(chart_text(title))
 
@@ -237,10 +237,10 @@ def target_overview_charts(
     return out
 
 
-@_in_rc
+@in_rc
 def _draw_overview(summary: pd.DataFrame, lang: str, names: dict, title: str) -> Figure:
     rows = summary.reset_index(drop=True)
-    fig = _new_figure((9.0, max(2.5, 0.32 * len(rows) + 1.4)))
+    fig = new_figure((9.0, max(2.5, 0.32 * len(rows) + 1.4)))
     ax = fig.add_subplot()
     # The target in words tells apart rows of one metric and year (39 xã, thêm 3 xã, 76,5%).
     labels = [
