@@ -67,7 +67,10 @@ class InputError(NtmError):
 
     def __init__(self, problems: Problem | Iterable[Problem]):
         self.problems = (problems,) if isinstance(problems, Problem) else tuple(problems)
-        super().__init__("\n".join(self.lines))
+        super().__init__(self.problems)  # the data; the text is made by __str__
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
 
     @property
     def lines(self) -> list[str]:

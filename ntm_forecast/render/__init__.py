@@ -1,2 +1,3 @@
 """Results as a planner reads them: the report, planner tables, charts, CSV, Excel and Word.
-Renders what the layers below computed; computes no forecast of its own."""
+The report asks the layers below for its forecast and assessments; every other module here
+only renders what it is given."""
