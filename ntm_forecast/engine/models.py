@@ -40,6 +40,14 @@ from ntm_forecast.engine.pooling import (
 
 Ceiling = Callable[[int], "np.ndarray | float | None"]
 
+# The guards of the small models, named so that a reader finds them (each changes a forecast
+# only where a series is too short or too flat to speak for itself).
+DRIFT_SD_FLOOR = (0.5, 0.01)  # a level's yearly sd: ≥ half its drift and ≥ 1% of its scale
+ADDITIONS_MEAN_FLOOR = 0.5  # a yearly mean of additions never below half an addition
+ADDITIONS_MIN_YEARS_FOR_VARIANCE = 3  # fewer years: variance = mean × the factor below
+ADDITIONS_SHORT_VARIANCE_FACTOR = 2.0  # overdispersed, as OCOP rounds are
+ADDITIONS_DISPERSION_LIMITS = (1.0, 100.0)  # negative-binomial size: 100 is nearly Poisson
+
 
 class InsufficientHistory(Exception):
     """The series cannot support this model; the caller reports it, never a made-up forecast."""
@@ -428,7 +436,8 @@ class Drift(Model):
             s0 = np.sqrt(max(abs(drift), 1.0))
         else:
             scale = info.upper if info.upper is not None else max(abs(x[-1]), 1.0)
-            s0 = max(0.5 * abs(drift), 0.01 * scale)
+            share_of_drift, share_of_scale = DRIFT_SD_FLOOR
+            s0 = max(share_of_drift * abs(drift), share_of_scale * scale)
         ss = float(np.sum((rates - rates.mean()) ** 2)) if len(rates) >= 2 else 0.0
         sd = float(np.sqrt((ss + s0**2) / max(len(rates) - 1, 0 + 1)))
         self.drift_, self.sd_, self.drift_se_ = drift, sd, sd / np.sqrt(len(rates))
@@ -569,11 +578,14 @@ class YearlyAdditions(Model):
         if not per_year or history.origin_year is None:
             raise InsufficientHistory("no level and no yearly additions")
         vals = np.array([per_year[y] for y in sorted(per_year)[-self.window :]])
-        mean = max(float(vals.mean()), 0.5)
-        # three years or more to read a variance; fewer: twice the mean (overdispersed)
-        var = float(vals.var(ddof=1)) if len(vals) >= 3 else mean * 2.0
+        mean = max(float(vals.mean()), ADDITIONS_MEAN_FLOOR)
+        if len(vals) >= ADDITIONS_MIN_YEARS_FOR_VARIANCE:
+            var = float(vals.var(ddof=1))
+        else:
+            var = mean * ADDITIONS_SHORT_VARIANCE_FACTOR
         excess = var - mean
-        self.dispersion_ = float(np.clip(mean**2 / excess, 1.0, 100.0)) if excess > 0 else 100.0
+        low, high = ADDITIONS_DISPERSION_LIMITS
+        self.dispersion_ = float(np.clip(mean**2 / excess, low, high)) if excess > 0 else high
         self.log_mu_ = np.log(mean)
         self.log_var_ = self.prior_sd**2 / len(vals)
         self._fitted(history, (history.origin_year, per_year))
@@ -636,9 +648,10 @@ class Selection:
     hazard: HazardStructure = field(default_factory=HazardStructure)
     growth: GrowthStructure = field(default_factory=GrowthStructure)
     fallback: str = "drift"
+    other_rivals: tuple[str, ...] = ("drift", "ets")  # of a family `rivals` does not name
 
     def __post_init__(self):
-        named = {self.fallback, *self.defaults.values()} | {
+        named = {self.fallback, *self.defaults.values(), *self.other_rivals} | {
             m for rivals in self.rivals.values() for m in rivals
         }
         missing = named - set(self.models)
@@ -660,7 +673,7 @@ class Selection:
     def candidates(self, family: str) -> list[str]:
         """The models worth trying on a family of metric, default first."""
         default = self.default(family)
-        rivals = self.rivals.get(family, ("drift", "ets"))
+        rivals = self.rivals.get(family, self.other_rivals)
         return [default, *[m for m in rivals if m != default]]
 
     def model_for(self, info: metrics.MetricInfo, requested: str | None = None) -> str:
