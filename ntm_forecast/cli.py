@@ -258,7 +258,7 @@ def hindcast(
     from ntm_forecast.assess.hindcast import brier_scores, with_plan_informed
     from ntm_forecast.assess.hindcast import hindcast as run_hindcast
     from ntm_forecast.engine.session import open_session
-    from ntm_forecast.render.tables import emit, notes_in_words
+    from ntm_forecast.render.tables import brier_in_words, emit, notes_in_words
 
     session = open_session(params)
     table = run_hindcast(
@@ -268,7 +268,8 @@ def hindcast(
     code = emit([notes_in_words(table, "vi")], fmt, output)  # no --lang: the default
     if fmt == "table" and output is None:
         typer.echo("")
-        typer.echo(brier_scores(table, seed=seed).to_string(index=False))
+        scores = brier_in_words(brier_scores(table, seed=seed), "en")  # console: English
+        typer.echo(scores.to_string(index=False))
     return code
 
 

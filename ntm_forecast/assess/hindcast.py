@@ -38,13 +38,15 @@ HINDCAST_COLUMNS = [
     "status",
     "notes",
 ]
+# Codes of the Brier table (words in the catalogues: hindcast.rule.*, hindcast.set.*,
+# hindcast.scored_by.*), each rule with the column of its probability.
 RULES = (
     ("model", "probability"),
-    ("plan always met", "p_always_met"),
-    ("pace-ratio rule", "p_pace_rule"),
-    ("base rate (leave-one-out)", "p_base_rate"),
+    ("always_met", "p_always_met"),
+    ("pace_rule", "p_pace_rule"),
+    ("base_rate_loo", "p_base_rate"),
 )
-SETS = ("targets set before their outcome", "recorded from their own outcome")
+SETS = ("before_outcome", "from_own_outcome")
 
 
 def hindcast(
@@ -130,15 +132,15 @@ def brier_scores(
     where there is no recent pace), so that more targets are compared."""
     rules = list(RULES)
     if "p_plan_informed" in table:
-        rules.insert(1, ("model, plan-informed (leave-one-out)", "p_plan_informed"))
+        rules.insert(1, ("plan_informed_loo", "p_plan_informed"))
     out = []
     rng = np.random.default_rng(seed)
     for flag, name in zip((False, True), SETS):
         part = table[table["recorded_after"] == flag]
         able = [r for r in rules if part[r[1]].notna().any()]  # a rule with no answer here
         for subset, chosen in (
-            ("every rule", able),
-            ("pace-ratio rule aside", [r for r in able if r[1] != "p_pace_rule"]),
+            ("every_rule", able),
+            ("pace_rule_aside", [r for r in able if r[1] != "p_pace_rule"]),
         ):
             frame = part.dropna(subset=[c for _, c in chosen])
             n = len(frame)

@@ -297,4 +297,13 @@ MESSAGES: dict[str, str] = {
     "fc.estimate_start": "{metric} starts from an estimate: {value} for {year} ({source})",
     "fc.total_derived": "communes_total {total} derived from {count} communes = {pct}% ({when})",
     "fc.additions_only": "levels unknown: values count what is added after {year}",
+    "hindcast.rule.model": "model",
+    "hindcast.rule.always_met": "plan always met",
+    "hindcast.rule.pace_rule": "pace-ratio rule",
+    "hindcast.rule.base_rate_loo": "base rate (leave-one-out)",
+    "hindcast.rule.plan_informed_loo": "model, plan-informed (leave-one-out)",
+    "hindcast.set.before_outcome": "targets set before their outcome",
+    "hindcast.set.from_own_outcome": "recorded from their own outcome",
+    "hindcast.scored_by.every_rule": "every rule",
+    "hindcast.scored_by.pace_rule_aside": "pace-ratio rule aside",
 }

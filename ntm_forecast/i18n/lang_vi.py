@@ -301,4 +301,13 @@ MESSAGES: dict[str, str] = {
     "fc.estimate_start": "{metric} bắt đầu từ một số ước tính: {value} năm {year} ({source})",
     "fc.total_derived": "tổng số xã {total} suy ra từ {count} xã = {pct}% ({when})",
     "fc.additions_only": "chưa biết số lũy kế: giá trị là số tăng thêm sau năm {year}",
+    "hindcast.rule.model": "mô hình",
+    "hindcast.rule.always_met": "kế hoạch luôn đạt",
+    "hindcast.rule.pace_rule": "quy tắc tỷ số tốc độ",
+    "hindcast.rule.base_rate_loo": "tỷ lệ đạt chung (bỏ từng mục tiêu)",
+    "hindcast.rule.plan_informed_loo": "mô hình hiệu chỉnh theo kế hoạch (bỏ từng mục tiêu)",
+    "hindcast.set.before_outcome": "mục tiêu đặt trước khi có kết quả",
+    "hindcast.set.from_own_outcome": "ghi lại từ chính kết quả",
+    "hindcast.scored_by.every_rule": "mọi quy tắc",
+    "hindcast.scored_by.pace_rule_aside": "trừ quy tắc tỷ số tốc độ",
 }

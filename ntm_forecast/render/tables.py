@@ -11,7 +11,7 @@ import pandas as pd
 from ntm_forecast.errors import EXIT_OK, InputError
 from ntm_forecast.files import atomic_write_text, ensure_writable_dir
 from ntm_forecast.i18n.labels import status_label
-from ntm_forecast.i18n.messages import render_notes
+from ntm_forecast.i18n.messages import render_notes, word
 
 FORMATS = ("table", "csv", "json")
 
@@ -29,6 +29,15 @@ def notes_in_words(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The `notes` codes of an analysis table as one line in ``lang`` (`note`)."""
     out = table.rename(columns={"notes": "note"})
     out["note"] = [render_notes(notes, lang) for notes in table["notes"]]
+    return out
+
+
+def brier_in_words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The hindcast's Brier table with its rule, set and subset codes in ``lang``."""
+    out = frame.copy()
+    for column in ("rule", "targets", "scored_by"):
+        key = "set" if column == "targets" else column
+        out[column] = [word(f"hindcast.{key}.{code}", lang) for code in frame[column]]
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from export_fixtures import target_frame
 
@@ -49,3 +50,35 @@ def test_the_table_in_codes_is_left_as_it_was():
     t = target_frame()
     in_words(t, "vi")
     pd.testing.assert_frame_equal(t, target_frame())
+
+
+def test_the_brier_table_is_put_in_words_for_every_code():
+    from ntm_forecast.assess.hindcast import brier_scores
+    from ntm_forecast.render.tables import brier_in_words
+
+    table = pd.DataFrame(
+        {
+            "recorded_after": [False, False, True, True],
+            "outcome": [1, 0, 1, 1],
+            "probability": [0.8, 0.4, 0.9, 0.7],
+            "p_plan_informed": [0.7, 0.5, 0.9, 0.8],
+            "p_always_met": [1.0] * 4,
+            "p_pace_rule": [1.0, np.nan, 1.0, 0.0],
+            "p_base_rate": [0.0, 1.0, 1.0, 1.0],
+        }
+    )
+    codes = brier_scores(table, n_boot=10)
+    en, vi = brier_in_words(codes, "en"), brier_in_words(codes, "vi")
+    assert set(en.rule) == {
+        "model",
+        "model, plan-informed (leave-one-out)",
+        "plan always met",
+        "pace-ratio rule",
+        "base rate (leave-one-out)",
+    }
+    assert set(en.targets) == {
+        "targets set before their outcome",
+        "recorded from their own outcome",
+    }
+    assert "kế hoạch luôn đạt" in set(vi.rule) and "mọi quy tắc" in set(vi.scored_by)
+    assert codes.rule.iloc[0] == "model" and codes.targets.iloc[0] == "before_outcome"  # unchanged
