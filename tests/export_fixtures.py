@@ -18,10 +18,9 @@ from engine_fixtures import commune_series, locality, obs, target
 
 from ntm_forecast.assess.targets import assess_targets
 from ntm_forecast.engine.forecast import Context, LocalityForecast, forecast_locality
-from ntm_forecast.i18n.labels import TARGET_COLUMNS
 from ntm_forecast.render.charts import fan_chart
 from ntm_forecast.render.export import write_csv
-from ntm_forecast.render.tables import in_words
+from ntm_forecast.render.tables import TARGET_COLUMNS, in_words
 
 SOURCE = "hau_giang_2022.md"
 N_PATHS = 400

@@ -21,8 +21,34 @@ from ntm_forecast.domain.checks import check_locality
 from ntm_forecast.domain.history import Series, build_series, build_totals
 from ntm_forecast.domain.schema import Locality, Target
 from ntm_forecast.engine.forecast import LocalityForecast
-from ntm_forecast.i18n.labels import TARGET_CODE_COLUMNS
 from ntm_forecast.i18n.messages import msg
+
+# The target table as the assessment makes it: codes only. `status` and `pace_category` are
+# codes; `notes` is a tuple of Messages (and a params file's own note, as written).
+TARGET_CODE_COLUMNS = [
+    "locality",
+    "metric",
+    "target_year",
+    "target_kind",
+    "target_value",
+    "target_value_max",
+    "baseline_year",
+    "baseline_value",
+    "projected_median",
+    "projected_p10",
+    "projected_p90",
+    "probability",
+    "probability_max",
+    "required_per_year",
+    "recent_per_year",
+    "pace_ratio",
+    "pace_category",
+    "status",
+    "earliest_year_p50",
+    "earliest_year_p80",
+    "model",
+    "notes",
+]
 
 EPS = 1e-9
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ntm_forecast.assess.targets import Thresholds, assess_target, assess_targets
+from ntm_forecast.assess.targets import (
+    TARGET_CODE_COLUMNS,
+    Thresholds,
+    assess_target,
+    assess_targets,
+)
 from ntm_forecast.domain import metrics
 from ntm_forecast.domain.schema import Locality
 from ntm_forecast.engine.forecast import Context, forecast_locality
-from ntm_forecast.i18n.labels import TARGET_CODE_COLUMNS
 
 WHATIF_COLUMNS = ["pace", *TARGET_CODE_COLUMNS, "required_pace_p80"]
 PACE_RANGE = (0.25, 8.0)

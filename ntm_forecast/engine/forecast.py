@@ -38,9 +38,26 @@ from ntm_forecast.engine.pooling import (
     intervals_for,
     ocop_additions,
 )
-from ntm_forecast.i18n.labels import FORECAST_COLUMNS
 from ntm_forecast.i18n.messages import Message, msg
 from ntm_forecast.i18n.textsafe import escape_html
+
+# The forecast table's columns (`LocalityForecast.to_frame`, forecast.csv).
+FORECAST_COLUMNS = [
+    "locality",
+    "metric",
+    "year",
+    "kind",
+    "value",
+    "median",
+    "p05",
+    "p10",
+    "p25",
+    "p75",
+    "p90",
+    "p95",
+    "model",
+    "own_weight",
+]
 
 
 @dataclass(frozen=True)

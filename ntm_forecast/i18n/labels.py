@@ -1,61 +1,9 @@
-"""The column lists of the tables, and the words for their headers and codes."""
+"""The words for the tables' headers and codes, in the reader's language."""
 
 from __future__ import annotations
 
 from ntm_forecast.i18n.messages import CATALOGUES, LANGS, has, metric_label, word
 from ntm_forecast.i18n.numbers import is_missing
-
-FORECAST_COLUMNS = [
-    "locality",
-    "metric",
-    "year",
-    "kind",
-    "value",
-    "median",
-    "p05",
-    "p10",
-    "p25",
-    "p75",
-    "p90",
-    "p95",
-    "model",
-    "own_weight",
-]
-
-# The target table as the assessment makes it: codes only. `status` and `pace_category` are
-# codes; `notes` is a tuple of Messages (and a params file's own note, as written).
-TARGET_CODE_COLUMNS = [
-    "locality",
-    "metric",
-    "target_year",
-    "target_kind",
-    "target_value",
-    "target_value_max",
-    "baseline_year",
-    "baseline_value",
-    "projected_median",
-    "projected_p10",
-    "projected_p90",
-    "probability",
-    "probability_max",
-    "required_per_year",
-    "recent_per_year",
-    "pace_ratio",
-    "pace_category",
-    "status",
-    "earliest_year_p50",
-    "earliest_year_p80",
-    "model",
-    "notes",
-]
-
-# The same table for readers (targets.csv, summary.csv, printed tables): each status also in
-# words (`status_label`) and the notes as one line (`note`), in the reader's language.
-TARGET_COLUMNS = [
-    reader
-    for column in TARGET_CODE_COLUMNS
-    for reader in {"status": ("status", "status_label"), "notes": ("note",)}.get(column, (column,))
-]
 
 
 def _section(prefix: str, lang: str) -> dict[str, str]:

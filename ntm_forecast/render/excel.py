@@ -19,11 +19,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import tostring
 
+from ntm_forecast.engine.forecast import FORECAST_COLUMNS
 from ntm_forecast.files import atomic_write_bytes, fixed_zip_times
 from ntm_forecast.i18n.labels import (
-    FORECAST_COLUMNS,
     STATUS_COLOURS,
-    TARGET_COLUMNS,
     code_label,
     column_label,
     run_note,
@@ -32,6 +31,7 @@ from ntm_forecast.i18n.messages import word
 from ntm_forecast.i18n.numbers import as_number, is_missing
 from ntm_forecast.i18n.textsafe import FORMULA_STARTS
 from ntm_forecast.render import planner
+from ntm_forecast.render.tables import TARGET_COLUMNS
 
 DATA_COLUMNS = ["metric", "year", "value", "status", "kind", "as_of", "unit", "source", "quote"]
 

@@ -17,13 +17,13 @@ from pathlib import Path
 import pandas as pd
 
 from ntm_forecast.domain.metrics import COMMUNE_STANDARDS
+from ntm_forecast.engine.forecast import FORECAST_COLUMNS
 from ntm_forecast.errors import InputError
 from ntm_forecast.files import atomic_path, atomic_write_bytes, ensure_writable_dir
-from ntm_forecast.i18n.labels import FORECAST_COLUMNS, TARGET_COLUMNS
 from ntm_forecast.i18n.messages import check_lang, metric_label
 from ntm_forecast.i18n.textsafe import spreadsheet_frame
 from ntm_forecast.render.planner import PAST, split
-from ntm_forecast.render.tables import in_words
+from ntm_forecast.render.tables import TARGET_COLUMNS, in_words
 from ntm_forecast.version import __version__
 
 FORMATS = ("csv", "xlsx", "docx", "png")

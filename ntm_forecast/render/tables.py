@@ -8,10 +8,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from ntm_forecast.assess.targets import TARGET_CODE_COLUMNS
 from ntm_forecast.errors import EXIT_OK, InputError
 from ntm_forecast.files import atomic_write_text, ensure_writable_dir
 from ntm_forecast.i18n.labels import status_label
 from ntm_forecast.i18n.messages import render_notes, word
+
+# The same table for readers (targets.csv, summary.csv, printed tables): each status also in
+# words (`status_label`) and the notes as one line (`note`), in the reader's language.
+TARGET_COLUMNS = [
+    reader
+    for column in TARGET_CODE_COLUMNS
+    for reader in {"status": ("status", "status_label"), "notes": ("note",)}.get(column, (column,))
+]
 
 FORMATS = ("table", "csv", "json")
 

@@ -10,12 +10,12 @@ from engine_fixtures import context, locality, obs, params_localities, rich_prov
 
 from ntm_forecast.assess.targets import (
     PACE_CATEGORIES,
+    TARGET_CODE_COLUMNS,
     Thresholds,
     assess_targets,
     pace_category,
 )
 from ntm_forecast.engine.forecast import Context, forecast_locality
-from ntm_forecast.i18n.labels import TARGET_CODE_COLUMNS
 from ntm_forecast.i18n.messages import Message, render_notes
 
 # rich_province: 100 communes; NTM 20, 26, 32, 38, 44, 50 at the ends of 2016–2021.

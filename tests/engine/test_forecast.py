@@ -20,9 +20,14 @@ from hypothesis import strategies as st
 
 from ntm_forecast.domain.paths import PathForecast
 from ntm_forecast.engine import models
-from ntm_forecast.engine.forecast import Context, cut_at, fit_metric, forecast_locality
+from ntm_forecast.engine.forecast import (
+    FORECAST_COLUMNS,
+    Context,
+    cut_at,
+    fit_metric,
+    forecast_locality,
+)
 from ntm_forecast.engine.models import InsufficientHistory
-from ntm_forecast.i18n.labels import FORECAST_COLUMNS
 
 EXPECTED_COLUMNS = [
     "locality", "metric", "year", "kind", "value", "median",

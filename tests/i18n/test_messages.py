@@ -10,10 +10,11 @@ import pytest
 
 from ntm_forecast.assess.backtest import BACKTEST_COLUMNS
 from ntm_forecast.domain.checks import Finding
+from ntm_forecast.engine.forecast import FORECAST_COLUMNS
 from ntm_forecast.i18n import lang_en, lang_vi
-from ntm_forecast.i18n.labels import FORECAST_COLUMNS, TARGET_COLUMNS
 from ntm_forecast.i18n.messages import CATALOGUES, Message, fields, msg, render, word
 from ntm_forecast.render.planner import COMING_COLUMNS, PAST_COLUMNS
+from ntm_forecast.render.tables import TARGET_COLUMNS
 
 PACKAGE = Path(__file__).resolve().parents[2] / "ntm_forecast"
 

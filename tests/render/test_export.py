@@ -4,11 +4,11 @@ from docx import Document
 from export_fixtures import META, data_frame, fan_frame, forecast_frame, summary_frame, target_frame
 from openpyxl import load_workbook
 
+from ntm_forecast.engine.forecast import FORECAST_COLUMNS
 from ntm_forecast.errors import InputError
-from ntm_forecast.i18n.labels import FORECAST_COLUMNS, TARGET_COLUMNS
 from ntm_forecast.render import export
 from ntm_forecast.render.export import export_locality, export_summary, parse_formats
-from ntm_forecast.render.tables import in_words
+from ntm_forecast.render.tables import TARGET_COLUMNS, in_words
 
 BOM = b"\xef\xbb\xbf"
 

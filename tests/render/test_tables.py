@@ -7,9 +7,8 @@ import pandas as pd
 from export_fixtures import target_frame
 
 from ntm_forecast.assess.whatif import WHATIF_COLUMNS
-from ntm_forecast.i18n.labels import TARGET_COLUMNS
 from ntm_forecast.i18n.messages import msg
-from ntm_forecast.render.tables import in_words
+from ntm_forecast.render.tables import TARGET_COLUMNS, in_words
 
 
 def test_codes_become_words_in_the_chosen_language():
