@@ -102,13 +102,13 @@ def forecast(
 ) -> int:
     """Forecast every metric of a locality (medians, intervals, model, own-data weight)."""
     from ntm_forecast.engine.forecast import forecast_locality
-    from ntm_forecast.engine.models import MODELS
     from ntm_forecast.engine.session import open_session
     from ntm_forecast.render.tables import emit
 
-    if model is not None and model not in MODELS:
-        raise InputError.at("--model", "model", f"one of {', '.join(MODELS)}", repr(model))
     session = open_session(params)
+    configured = session.context.selection.models  # the models this forecast can use
+    if model is not None and model not in configured:
+        raise InputError.at("--model", "model", f"one of {', '.join(configured)}", repr(model))
     frames = [
         forecast_locality(
             loc, session.context, horizon=horizon, n_paths=paths, seed=seed, model=model
