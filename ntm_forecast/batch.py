@@ -22,6 +22,7 @@ import contextlib
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -415,8 +416,9 @@ def _write_summary(
         path = output / r.slug / TARGETS_NAME
         if not r.ok or not path.is_file():
             continue
-        texts.append(pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False))
-        frames.append(pd.read_csv(path, encoding="utf-8-sig"))
+        content = path.read_text(encoding="utf-8-sig")  # the notebook's own file, read once
+        texts.append(pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False))
+        frames.append(pd.read_csv(io.StringIO(content)))
     text = pd.concat(texts, ignore_index=True) if texts else pd.DataFrame()
     if not all_targets and "status" in text:
         text = text[~text["status"].isin(PAST)]
