@@ -7,8 +7,8 @@ hand-written rules, so it matches what Vietnamese office software shows.
 from __future__ import annotations
 
 import math
+import sys
 
-import pandas as pd
 from babel.numbers import format_decimal, format_percent
 
 LOCALES = {"vi": "vi_VN", "en": "en_US"}
@@ -19,7 +19,12 @@ _SPACES = ("\u00a0", "\u202f", " ")
 
 
 def is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
+    """None, NaN, and pandas' NA and NaT. Pandas is not imported for it: a value can only be
+    NA or NaT once pandas is loaded (this keeps `extract` and `check` quick to start)."""
+    if value is None:
+        return True
+    pd = sys.modules.get("pandas")
+    if pd is not None and (value is pd.NA or value is pd.NaT):
         return True
     try:
         return math.isnan(value)  # type: ignore[arg-type]
