@@ -776,3 +776,16 @@ def test_extract_and_import_give_every_params_name_its_slug(tmp_path):
         assert path.stem in (slug, f"{slug}_{d.get('parent')}", f"{slug}_2025"), path
     assert "ho_chi_minh" in imported  # "Thành phố Hồ Chí Minh": the title is not the name
     assert extract(text, locality="TP. Cần Thơ").data["slug"] == "can_tho"
+
+
+def test_extract_and_the_params_reader_start_without_pandas():
+    # `extract` and `check` are quick commands: pandas (0.17 s to import) is not on their path.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ntm_forecast.ingest.extract, ntm_forecast.domain.params; "
+        "print('pandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
