@@ -159,9 +159,7 @@ def backtest_scores(
                         n_paths=n_paths,
                         seed=seed,
                         model=name,
-                        metrics_only=metrics.with_bounding_standards(
-                            metric
-                        ),  # with the standards bounding it
+                        metrics_only=metrics.with_bounding_standards(metric),
                     )
                     pf = fc.paths.get(metric)
                     # not fitted, or another model stood in (a count known by its additions)
