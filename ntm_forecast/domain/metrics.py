@@ -6,8 +6,16 @@ from dataclasses import dataclass
 
 from ntm_forecast.i18n import lang_en, lang_vi
 
-COMMUNE_STANDARDS = ("communes_ntm", "communes_advanced", "communes_model")
-"""The commune standards, each a subset of the one before it."""
+COMMUNE_STANDARDS = ("communes_ntm", "communes_advanced", "communes_model", "communes_modern")
+"""The commune standards, each a subset of the one it is nested in (`NESTED_IN`)."""
+
+NESTED_IN = {
+    "communes_advanced": "communes_ntm",
+    "communes_model": "communes_advanced",
+    # The 2026–2030 grade above the standard (Decision 51/2025/QĐ-TTg): an NTM commune
+    # that meets the "hiện đại" criteria, beside, not above, the 2021–2025 grades.
+    "communes_modern": "communes_ntm",
+}
 
 OCOP_STARS = ("ocop_3star", "ocop_4star", "ocop_5star")
 
@@ -40,6 +48,7 @@ CORE: dict[str, MetricInfo] = {
     "communes_ntm": MetricInfo("communes_ntm", "communes", "commune", cumulative=True),
     "communes_advanced": MetricInfo("communes_advanced", "communes", "commune", cumulative=True),
     "communes_model": MetricInfo("communes_model", "communes", "commune", cumulative=True),
+    "communes_modern": MetricInfo("communes_modern", "communes", "commune", cumulative=True),
     "avg_criteria": MetricInfo("avg_criteria", "criteria", "criteria", upper=19.0),
     "ocop_total": MetricInfo("ocop_total", "products", "ocop", cumulative=True),
     "ocop_3star": MetricInfo("ocop_3star", "products", "ocop", cumulative=True),
@@ -53,12 +62,20 @@ LABELS_VI = {k[7:]: v for k, v in lang_vi.MESSAGES.items() if k.startswith("metr
 LABELS_EN = {k[7:]: v for k, v in lang_en.MESSAGES.items() if k.startswith("metric.")}
 
 
+def bounding_standards(metric: str) -> list[str]:
+    """The standards ``metric`` is nested in, nearest first (``communes_model`` →
+    ``communes_advanced``, ``communes_ntm``)."""
+    out = []
+    while metric in NESTED_IN:
+        metric = NESTED_IN[metric]
+        out.append(metric)
+    return out
+
+
 def with_bounding_standards(metric: str) -> list[str]:
     """The metrics to forecast for ``metric``: a commune standard with the standards above it
-    (each bounds the next), any other metric alone."""
-    if metric in COMMUNE_STANDARDS:
-        return list(COMMUNE_STANDARDS[: COMMUNE_STANDARDS.index(metric) + 1])
-    return [metric]
+    (each bounds the next, outermost first), any other metric alone."""
+    return [*reversed(bounding_standards(metric)), metric]
 
 
 def info(name: str, unit: str | None = None) -> MetricInfo:

@@ -108,6 +108,9 @@ class _Sourced(_Record):
     note: str | None = None
     # Set by `ntm-forecast extract` on every drafted entry; a person removes it once checked.
     review: Literal["needed"] | None = None
+    # A share (a `*_share` figure, or a target of kind `share`) is of all communes unless
+    # its words say it is of the communes at the NTM standard ("40% số xã đạt chuẩn NTM").
+    share_of: Literal["communes_total", "communes_ntm"] | None = None
 
     _as_of_text = field_validator("as_of", mode="before")(_as_of_text)
     _as_of_check = field_validator("as_of")(_check_as_of)
@@ -266,9 +269,8 @@ class Locality(_Record):
         for i, o in self._levels():
             if o.metric in metrics.COMMUNE_STANDARDS:
                 groups[(o.year, o.status, o.as_of)][o.metric] = (i, o.value)
-        names = metrics.COMMUNE_STANDARDS
         for key, got in groups.items():
-            for lower, higher in ((names[1], names[0]), (names[2], names[1])):
+            for lower, higher in metrics.NESTED_IN.items():
                 if lower in got and higher in got and got[lower][1] > got[higher][1]:
                     field = ("observations", got[lower][0], "value")
                     expected = f"{lower} ≤ {higher} ({plain(got[higher][1])}) in {key[0]}"

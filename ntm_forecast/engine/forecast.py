@@ -422,8 +422,7 @@ def _ceiling_for(metric, loc, done: dict[str, PathForecast], totals):
     info = loc.info(metric)
     if info.family != "commune":
         return None
-    i = metrics.COMMUNE_STANDARDS.index(metric)
-    for parent in reversed(metrics.COMMUNE_STANDARDS[:i]):
+    for parent in metrics.bounding_standards(metric):
         if parent in done:
             pf = done[parent]
 

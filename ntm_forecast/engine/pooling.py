@@ -145,8 +145,7 @@ def push_share(t0: float, t1: float) -> float:
 
 def pool_bound_series(standard: str, loc: Locality, *, until: float | None = None):
     """The series that bounds a standard (its pool), or the communes_total."""
-    i = metrics.COMMUNE_STANDARDS.index(standard)
-    for parent in reversed(metrics.COMMUNE_STANDARDS[:i]):
+    for parent in metrics.bounding_standards(standard):
         s = build_series(loc, parent, until=until)
         if len(s):
             return s
