@@ -2,8 +2,9 @@
 
 `level`: P(metric ≥ value at the end of the target year). `increment`: P(what is added
 during the target year ≥ value). `share`: a percentage of communes_total, turned into a
-count. `maintain`: not a probability — counts cannot fall in this model — so the row says
-so in a note. A range target gets a probability for each end.
+count (of each path's NTM communes when the target is a share of those). `maintain`: not a
+probability — counts cannot fall in this model — so the row says so in a note. A range target
+gets a probability for each end.
 
 The table holds codes, never words: `status`, `pace_category` and `notes` (Messages with their
 values); the reader's language is applied where the table is shown (`render.tables.in_words`).
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ntm_forecast.domain.checks import check_locality
-from ntm_forecast.domain.history import Series, build_series, build_totals
+from ntm_forecast.domain.history import FULL_SHARE, Series, build_series, build_totals
 from ntm_forecast.domain.schema import Locality, Target
 from ntm_forecast.engine.forecast import LocalityForecast
 from ntm_forecast.i18n.messages import msg
@@ -87,9 +88,22 @@ def _f(x) -> float:
     return float("nan") if x is None else float(x)
 
 
-def _share_to_count(loc: Locality, t: Target, year: int):
-    totals = build_totals(loc)
-    total = totals.at(year + 1.0)
+def _share_to_count(fc: LocalityForecast, t: Target):
+    """The count a share target means: its share of the commune total at the end of its year,
+    or of the NTM communes, path by path (the paths of one locality are paired by index),
+    or from the data for a year the paths do not reach."""
+    if t.share_of == "communes_ntm":
+        ntm = fc.paths.get("communes_ntm")
+        base = ntm.at(t.year) if ntm is not None else None
+        if base is None:
+            base = build_series(fc.locality, "communes_ntm").at(t.year + 1.0)
+        if base is None:
+            return None, None, msg("review.share_ntm_unknown")
+        low = t.low * base / 100.0
+        high = t.high * base / 100.0 if t.high is not None else None
+        typical = round(float(np.median(low)), 1)
+        return low, high, msg("review.share_ntm_count", pct=t.low, count=typical)
+    total = build_totals(fc.locality).at(t.year + 1.0)
     if total is None:
         return None, None, msg("note.share_unknown_total")
     low = t.low * total / 100.0
@@ -120,51 +134,130 @@ def _recent_pace(s: Series, until_year: int) -> float | None:
     return None
 
 
+@dataclass(frozen=True)
+class Decided:
+    """A past target's outcome in the data and the figure that decided it: the amount compared
+    with the target (`value`, of `metric`: a count, or a share where a share was stated) and
+    where it was stated (`as_of`, `source`). Only `met` (None) where nothing decided it."""
+
+    met: bool | None
+    value: float | None = None
+    as_of: str | None = None
+    source: str | None = None
+    metric: str | None = None
+
+
 def outcome(s: Series, cumulative: bool, kind: str, year: int, value: float) -> bool | None:
     """Whether a past target was met, from the data (cumulative counts cannot fall)."""
+    return _decide(s, cumulative, kind, year, value)[0]
+
+
+def _decide(s: Series, cumulative: bool, kind: str, year: int, value: float):
+    """(met, the point that decided it, the amount compared). A stated yearly increment has
+    no point; an increment read from two year-ends has the later one."""
     if kind in ("level", "share"):
         before = [p for p in s.points if p.t <= year + 1.0 + EPS]
         after = [p for p in s.points if year + 1.0 + EPS < p.t <= year + 1.5]
         end = [p for p in before if abs(p.t - (year + 1.0)) < EPS]
         if end:
-            return end[-1].value >= value - EPS
+            return end[-1].value >= value - EPS, end[-1], end[-1].value
         if before and before[-1].value >= value - EPS and cumulative:
-            return True
+            return True, before[-1], before[-1].value
         if after and after[0].value < value - EPS and cumulative:
-            return False
-        return None
+            return False, after[0], after[0].value
+        return None, None, None
     full = [added for y, added, is_full in s.increments if y == year and is_full]
     if full:
-        return max(full) >= value - EPS
+        return max(full) >= value - EPS, None, max(full)
     ends = s.year_end_levels()
     if year in ends and year - 1 in ends:
-        return ends[year] - ends[year - 1] >= value - EPS
-    return None
+        added = ends[year] - ends[year - 1]
+        last = [p for p in s.points if p.year_end and p.year == year][-1]
+        return added >= value - EPS, last, added
+    return None, None, None
 
 
 LAST_WEEK = 1.0 - 7.0 / 365.0  # a figure dated before this share of its year is not final
 
 
 def settled_outcome(loc: Locality, t: Target, s: Series | None = None) -> bool | None:
-    """Whether a past target was met, as the data settle it. A shortfall read from a figure
-    dated before the last week of the year is not a miss when the same source says more is
-    coming that year (a `<metric>_pending` count or a higher estimate)."""
+    """Whether a past target was met, as the data settle it (see :func:`settle`)."""
+    return settle(loc, t, s).met
+
+
+def settle(loc: Locality, t: Target, s: Series | None = None) -> Decided:
+    """A past target's outcome as the data settle it, with the figure that decided it. A
+    shortfall read from a figure dated before the last week of the year is not a miss when
+    the same source says more is coming that year (a `<metric>_pending` count or a higher
+    estimate). A share (or "maintain") target reads the stated shares of the same base
+    (`share_of`), else the count against the base's count at the end of the year."""
     s = s if s is not None else build_series(loc, t.metric)
-    cumulative = loc.info(t.metric).cumulative
-    if t.kind == "share":
-        shares = build_series(loc, f"{t.metric}_share")
-        if len(shares):
-            met = outcome(shares, True, "level", t.year, t.low)
-        else:
-            total = build_totals(loc).at(t.year + 1.0)
-            if total is None:
-                return None
-            met = outcome(s, cumulative, "level", t.year, t.low * total / 100.0)
+    if t.kind in ("share", "maintain"):
+        decided = _settle_share(loc, t, s)
     else:
-        met = outcome(s, cumulative, t.kind, t.year, t.low)
-    if met is False and _more_to_come(loc, t.metric, t.year):
-        return None
-    return met
+        cumulative = loc.info(t.metric).cumulative
+        decided = _decided(loc, t.metric, t.year, *_decide(s, cumulative, t.kind, t.year, t.low))
+    if decided.met is False and _more_to_come(loc, t.metric, t.year):
+        return Decided(None)
+    return decided
+
+
+def _base(share_of: str | None) -> str:
+    return share_of or "communes_total"  # a share is of all communes unless it says otherwise
+
+
+def _settle_share(loc: Locality, t: Target, s: Series) -> Decided:
+    metric = f"{t.metric}_share"
+    # A share of another base (40% of the NTM communes against 40% of all) is not compared.
+    same_base = tuple(
+        o for o in loc.observations if o.metric == metric and _base(o.share_of) == _base(t.share_of)
+    )
+    shares = build_series(loc.model_copy(update={"observations": same_base}), metric)
+    if len(shares):
+        return _decided(loc, metric, t.year, *_decide(shares, True, "level", t.year, t.low))
+    if _base(t.share_of) == "communes_ntm":
+        base = build_series(loc, "communes_ntm").at(t.year + 1.0)
+    else:
+        base = build_totals(loc).at(t.year + 1.0)
+    if base is None:
+        return Decided(None)
+    cumulative = loc.info(t.metric).cumulative
+    found = _decide(s, cumulative, "level", t.year, t.low * base / 100.0)
+    return _decided(loc, t.metric, t.year, *found)
+
+
+def _decided(loc: Locality, metric: str, year: int, met, point, value) -> Decided:
+    """The outcome with the date and page of the figure behind the deciding point."""
+    if met is None:
+        return Decided(None)
+    stated = _stated(loc, metric, year, point, value)
+    return Decided(
+        met,
+        float(value),
+        stated.as_of if stated is not None else None,
+        stated.source if stated is not None else getattr(point, "source", None),
+        metric,
+    )
+
+
+def _stated(loc: Locality, metric: str, year: int, point, value):
+    """The observation a point (or a stated increment, without one) was read from: the
+    figure itself, or the 100% share a full-share point stands for."""
+    for o in loc.observations:
+        if o.status == "plan":
+            continue
+        if point is None:
+            stated_increment = o.metric == metric and o.year == year and o.kind == "increment"
+            if stated_increment and not o.is_mid_year and o.value == value:
+                return o
+            continue
+        if o.kind != "level" or o.source != point.source or abs(o.t - point.t) > EPS:
+            continue
+        if (o.metric == metric and o.value == point.value) or (
+            o.metric == f"{metric}_share" and o.value >= FULL_SHARE
+        ):
+            return o
+    return None
 
 
 def _more_to_come(loc: Locality, metric: str, year: int) -> bool:
@@ -240,10 +333,14 @@ def assess_target(
     s = build_series(loc, t.metric)  # built once: outcome, baseline and recent pace read it
     low, high = t.low, t.high
     if t.kind == "share":
-        low, high, how = _share_to_count(loc, t, t.year)
+        low, high, how = _share_to_count(fc, t)
         said.insert(0, how)
         if low is None:
             return finish("insufficient")
+    # A share of each path's NTM communes is a threshold per path (`over`, `over_max`); the
+    # pace and the earliest years read its median.
+    over, over_max = low, high
+    low = float(np.median(low))
     if t.kind == "maintain":
         return finish("not_modelled", msg("note.maintain", value=t.low))
     met = settled_outcome(loc, t, s) if t.year <= _last_data_year(loc, t.metric) else None
@@ -291,7 +388,7 @@ def assess_target(
         if not math.isnan(base_value) and base_value >= low - EPS:
             said.insert(0, msg("note.already_reached", base=base_value, value=low))
     recent = _recent_pace(s, base_year)
-    p = float(np.mean(x >= low - EPS))
+    p = float(np.mean(x >= over - EPS))
     q = np.quantile(x, [0.1, 0.5, 0.9])
     row.update(
         baseline_year=base_year,
@@ -300,7 +397,7 @@ def assess_target(
         projected_p10=q[0],
         projected_p90=q[2],
         probability=p,
-        probability_max=float(np.mean(x >= high - EPS)) if high is not None else np.nan,
+        probability_max=float(np.mean(x >= over_max - EPS)) if over_max is not None else np.nan,
         required_per_year=required,
         recent_per_year=_f(recent),
         earliest_year_p50=_first_year(by_year, low, 0.5),
