@@ -52,11 +52,12 @@ bench: $(VENV)/.installed-dev ## Run the benchmarks in benchmarks/
 	$(BIN)/python benchmarks/bench_extract.py
 
 TABLES := data/public/public_observations.csv data/public/provinces_to_2021.csv \
+          data/public/figures_2022_2025.csv data/public/units_2025.csv \
           $(wildcard data/found/*.csv) data/public/mergers_2025.csv
 
 .PHONY: params
 params: $(VENV)/.installed ## Add the figures of data/ to params/ (ntm-forecast import; idempotent)
-	$(BIN)/ntm-forecast import $(TABLES) --into params --origin-year 2021
+	$(BIN)/ntm-forecast import $(TABLES) --into params --origin-year 2025
 	$(BIN)/python data/annotate.py
 
 .PHONY: clean

@@ -65,6 +65,18 @@ NOTES = [  # (slug, section, metric, year, value, why)
         69,
         "the headline gives 69; the programme's first year, so total = new",
     ),
+    # Rows of figures_2022_2025.csv
+    ("binh_dinh", "observations", "communes_model", 2023, 0, "'hiện vẫn chưa có' = none yet, 0"),
+    ("phu_tho", "observations", "districts_ntm", 2024, 6, "'seis' (Spanish page) = 6"),
+    (
+        "tra_vinh",
+        "targets",
+        "communes_ntm",
+        2022,
+        85,
+        "the 3 communes left recognised too: all 85 communes of the province",
+    ),
+    ("vietnam", "observations", "communes_ntm_share", 2025, 64.5, "'64–65%': the middle, 64,5"),
 ]
 
 

@@ -12,6 +12,9 @@ Rules, in one place:
   the end of 2020, even though it describes that year.
 - Reports disagree: of the level points of one metric we keep the longest non-decreasing
   run (ties go to the later, better-dated figures); the dropped ones are listed.
+- The communes merged on 1 July 2025 start new series: a commune figure counts either the
+  old communes or the new ones (`after_merger`), and a series holds one kind only. OCOP
+  products were not merged away: their series runs on.
 """
 
 from __future__ import annotations
@@ -127,12 +130,33 @@ class Series:
         return out
 
 
-def build_series(loc: Locality, metric: str, *, until: float | None = None) -> Series:
-    """Collect the level points (and yearly increments) of `metric`, optionally cut at `until`."""
+def past_merger(loc: Locality) -> bool:
+    """Whether `loc` is forecast on the communes of 1 July 2025: its origin is after them."""
+    return loc.origin_year + 1.0 > metrics.MERGER_T
+
+
+def on_merged_communes(year: int) -> bool:
+    """Whether a figure or target of `year`'s end is of the merged communes. The targets of
+    2025 closed the 2021–2025 period on the old communes, whose last figures are mid-2025."""
+    return year + 0.5 > metrics.MERGER_T
+
+
+def _counts_communes(metric: str) -> bool:
+    return metric == "communes_total" or metric.removesuffix("_share") in metrics.COMMUNE_STANDARDS
+
+
+def build_series(
+    loc: Locality, metric: str, *, until: float | None = None, after_merger: bool = False
+) -> Series:
+    """Collect the level points (and yearly increments) of `metric`, optionally cut at `until`;
+    a commune count of the old communes, or with `after_merger` of the merged ones."""
     info = loc.info(metric)
     pts, incs, estimates = [], [], False
+    by_communes = _counts_communes(metric)
     for o in loc.observations:
         if o.metric != metric or o.status == "plan":
+            continue
+        if by_communes and o.after_merger != after_merger:
             continue
         t = o.t
         if until is not None and known_at(o) > until + 1e-9:
@@ -144,7 +168,7 @@ def build_series(loc: Locality, metric: str, *, until: float | None = None) -> S
         pts.append(Point(t, o.value, o.year, o.status, o.source))
     unpinned: list[str] = []
     if metric in metrics.COMMUNE_STANDARDS:
-        pins, unpinned = _full_shares(loc, metric, until)
+        pins, unpinned = _full_shares(loc, metric, until, after_merger)
         pts.extend(pins)
     # Same time, several figures: an actual beats an estimate, then the larger (a floor) wins.
     pts.sort(key=lambda p: (p.t, p.status == "actual", p.value))
@@ -167,7 +191,7 @@ def build_series(loc: Locality, metric: str, *, until: float | None = None) -> S
 FULL_SHARE = 99.95  # percent: "100% of communes" once rounding is allowed for
 
 
-def _full_shares(loc: Locality, metric: str, until: float | None):
+def _full_shares(loc: Locality, metric: str, until: float | None, after_merger: bool):
     """A stated 100% of communes at a standard is a level: the commune total of its date,
     whatever that total is. Where no total is known, the share is returned as a reason
     not to forecast from an older level."""
@@ -178,12 +202,14 @@ def _full_shares(loc: Locality, metric: str, until: float | None):
             or o.kind != "level"
             or o.status == "plan"
             or o.value < FULL_SHARE
+            or o.after_merger != after_merger
+            or o.share_of == "communes_ntm"
             or (until is not None and known_at(o) > until + 1e-9)
         ):
             continue
         # The total of the share's date, as far as it is known at the cut (it may have been
         # published after the share itself).
-        total = build_totals(loc, until=until).at(o.t)
+        total = build_totals(loc, until=until, after_merger=after_merger).at(o.t)
         if total is None:
             unknown.append(msg("fc.unpinned", metric=o.metric, value=o.value, year=o.year))
         else:
@@ -210,13 +236,19 @@ class Totals:
         return self.series.points[-1].value if self.series.points else None
 
 
-def build_totals(loc: Locality, *, until: float | None = None) -> Totals:
-    s = build_series(loc, "communes_total", until=until)
+def build_totals(
+    loc: Locality, *, until: float | None = None, after_merger: bool = False
+) -> Totals:
+    s = build_series(loc, "communes_total", until=until, after_merger=after_merger)
     if s.points:
         return Totals(s)
     # No stated total: a stated share of NTM communes implies one (said in the notes),
     # from the figures known at the cut like every other.
-    known = [o for o in loc.observations if until is None or known_at(o) <= until + 1e-9]
+    known = [
+        o
+        for o in loc.observations
+        if (until is None or known_at(o) <= until + 1e-9) and o.after_merger == after_merger
+    ]
     for o in sorted(known, key=lambda o: o.as_of_key, reverse=True):
         if o.metric == "communes_ntm_share" and o.status != "plan" and o.value > 0:
             same = [

@@ -104,7 +104,11 @@ def combine_all(localities: Mapping[str, Locality]) -> dict[str, Locality]:
 def combine(unit: Locality, members: list[Locality], series: Callable = build_series) -> Locality:
     """``unit`` with one summed observation per metric and year where every member has a
     figure; a figure the unit already states for that year is kept and not summed over."""
-    own = {(o.metric, o.year) for o in unit.observations if o.kind == "level"}
+    # The unit's own figures of the old communes; those of its merged communes are another
+    # series and never stand in for the members' sum.
+    own = {
+        (o.metric, o.year) for o in unit.observations if o.kind == "level" and not o.after_merger
+    }
     added = []
     for metric in SUMMED:
         by_member = [series(m, metric) for m in members]

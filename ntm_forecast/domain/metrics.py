@@ -17,6 +17,11 @@ NESTED_IN = {
     "communes_modern": "communes_ntm",
 }
 
+# On 1 July 2025 the communes were merged (about 10,000 into 3,321) and 34 provincial units
+# replaced 63 provinces: a commune count after that date is of other communes.
+MERGER_MONTH = "2025-07"
+MERGER_T = 2025.5  # the same date in the fractional years of the series
+
 OCOP_STARS = ("ocop_3star", "ocop_4star", "ocop_5star")
 
 COUNT_UNITS = frozenset(
@@ -55,6 +60,8 @@ CORE: dict[str, MetricInfo] = {
     "ocop_4star": MetricInfo("ocop_4star", "products", "ocop", cumulative=True),
     "ocop_5star": MetricInfo("ocop_5star", "products", "ocop", cumulative=True),
     "districts_ntm": MetricInfo("districts_ntm", "districts", "count", cumulative=True),
+    "districts_ntm_share": MetricInfo("districts_ntm_share", "percent", "percent", upper=100.0),
+    "provinces_ntm": MetricInfo("provinces_ntm", "provinces", "count", cumulative=True),
 }
 
 # The labels live in the language catalogues; these views keep `MetricInfo.label_*` working.

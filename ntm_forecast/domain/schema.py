@@ -175,6 +175,9 @@ class Observation(_Sourced):
     value: float
     status: Status
     kind: ObservationKind = "level"
+    # A commune figure of the communes formed on 1 July 2025 (`metrics.MERGER_MONTH`): it
+    # starts a new series, it does not continue the old communes' one.
+    after_merger: bool = False
 
     @model_validator(mode="after")
     def _value_in_range(self):
@@ -249,17 +252,16 @@ class Locality(_Record):
                 yield i, o
 
     def _above_total(self):
-        totals: dict[int, float] = {}
+        # The old communes and those of 1 July 2025 are counted apart.
+        totals: dict[tuple[int, bool], float] = {}
         for _, o in self._levels():
             if o.metric == "communes_total":
-                totals[o.year] = max(totals.get(o.year, 0.0), o.value)
+                key = (o.year, o.after_merger)
+                totals[key] = max(totals.get(key, 0.0), o.value)
         for i, o in self._levels():
-            if (
-                o.metric in metrics.COMMUNE_STANDARDS
-                and o.year in totals
-                and o.value > totals[o.year]
-            ):
-                expected = f"{o.metric} ≤ communes_total {plain(totals[o.year])} in {o.year}"
+            key = (o.year, o.after_merger)
+            if o.metric in metrics.COMMUNE_STANDARDS and key in totals and o.value > totals[key]:
+                expected = f"{o.metric} ≤ communes_total {plain(totals[key])} in {o.year}"
                 field = ("observations", i, "value")
                 yield Problem(None, field, expected, plain(o.value), code="above_total")
 
@@ -268,7 +270,7 @@ class Locality(_Record):
         groups: dict[tuple, dict[str, tuple[int, float]]] = defaultdict(dict)
         for i, o in self._levels():
             if o.metric in metrics.COMMUNE_STANDARDS:
-                groups[(o.year, o.status, o.as_of)][o.metric] = (i, o.value)
+                groups[(o.year, o.status, o.as_of, o.after_merger)][o.metric] = (i, o.value)
         for key, got in groups.items():
             for lower, higher in metrics.NESTED_IN.items():
                 if lower in got and higher in got and got[lower][1] > got[higher][1]:

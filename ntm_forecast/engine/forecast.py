@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ntm_forecast.domain import metrics
-from ntm_forecast.domain.history import build_series, build_totals, known_at
+from ntm_forecast.domain.history import build_series, build_totals, known_at, past_merger
 from ntm_forecast.domain.members import summed_paths
 from ntm_forecast.domain.paths import QUANTILE_COLUMNS, PathForecast
 from ntm_forecast.domain.schema import Locality
@@ -142,7 +142,7 @@ class LocalityForecast:
         rows = []
         for metric, pf in self.paths.items():
             q = pf.quantiles(levels)
-            until = _observed_until(build_series(self.locality, metric))
+            until = _observed_until(self._series(metric))
             for j, year in enumerate(pf.years):
                 if year <= self.origin_year and j == 0 and year <= until:
                     continue
@@ -158,10 +158,14 @@ class LocalityForecast:
     def observed_frame(self, metrics_only: Iterable[str] | None = None) -> pd.DataFrame:
         rows = []
         for metric in metrics_only or self._metrics_in_order():
-            s = build_series(self.locality, metric)
+            s = self._series(metric)
             for year, value in sorted(s.yearly_levels().items()):
                 rows.append({"metric": metric, "year": year, "value": value})
         return pd.DataFrame(rows, columns=["metric", "year", "value"])
+
+    def _series(self, metric: str):
+        """The history the forecast of `metric` continues (the merged communes' after 2025)."""
+        return build_series(self.locality, metric, after_merger=past_merger(self.locality))
 
     def _metrics_in_order(self) -> list[str]:
         seen = [
@@ -180,7 +184,7 @@ class LocalityForecast:
         rows = []
         levels = sorted(QUANTILE_COLUMNS)
         for metric in self._metrics_in_order():
-            s = build_series(self.locality, metric)
+            s = self._series(metric)
             observed = s.yearly_levels()
             until = _observed_until(s)
             for year, value in sorted(observed.items()):
@@ -280,12 +284,13 @@ def _metric_order(m: str) -> tuple[int, str]:
 
 def metric_history(loc: Locality, metric: str, ctx: Context) -> MetricHistory:
     info = loc.info(metric)
-    series = build_series(loc, metric, until=ctx.until)
+    epoch = dict(until=ctx.until, after_merger=past_merger(loc))
+    series = build_series(loc, metric, **epoch)
     kw: dict = {}
     if info.family == "commune":
         kw = dict(
-            totals=build_totals(loc, until=ctx.until),
-            intervals=tuple(intervals_for(loc, metric, until=ctx.until)),
+            totals=build_totals(loc, **epoch),
+            intervals=tuple(intervals_for(loc, metric, **epoch)),
             pooled_hazard=ctx.hazards[metric],
         )
     elif info.family == "ocop":
@@ -310,6 +315,12 @@ def fit_metric(
         # Forecasting from an older level would contradict the share; say so instead.
         raise InsufficientHistory(hist.series.unpinned[-1])
     build = ctx.selection.build
+    if not len(hist.series) and hist.info.family == "commune" and past_merger(loc):
+        # The old communes' count does not carry over to the merged ones: say what is missing.
+        unit = next((u for u in ctx.localities.values() if loc.slug in u.members), None)
+        if unit is not None:
+            raise InsufficientHistory(msg("fc.merged_into", unit=unit.name))
+        raise InsufficientHistory(msg("fc.no_merged_figure", metric=metric))
     if not len(hist.series):
         if hist.series.increments and hist.info.cumulative:
             return build("additions_only", pace).fit(hist)
@@ -324,6 +335,8 @@ def fit_metric(
         and metric == "communes_ntm"
         and (hist.totals is None or hist.totals.last is None)
     ):
+        if past_merger(loc):
+            raise InsufficientHistory(msg("fc.no_merged_figure", metric="communes_total"))
         raise InsufficientHistory("the number of communes is unknown, so the communes left are too")
     try:
         return build(name, pace).fit(hist)
@@ -362,7 +375,7 @@ def forecast_locality(
     names.sort(key=_metric_order)
     out: dict[str, PathForecast] = {}
     skipped: list[Skipped] = []
-    totals = build_totals(loc, until=ctx.until)
+    totals = build_totals(loc, until=ctx.until, after_merger=past_merger(loc))
     notes = list(totals.notes)
     for metric in names:
         if metric in metrics.OCOP_STARS:
@@ -399,7 +412,8 @@ def forecast_locality(
                 )
             )
     _stars(loc, out, skipped, seed, ctx)
-    if loc.members and all(m in ctx.localities for m in loc.members):
+    # After 1 July 2025 the members are gone: the unit continues its own (summed) history.
+    if loc.members and all(m in ctx.localities for m in loc.members) and not past_merger(loc):
         out, skipped = _bottom_up(loc, ctx, out, skipped, horizon, n_paths, seed, model, pace)
     return LocalityForecast(
         loc, loc.origin_year, horizon, n_paths, seed, pace, out, tuple(skipped), tuple(notes)

@@ -143,10 +143,12 @@ def push_share(t0: float, t1: float) -> float:
     return inside / (t1 - t0) if t1 > t0 else 0.0
 
 
-def pool_bound_series(standard: str, loc: Locality, *, until: float | None = None):
+def pool_bound_series(
+    standard: str, loc: Locality, *, until: float | None = None, after_merger: bool = False
+):
     """The series that bounds a standard (its pool), or the communes_total."""
     for parent in metrics.bounding_standards(standard):
-        s = build_series(loc, parent, until=until)
+        s = build_series(loc, parent, until=until, after_merger=after_merger)
         if len(s):
             return s
     return None
@@ -160,12 +162,15 @@ def bound_at(standard: str, t: float, totals: Totals, parent: Series | None) -> 
     return totals.at(t)
 
 
-def intervals_for(loc: Locality, standard: str, *, until: float | None = None) -> list[Interval]:
-    s = build_series(loc, standard, until=until)
+def intervals_for(
+    loc: Locality, standard: str, *, until: float | None = None, after_merger: bool = False
+) -> list[Interval]:
+    epoch = dict(until=until, after_merger=after_merger)
+    s = build_series(loc, standard, **epoch)
     if len(s) < 2:
         return []
-    totals = build_totals(loc, until=until)
-    parent = pool_bound_series(standard, loc, until=until) if standard != "communes_ntm" else None
+    totals = build_totals(loc, **epoch)
+    parent = pool_bound_series(standard, loc, **epoch) if standard != "communes_ntm" else None
     out = []
     for a, b in _yearly_pairs(list(s.points)):
         bound = bound_at(standard, a.t, totals, parent)

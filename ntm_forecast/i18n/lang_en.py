@@ -323,6 +323,7 @@ MESSAGES: dict[str, str] = {
     "review.share_of.communes_total": "all communes",
     "review.share_of.communes_ntm": "the NTM communes",
     "review.target_share_ntm": "{value}% of the NTM communes",
+    "review.kind_share_ntm": "Share of the NTM communes",
     "review.col.name": "Name",
     "review.col.level": "Level",
     "review.col.province": "Province",

@@ -327,6 +327,7 @@ MESSAGES: dict[str, str] = {
     "review.share_of.communes_total": "tổng số xã",
     "review.share_of.communes_ntm": "số xã đạt chuẩn NTM",
     "review.target_share_ntm": "{value}% số xã đạt chuẩn NTM",
+    "review.kind_share_ntm": "Tỷ lệ so với số xã đạt chuẩn NTM",
     "review.col.name": "Tên địa phương",
     "review.col.level": "Cấp",
     "review.col.province": "Tỉnh",

@@ -46,12 +46,28 @@ REQUIRED = (
 OPTIONAL = ("unit", "note")
 # A table of merged units (the provinces of 1 July 2025): one row per unit.
 UNIT_COLUMNS = ("new_unit", "former_units", "resolution", "effective_date", "source_url", "quote")
-LEVELS = ("national", "province", "district")
+# `unit_2025`: a provincial unit of 1 July 2025 by its present name: its own file (a unit
+# of several former provinces), or the province's file where the province did not merge.
+UNIT_LEVEL = "unit_2025"
+LEVELS = ("national", "province", "district", UNIT_LEVEL)
 STATUSES = ("actual", "estimate", "plan", "target")
 INCREMENT_SUFFIX = "_new_in_year"
 SHARE_SUFFIX = "_share"
 NATIONAL_SLUG = "vietnam"
 _TRAILING_NOTE = re.compile(r"\s*\[([^\[\]]*)\]\s*$")
+# The table's notes that say what a denominator or a share counts among.
+_OF_NTM = re.compile(r"denominator: the communes at the NTM standard|share of the NTM communes")
+# "30/58 xã" where only 58 of the communes reported: the 58 is no total of anything.
+_PARTIAL = re.compile(r"^partial\b", re.MULTILINE)
+# A range target recorded by its lower end ("[RANGE 17-19: …]", "[value = lower bound of
+# range 12-15]"): the range itself is the target.
+_RANGE = re.compile(r"\brange (\d+(?:\.\d+)?)\s*[-–]\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
+# The 1 July 2025 commune merger, as the table's notes tag a figure (a note may name
+# another figure's "pre-merger count" in passing: only these tags decide).
+_BEFORE_MERGER = re.compile(
+    r"BEFORE (?:COMMUNE )?MERGER|pre-merger communes|old commune structure|pre-1 July 2025"
+)
+_AFTER_MERGER = re.compile(r"post-merger|merged communes|after 1 July 2025")
 _VI_THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")  # "5.775": thousands, Vietnamese style
 _DISTRICT = re.compile(r"^(.*\S)\s*\(([^()]+)\)\s*$")
 
@@ -256,11 +272,23 @@ def _as_of_cell(text: str) -> tuple[str | None, str | None]:
 
 
 def _split_note(quote: str) -> tuple[str, str | None]:
-    """``words [NOTE]`` → (words, NOTE): the bracket is the table's note, not the page's."""
-    m = _TRAILING_NOTE.search(quote)
-    if not m or not quote[: m.start()].strip():
-        return quote, None
-    return quote[: m.start()].strip(), m.group(1).strip()
+    """``words [A] [B]`` → (words, "A; B"): the brackets are the table's notes, not the page's."""
+    notes: list[str] = []
+    while (m := _TRAILING_NOTE.search(quote)) and quote[: m.start()].strip():
+        notes.insert(0, m.group(1).strip())
+        quote = quote[: m.start()]
+    return quote.strip(), "; ".join(notes) or None
+
+
+def _after_merger(level: str, as_of: str | None, notes: str) -> bool:
+    """Whether a commune figure counts the communes formed on 1 July 2025. A unit's figure
+    does unless its notes say it is of the old communes; any other figure only where its
+    notes say so, or a national one dated from July 2025 on."""
+    if _BEFORE_MERGER.search(notes):
+        return False
+    if level == UNIT_LEVEL or _AFTER_MERGER.search(notes):
+        return True
+    return level == "national" and bool(as_of) and as_of[:7] >= metrics.MERGER_MONTH
 
 
 def _row(where: At, get: dict[str, str]) -> Row:
@@ -331,6 +359,7 @@ def _row(where: At, get: dict[str, str]) -> Row:
     place = _place(name, level)
     quote, bracket = _split_note(quote_text)
     notes = [n for n in (bracket, as_of_note, get.get("note") or None) if n]
+    of_ntm = bool(bracket and _OF_NTM.search(bracket))
     base = {"metric": metric, "year": year}
     tail = {"source": source, "quote": quote}
     if notes:
@@ -338,6 +367,12 @@ def _row(where: At, get: dict[str, str]) -> Row:
     also: list[dict] = []
     if status == "target":
         entry = {**base, "kind": "share" if share else kind, "value": as_number(value)}
+        span = _RANGE.search(bracket or "")
+        if span and float(span.group(1)) == value:
+            del entry["value"]
+            entry["min"], entry["max"] = (as_number(float(g)) for g in span.groups())
+        if share and of_ntm:
+            entry["share_of"] = "communes_ntm"
         if unit:
             entry["unit"] = unit
         if as_of:
@@ -353,20 +388,36 @@ def _row(where: At, get: dict[str, str]) -> Row:
     entry["kind"] = kind
     if unit:
         entry["unit"] = unit
+    if share and of_ntm:
+        entry["share_of"] = "communes_ntm"
+    merged = metrics.info(metric, unit).family == "commune" or metric == "communes_total"
+    if merged and _after_merger(level, as_of, bracket or ""):
+        entry["after_merger"] = True
     entry.update(tail)
-    if denominator is not None and metric in metrics.COMMUNE_STANDARDS and kind == "level":
-        total = {
-            "metric": "communes_total",
+    partial = bool(_PARTIAL.search((bracket or "").replace("; ", "\n")))
+    if (
+        denominator is not None
+        and metric in metrics.COMMUNE_STANDARDS
+        and kind == "level"
+        and not partial
+    ):
+        # "x/y xã" counts among all y communes, unless the words say the y are the
+        # communes at the NTM standard (the national "2.275/6.250" advanced communes).
+        among = "communes_ntm" if of_ntm and metric != "communes_ntm" else "communes_total"
+        what = "the communes at the NTM standard" if among == "communes_ntm" else "all communes"
+        denominator_entry = {
+            "metric": among,
             "year": year,
             "value": as_number(denominator),
             "status": status,
             **({"as_of": as_of} if as_of else {}),
             "kind": "level",
+            **({"after_merger": True} if "after_merger" in entry else {}),
             "source": source,
             "quote": quote,
-            "note": f"DERIVED: the denominator of {plain(value)}/{plain(denominator)}",
+            "note": f"DERIVED: the denominator of {plain(value)}/{plain(denominator)} ({what})",
         }
-        also.append(total)
+        also.append(denominator_entry)
     return Row(where, place, "observations", entry, tuple(also))
 
 
@@ -390,11 +441,34 @@ def _place(name: str, level: str) -> Place:
     return Place(name, level, slugify(name), None if level == "national" else NATIONAL_SLUG)
 
 
+def _unit_slug(place: Place, files: dict[str, dict]) -> str | None:
+    """The file of a unit of 1 July 2025: the unit of that name, else the province that did
+    not merge (it is its own unit) of that name, or of a longer former name ending with it
+    (Thừa Thiên Huế, now Huế); None when there is no such file, or more than one."""
+    merged_away = {m for data in files.values() for m in data.get("members") or ()}
+    units = [
+        s for s, d in files.items() if d.get("members") and slugify(d["name"]) == place.name_slug
+    ]
+    if units:
+        return min(units)
+    alone = [
+        s
+        for s, d in files.items()
+        if d.get("level") == "province" and not d.get("members") and s not in merged_away
+    ]
+    for named in (lambda s: s == place.name_slug, lambda s: s.endswith(f"_{place.name_slug}")):
+        found = [s for s in alone if named(s)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
 # ---------------------------------------------------------------- merging into files
 
 
 def _same_figure(a: dict, b: dict) -> bool:
-    return all(a.get(k) == b.get(k) for k in ("metric", "year", "kind", "status"))
+    keys = ("metric", "year", "kind", "status", "after_merger", "share_of")
+    return all(a.get(k) == b.get(k) for k in keys)
 
 
 def _vague(e: dict) -> set:
@@ -511,7 +585,7 @@ def plan_import(
     # Provinces and the country claim their slugs first, in a fixed order, so the same
     # tables always give the same files.
     claimed: dict[str, Place] = {}
-    figures = [r for r in rows if r.section != "members"]
+    figures = [r for r in rows if r.section != "members" and r.place.level != UNIT_LEVEL]
     places = sorted(
         {r.place for r in figures},
         key=lambda p: (p.level == "district", p.name_slug, p.parent or "", p.level),
@@ -544,6 +618,7 @@ def plan_import(
             _merge(change.data["observations"], extra, r.where, change, "observations")
     known = set(existing) | set(changes)
     _plan_units(units, into, folder, changes, known)
+    _plan_unit_figures([r for r in rows if r.place.level == UNIT_LEVEL], folder, changes)
     out = list(changes.values())
     _validate(out, folder)
     return out
@@ -616,6 +691,29 @@ def _plan_units(units, into: Path, folder: _Folder, changes: dict, known: set) -
             change = Change(slug, path, True, data=data)
             change.added.append((r.where, {"metric": "members", "year": "", "value": len(members)}))
         changes[slug] = change
+    if errors:
+        raise InputError(errors)
+
+
+def _plan_unit_figures(rows: list[Row], folder: _Folder, changes: dict[str, Change]) -> None:
+    """A unit's figures go to its file, which the mergers table made (now or before)."""
+    files = {**folder.data, **{slug: c.data for slug, c in changes.items()}}
+    errors = []
+    for r in rows:
+        slug = _unit_slug(r.place, files)
+        if slug is None:
+            expected = "a unit of the mergers table, or a province that did not merge"
+            errors.append(r.where.problem("locality", expected, repr(r.place.name)))
+            continue
+        change = changes.get(slug)
+        if change is None:
+            data = folder.data[slug]
+            data.setdefault("observations", [])
+            data.setdefault("targets", [])
+            change = changes[slug] = Change(slug, folder.paths[slug], False, data=data)
+        _merge(change.data.setdefault(r.section, []), r.entry, r.where, change, r.section)
+        for extra in r.also:
+            _merge(change.data["observations"], extra, r.where, change, "observations")
     if errors:
         raise InputError(errors)
 
