@@ -194,14 +194,15 @@ FULL_SHARE = 99.95  # percent: "100% of communes" once rounding is allowed for
 def _full_shares(loc: Locality, metric: str, until: float | None, after_merger: bool):
     """A stated 100% of communes at a standard is a level: the commune total of its date,
     whatever that total is. Where no total is known, the share is returned as a reason
-    not to forecast from an older level."""
+    not to forecast from an older level. On the merged communes, whose series are a figure
+    or two, any stated share of a known total is a level too (rounded to a commune)."""
     pins, unknown = [], []
     for o in loc.observations:
         if (
             o.metric != f"{metric}_share"
             or o.kind != "level"
             or o.status == "plan"
-            or o.value < FULL_SHARE
+            or (o.value < FULL_SHARE and not after_merger)
             or o.after_merger != after_merger
             or o.share_of == "communes_ntm"
             or (until is not None and known_at(o) > until + 1e-9)
@@ -210,10 +211,11 @@ def _full_shares(loc: Locality, metric: str, until: float | None, after_merger: 
         # The total of the share's date, as far as it is known at the cut (it may have been
         # published after the share itself).
         total = build_totals(loc, until=until, after_merger=after_merger).at(o.t)
-        if total is None:
+        if total is not None:
+            count = float(total) if o.value >= FULL_SHARE else float(round(total * o.value / 100))
+            pins.append(Point(o.t, count, o.year, o.status, o.source))
+        elif o.value >= FULL_SHARE:
             unknown.append(msg("fc.unpinned", metric=o.metric, value=o.value, year=o.year))
-        else:
-            pins.append(Point(o.t, float(total), o.year, o.status, o.source))
     return pins, unknown
 
 

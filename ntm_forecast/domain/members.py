@@ -167,16 +167,20 @@ def _as_of_key(text: str) -> tuple[int, int, int]:
 SUM_MODEL = "sum_of_members"
 
 
-def summed_paths(unit: Locality, member_paths: list[dict], own: dict) -> dict:
+def summed_paths(
+    unit: Locality, member_paths: list[dict], own: dict, *, only_missing: bool = False
+) -> dict:
     """Bottom-up paths of a unit: for each metric every member forecasts, and that the unit
     does not report itself, the sum of the members' paths year by year (the same path index
     of each member, all simulated from their own histories). ``own`` is what the unit's
-    summed history gave; it stays where a member has no forecast."""
+    summed history gave; it stays where a member has no forecast. With ``only_missing`` (a
+    unit after 1 July 2025) only what ``own`` lacks is summed, whatever the unit reports."""
     stated = {o.metric for o in unit.observations if not is_summed(o.note)}
+    skip = set(own) if only_missing else stated
     out = dict(own)
     for metric in SUMMED:
         parts = [paths.get(metric) for paths in member_paths]
-        if metric in stated or not parts or any(p is None for p in parts):
+        if metric in skip or not parts or any(p is None for p in parts):
             continue
         start = max(int(p.years[0]) for p in parts)
         end = min(int(p.years[-1]) for p in parts)

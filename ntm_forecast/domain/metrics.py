@@ -21,6 +21,9 @@ NESTED_IN = {
 # replaced 63 provinces: a commune count after that date is of other communes.
 MERGER_MONTH = "2025-07"
 MERGER_T = 2025.5  # the same date in the fractional years of the series
+# The 2026–2030 criteria set one standard and a pilot "hiện đại" grade (Decision
+# 51/2025/QĐ-TTg); the advanced and model grades of 2021–2025 are no national grade after it.
+GRADES_ENDED = ("communes_advanced", "communes_model")
 
 OCOP_STARS = ("ocop_3star", "ocop_4star", "ocop_5star")
 

@@ -16,6 +16,11 @@ from pydantic import ValidationError
 
 from ntm_forecast.domain.checks import check_all
 from ntm_forecast.domain.members import combine_all, member_problems
+from ntm_forecast.domain.national_targets import (
+    NATIONAL_SLUG,
+    national_shares,
+    with_national_targets,
+)
 from ntm_forecast.domain.schema import Locality, validation_problems
 from ntm_forecast.errors import InputError, Problem
 from ntm_forecast.files import read_text
@@ -136,7 +141,26 @@ def load_many(paths: Iterable[str | Path] | None = None) -> Loaded:
         out.paths[loc.slug] = path
     _resolve_members(out)
     out.warnings.extend(check_all(out.localities, out.paths))
+    _apply_national_targets(out)
     return out
+
+
+def _apply_national_targets(out: Loaded) -> None:
+    """Every unit gets the national shares of 2026–2030 it has no target of its own for; the
+    national file is read from the folder of the files asked for when it was not asked for."""
+    national = out.localities.get(NATIONAL_SLUG)
+    if national is None:
+        for folder in sorted({p.parent for p in out.paths.values()}):
+            candidate = folder / f"{NATIONAL_SLUG}.yaml"
+            if candidate.is_file():
+                with contextlib.suppress(InputError):  # a broken national file is its own error
+                    national = load_locality(candidate)
+                break
+    if national is None:
+        return
+    shares = national_shares(national)
+    for slug, loc in out.localities.items():
+        out.localities[slug] = with_national_targets(loc, shares)
 
 
 def _resolve_members(out: Loaded) -> None:
@@ -177,7 +201,7 @@ def load_or_raise(paths: Iterable[str | Path] | None = None) -> Loaded:
 
 # ---------------------------------------------------------------- the one writer
 
-TOP_ORDER = ("name", "slug", "level", "parent", "members", "origin_year", "notes")
+TOP_ORDER = ("name", "slug", "level", "parent", "members", "merged_into", "origin_year", "notes")
 
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

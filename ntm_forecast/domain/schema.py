@@ -193,6 +193,9 @@ class Target(_Sourced):
     # Recorded from a report of its own outcome ("vượt kế hoạch", "đạt 100% kế hoạch"):
     # met by construction, so the hindcast scores it apart.
     recorded_after: bool = False
+    # The country's target standing in for a unit's own (`domain.national_targets`); set
+    # when the params are loaded, never written in a file.
+    from_national: bool = False
 
     @model_validator(mode="after")
     def _value_or_range(self):
@@ -233,6 +236,8 @@ class Locality(_Record):
     parent: Annotated[str, Field(pattern=SLUG)] | None = None
     # A unit made of other localities (the provinces of 1 July 2025): their slugs.
     members: Annotated[tuple[Annotated[str, Field(pattern=SLUG)], ...], Field(strict=False)] = ()
+    # A former province that is a member of such a unit since 1 July 2025: the unit's slug.
+    merged_into: Annotated[str, Field(pattern=SLUG)] | None = None
     origin_year: Year
     notes: str | None = None
     # Lists in YAML, frozen tuples here (strict mode alone would refuse a list).

@@ -32,6 +32,7 @@ from ntm_forecast.engine.models import (
 from ntm_forecast.engine.pooling import (
     PooledGrowth,
     PooledHazard,
+    criteria_break_sd,
     fit_pooled_growth,
     fit_pooled_hazard,
     in_pool,
@@ -70,6 +71,8 @@ class Context:
     growth: PooledGrowth
     until: float | None = None
     selection: Selection = field(default=SELECTION, repr=False)
+    # The log-hazard sd a commune forecast takes on from the 2026 criteria on.
+    criteria_break_sd: float = 0.0
 
     @classmethod
     def from_localities(
@@ -93,7 +96,8 @@ class Context:
             for s in metrics.COMMUNE_STANDARDS
         }
         growth = fit_pooled_growth(train, until=until, structure=selection.growth)
-        return cls(locs, hazards, growth, until, selection)
+        doubt = criteria_break_sd(train, selection.hazard, until=until)
+        return cls(locs, hazards, growth, until, selection, doubt)
 
 
 def cut_at(loc: Locality, year: int) -> Locality:
@@ -292,6 +296,7 @@ def metric_history(loc: Locality, metric: str, ctx: Context) -> MetricHistory:
             totals=build_totals(loc, **epoch),
             intervals=tuple(intervals_for(loc, metric, **epoch)),
             pooled_hazard=ctx.hazards[metric],
+            criteria_break_sd=ctx.criteria_break_sd,
         )
     elif info.family == "ocop":
         kw = dict(
@@ -315,6 +320,8 @@ def fit_metric(
         # Forecasting from an older level would contradict the share; say so instead.
         raise InsufficientHistory(hist.series.unpinned[-1])
     build = ctx.selection.build
+    if metric in metrics.GRADES_ENDED and past_merger(loc):
+        raise InsufficientHistory(msg("fc.grade_ended", metric=metric))
     if not len(hist.series) and hist.info.family == "commune" and past_merger(loc):
         # The old communes' count does not carry over to the merged ones: say what is missing.
         unit = next((u for u in ctx.localities.values() if loc.slug in u.members), None)
@@ -412,8 +419,7 @@ def forecast_locality(
                 )
             )
     _stars(loc, out, skipped, seed, ctx)
-    # After 1 July 2025 the members are gone: the unit continues its own (summed) history.
-    if loc.members and all(m in ctx.localities for m in loc.members) and not past_merger(loc):
+    if loc.members and all(m in ctx.localities for m in loc.members):
         out, skipped = _bottom_up(loc, ctx, out, skipped, horizon, n_paths, seed, model, pace)
     return LocalityForecast(
         loc, loc.origin_year, horizon, n_paths, seed, pace, out, tuple(skipped), tuple(notes)
@@ -428,7 +434,9 @@ def _bottom_up(unit, ctx, out, skipped, horizon, n_paths, seed, model, pace):
     if ctx.until is not None:  # a backtest or hindcast: the members as known at the unit's cut
         members = [cut_at(m, unit.origin_year) for m in members]
     parts = [forecast_locality(m, ctx, **kw).paths for m in members]
-    out = summed_paths(unit, parts, out)
+    # After 1 July 2025 the members' communes are gone (they forecast none); their OCOP
+    # products are not: the sum stands in where the unit's own history cannot be forecast.
+    out = summed_paths(unit, parts, out, only_missing=past_merger(unit))
     return out, [s for s in skipped if s.metric not in out]
 
 

@@ -29,6 +29,7 @@ from ntm_forecast.engine.pooling import (
     LOG_ADDITIONS_LIMITS,
     LOG_HAZARD_LIMITS,
     PHASE2_START,
+    PHASE3_START,
     GrowthStructure,
     HazardStructure,
     Interval,
@@ -71,6 +72,7 @@ class MetricHistory:
     ocop_additions: tuple = ()
     origin_year: int | None = None
     in_pool: bool = True  # of the pool's kind (a province): the pool's levels fit its scale
+    criteria_break_sd: float = 0.0  # a commune hazard's log-sd from PHASE3_START on
 
     @property
     def last(self):
@@ -263,6 +265,11 @@ class CommuneHazard(Model):
         rho = rng.choice(ph.rho_draws, size=n_paths)
         m = (1.0 - rho) / rho
         structure, start = ph.structure, self.start_.value
+        # New criteria: each path's hazard moves by a shift of the size the 2021 change had
+        # (drawn only for a forecast that reaches them, so older forecasts keep their draws).
+        doubt = self.history_.criteria_break_sd
+        crosses = doubt > 0 and years[-1] > PHASE3_START
+        shift = rng.normal(0.0, doubt, n_paths) if crosses else 0.0
 
         def step(level, j, year, t, dt):
             nonlocal u
@@ -276,6 +283,8 @@ class CommuneHazard(Model):
                 cov, self.mean_cov_, float(t + dt / 2 >= PHASE2_START), push_share(t, t + dt)
             )
             eta = np.einsum("nk,nk->n", x, coef) + u
+            if t + dt / 2 >= PHASE3_START:
+                eta = eta + shift
             lam = np.exp(np.clip(eta, *LOG_HAZARD_LIMITS)) * self.pace
             p = np.clip(-np.expm1(-lam * dt), 1e-9, 1 - 1e-9)
             pt = rng.beta(p * m, (1 - p) * m)

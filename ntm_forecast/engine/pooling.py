@@ -34,6 +34,9 @@ from ntm_forecast.domain.history import Series, Totals, build_series, build_tota
 from ntm_forecast.domain.schema import Locality
 
 PHASE2_START = 2021.0  # the 2021–2025 criteria
+# The 2026–2030 criteria (Decision 51/2025/QĐ-TTg, in force 15/02/2026): a break like that of
+# 2021, of a size the data cannot know yet (see `criteria_break_sd`).
+PHASE3_START = 2026.0
 # The last three years of the 2016–2020 and 2021–2025 phases (pushes before a deadline).
 PUSH_YEARS = (2018, 2019, 2020, 2023, 2024, 2025)
 B0_PRIOR = (np.log(0.15), 3.0)  # a wide prior on the intercept: 1.5% to 99% a year within 2 sd
@@ -659,3 +662,18 @@ def _fit_nb(X, y, k, offset, prior_mean, prior_sd):
         return (y - mu) / (1.0 + mu / k), mu / (1.0 + mu / k)
 
     return fisher_scoring(X, score, prior_mean, prior_sd)
+
+
+def criteria_break_sd(
+    localities: Iterable[Locality], structure: HazardStructure, *, until: float | None = None
+) -> float:
+    """The doubt a forecast carries across a change of criteria: the size of the one change
+    in the data (2021), read as the phase term β of the NTM hazard (in `structure`, with a
+    phase term) and its standard error, as a log-hazard sd √(β² + se²). The direction of the
+    next change is not assumed: the pooled level already averages both phases."""
+    structure = dataclasses.replace(structure, phase=True)
+    ph = fit_pooled_hazard("communes_ntm", localities, until=until, structure=structure)
+    if not ph.n_intervals:
+        return 0.0
+    i = structure.columns.index("phase2")
+    return float(np.hypot(ph.coef[i], np.sqrt(ph.cov[i, i])))

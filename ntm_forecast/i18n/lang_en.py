@@ -296,6 +296,10 @@ MESSAGES: dict[str, str] = {
     "fc.unpinned": "{metric} {value}% in {year} says every commune is at the standard, but "
     "the number of communes is not known",
     "fc.insufficient": "insufficient history: {detail}",
+    "fc.grade_ended": (
+        "the 2026–2030 criteria (Decision 51/2025/QĐ-TTg) have no grade {metric}: "
+        "nothing is forecast after 2025"
+    ),
     "fc.merged_into": "merged into {unit} on 1 July 2025: see {unit} for the new communes",
     "fc.no_merged_figure": (
         "no figure of {metric} on the communes formed on 1 July 2025: "

@@ -300,6 +300,10 @@ MESSAGES: dict[str, str] = {
     "fc.unpinned": "{metric} {value}% năm {year} cho biết mọi xã đã đạt chuẩn, nhưng chưa "
     "biết tổng số xã",
     "fc.insufficient": "chưa đủ số liệu để dự báo",
+    "fc.grade_ended": (
+        "bộ tiêu chí 2026–2030 (Quyết định 51/2025/QĐ-TTg) không còn cấp «{metric}»: "
+        "không dự báo sau năm 2025"
+    ),
     "fc.merged_into": ("đã sáp nhập vào {unit} từ 1/7/2025: dự báo trên các xã mới xem ở {unit}"),
     "fc.no_merged_figure": (
         "chưa có số liệu «{metric}» trên các xã sau sắp xếp (từ 1/7/2025): "

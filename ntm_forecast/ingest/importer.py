@@ -691,8 +691,29 @@ def _plan_units(units, into: Path, folder: _Folder, changes: dict, known: set) -
             change = Change(slug, path, True, data=data)
             change.added.append((r.where, {"metric": "members", "year": "", "value": len(members)}))
         changes[slug] = change
+        for m in members:
+            _mark_merged(m, slug, r.where, folder, changes)
     if errors:
         raise InputError(errors)
+
+
+def _mark_merged(member: str, unit: str, where: At, folder: _Folder, changes: dict) -> None:
+    """A former province names the unit it merged into (its file says where it went)."""
+    change = changes.get(member)
+    if change is None:
+        change = Change(member, folder.paths[member], False, data=folder.data[member])
+    said = change.data.get("merged_into")
+    if said == unit:
+        return
+    if said is not None:
+        change.conflicts.append(
+            f"{change.path}: merged_into: {said} in the file and {unit} from {where} "
+            "(the file's kept)"
+        )
+    else:
+        change.data["merged_into"] = unit
+        change.added.append((where, {"metric": "merged_into", "year": "", "value": 0}))
+    changes[member] = change
 
 
 def _plan_unit_figures(rows: list[Row], folder: _Folder, changes: dict[str, Change]) -> None:
