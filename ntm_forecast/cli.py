@@ -273,6 +273,57 @@ def hindcast(
     return code
 
 
+def _period(text: str) -> tuple[int, int]:
+    first, _, last = text.partition("-")
+    years = (first, last)
+    if not all(len(y) == 4 and y.isascii() and y.isdigit() for y in years) or first > last:
+        expected = "two years, the first not after the second, e.g. 2021-2025"
+        raise InputError.at("--period", "period", expected, repr(text))
+    return int(first), int(last)
+
+
+@app.command()
+def review(
+    params: ParamsArg = None,
+    period: Annotated[
+        str, typer.Option("--period", help="the first and last target year, e.g. 2021-2025")
+    ] = "2021-2025",
+    fmt: Format = "table",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", help="folder for review.csv, review_summary.csv, .xlsx, .docx, .png"
+        ),
+    ] = None,
+) -> int:
+    """Every target of a period with its outcome (met, missed, unknown) and the figure that
+    decided it; per locality and in all, the targets set, met, missed and unknown."""
+    from ntm_forecast.assess.review import review as run_review
+    from ntm_forecast.assess.review import review_summary
+    from ntm_forecast.domain.params import load_or_raise
+    from ntm_forecast.files import ensure_writable_dir
+    from ntm_forecast.render.review import review_text, write_review
+    from ntm_forecast.render.tables import FORMATS, emit
+
+    years = _period(period)
+    if fmt not in FORMATS:
+        raise InputError.at("--format", "format", f"one of {', '.join(FORMATS)}", repr(fmt))
+    if output is not None:
+        ensure_writable_dir(output)  # before the work, not after it
+    loaded = load_or_raise(params)
+    names = {slug: loc.name for slug, loc in loaded.localities.items()}
+    table = run_review(loaded.localities.values(), period=years)
+    summary = review_summary(table)
+    if output is not None:
+        for path in write_review(output, table, summary, lang="vi", period=years, names=names):
+            typer.echo(str(path))
+        return EXIT_OK
+    if fmt == "table":  # the reader's table in Vietnamese; csv and json keep the codes
+        typer.echo(review_text(table, summary, "vi", names), nl=False)
+        return EXIT_OK
+    return emit([table], fmt, None)
+
+
 @app.command()
 def export(
     params: Annotated[Path, typer.Argument(help="params file")],

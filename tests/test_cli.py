@@ -55,3 +55,90 @@ def test_top_level_api_is_lazy():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+# --- review: every target of a period with its outcome -------------------------------------
+
+
+def _review_folder(tmp_path) -> Path:
+    """A province with a range target, one stated twice, a missed one, one without figures
+    and a share of the NTM communes; a district of it."""
+    from engine_fixtures import obs, target
+
+    from ntm_forecast.domain.params import dump_params
+
+    share_ntm = {**target("communes_advanced", 2022, "share", 40), "share_of": "communes_ntm"}
+    files = {
+        "tinh": {
+            "name": "Tỉnh Thử", "slug": "tinh", "level": "province", "origin_year": 2022,
+            "observations": [
+                obs("communes_total", 2021, 100), obs("communes_ntm", 2021, 45, source="a.txt"),
+                obs("communes_ntm", 2022, 50, source="b.txt"),
+                obs("communes_advanced", 2022, 21, source="b.txt"),
+            ],
+            "targets": [
+                target("communes_ntm", 2021, min=40, max=50),
+                target("communes_ntm", 2021, min=40, max=50),
+                target("communes_ntm", 2022, value=60),
+                target("ocop_total", 2023, value=10),
+                share_ntm,
+            ],
+        },
+        "huyen": {
+            "name": "Huyện Thử", "slug": "huyen", "level": "district", "parent": "tinh",
+            "origin_year": 2022, "observations": [obs("communes_ntm", 2022, 9)],
+            "targets": [target("communes_ntm", 2022, value=8)],
+        },
+    }  # fmt: skip
+    folder = tmp_path / "params"
+    folder.mkdir()
+    for slug, data in files.items():
+        (folder / f"{slug}.yaml").write_text(dump_params(data), encoding="utf-8")
+    return folder
+
+
+def test_review_prints_codes_in_csv_and_json(tmp_path, capsys):
+    folder = _review_folder(tmp_path)
+    assert main(["review", str(folder), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    outcomes = {(r["locality"], r["metric"], r["target_year"]): r["outcome"] for r in rows}
+    assert outcomes == {
+        ("huyen", "communes_ntm", 2022): "met",
+        ("tinh", "communes_advanced", 2022): "met",  # 21 ≥ 40% of 50 NTM communes
+        ("tinh", "communes_ntm", 2021): "met",  # 45: the range 40–50 met at its lower end
+        ("tinh", "communes_ntm", 2022): "missed",
+        ("tinh", "ocop_total", 2023): "unknown",
+    }
+    assert [r["stated"] for r in rows if r["target_year"] == 2021] == [2]
+    assert {r["province"] for r in rows} == {"tinh"}
+    assert main(["review", str(folder), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith("locality,name,level,province")
+
+
+def test_review_table_is_in_vietnamese_with_the_totals_last(tmp_path, capsys):
+    assert main(["review", str(_review_folder(tmp_path))]) == 0
+    out = capsys.readouterr().out
+    assert "không đạt" in out and "chưa rõ" in out and "40–50 xã" in out
+    assert out.splitlines()[-1].split()[-5:] == ["5", "3", "1", "1", "60%"]
+
+
+def test_review_writes_its_files(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["review", str(_review_folder(tmp_path)), "--output", str(out)]) == 0
+    names = ["review.csv", "review_summary.csv", "review.xlsx", "review.docx", "review.png"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    assert capsys.readouterr().out.splitlines() == [str(out / n) for n in names]
+
+
+def test_review_refuses_a_bad_period_in_one_line(tmp_path, capsys):
+    out = tmp_path / "out"
+    folder = _review_folder(tmp_path)
+    for bad in ("2025-2021", "2021", "21-25", "2021-2025x"):
+        assert main(["review", str(folder), "--period", bad, "--output", str(out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"--period: period: expected two years, the first not after the second, "
+                       f"e.g. 2021-2025, found '{bad}'"]  # fmt: skip
+    assert not out.exists()  # nothing written
+    assert main(["review", str(folder), "--format", "xml"]) == 2
+    assert main(["review", str(folder), "--period", "2022-2022", "--format", "csv"]) == 0
+    assert {line.split(",")[5] for line in capsys.readouterr().out.splitlines()[1:]} == {"2022"}

@@ -202,7 +202,7 @@ def settle(loc: Locality, t: Target, s: Series | None = None) -> Decided:
     return decided
 
 
-def _base(share_of: str | None) -> str:
+def share_base(share_of: str | None) -> str:
     return share_of or "communes_total"  # a share is of all communes unless it says otherwise
 
 
@@ -210,12 +210,14 @@ def _settle_share(loc: Locality, t: Target, s: Series) -> Decided:
     metric = f"{t.metric}_share"
     # A share of another base (40% of the NTM communes against 40% of all) is not compared.
     same_base = tuple(
-        o for o in loc.observations if o.metric == metric and _base(o.share_of) == _base(t.share_of)
+        o
+        for o in loc.observations
+        if o.metric == metric and share_base(o.share_of) == share_base(t.share_of)
     )
     shares = build_series(loc.model_copy(update={"observations": same_base}), metric)
     if len(shares):
         return _decided(loc, metric, t.year, *_decide(shares, True, "level", t.year, t.low))
-    if _base(t.share_of) == "communes_ntm":
+    if share_base(t.share_of) == "communes_ntm":
         base = build_series(loc, "communes_ntm").at(t.year + 1.0)
     else:
         base = build_totals(loc).at(t.year + 1.0)

@@ -324,9 +324,10 @@ def fit_metric(
         raise InsufficientHistory(msg("fc.grade_ended", metric=metric))
     if not len(hist.series) and hist.info.family == "commune" and past_merger(loc):
         # The old communes' count does not carry over to the merged ones: say what is missing.
-        unit = next((u for u in ctx.localities.values() if loc.slug in u.members), None)
-        if unit is not None:
-            raise InsufficientHistory(msg("fc.merged_into", unit=unit.name))
+        if loc.merged_into:
+            unit = ctx.localities.get(loc.merged_into)
+            name = unit.name if unit is not None else loc.merged_into
+            raise InsufficientHistory(msg("fc.merged_into", unit=name))
         raise InsufficientHistory(msg("fc.no_merged_figure", metric=metric))
     if not len(hist.series):
         if hist.series.increments and hist.info.cumulative:

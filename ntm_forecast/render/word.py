@@ -59,7 +59,7 @@ def target_sentence(row: pd.Series, communes_total: dict | None, lang: str) -> s
     return text
 
 
-def _new_document() -> DocxDocument:
+def new_document() -> DocxDocument:
     doc = Document()
     # A4 landscape: the target table is wide.
     section = doc.sections[0]
@@ -78,7 +78,7 @@ def _shade(cell, colour: str) -> None:
     cell._tc.get_or_add_tcPr().append(shading)
 
 
-def _add_table(doc: DocxDocument, table: planner.PlannerTable) -> None:
+def add_table(doc: DocxDocument, table: planner.PlannerTable) -> None:
     """The planner's table: header in bold, status cells coloured (python-docx escapes XML)."""
     frame = table.frame
     coloured = {column_label(c, x) for c in ("status_label", "outcome") for x in LANGS}
@@ -105,13 +105,13 @@ def _targets_part(doc, targets, lang, *, names, communes_total, with_locality) -
     doc.add_heading(word("report.coming", lang), level=1)
     coming = planner.coming_table(targets, lang, **kw)
     if len(coming):
-        _add_table(doc, coming)
+        add_table(doc, coming)
     else:
         _paragraph(doc, word("report.no_coming", lang))
     past = planner.past_table(targets, lang, **kw)
     if len(past):
         doc.add_heading(word("report.past", lang), level=1)
-        _add_table(doc, past)
+        add_table(doc, past)
     coming_rows, _ = planner.split(targets)
     if not coming_rows.empty:
         doc.add_heading(word("report.findings", lang), level=1)
@@ -122,7 +122,7 @@ def _targets_part(doc, targets, lang, *, names, communes_total, with_locality) -
             _paragraph(doc, text, style="List Bullet")
 
 
-def _save(doc: DocxDocument, path: str | os.PathLike[str]) -> Path:
+def save_document(doc: DocxDocument, path: str | os.PathLike[str]) -> Path:
     props = doc.core_properties
     props.created = props.modified = props.last_printed = FIXED_TIME
     props.revision = 1
@@ -142,7 +142,7 @@ def write_locality_report(
 ) -> Path:
     """Title, headline, coming and past targets, one sentence per coming target, charts,
     sources."""
-    doc = _new_document()
+    doc = new_document()
     name = meta["locality"]
     doc.add_heading(xml_text(word("report.title", lang, name=name)), level=0)
     _paragraph(doc, run_note(meta, lang)).runs[0].italic = True
@@ -166,7 +166,7 @@ def write_locality_report(
         for source, quote in sources.itertuples(index=False):
             text = str(source) if is_missing(quote) else f"{source}: “{quote}”"
             _paragraph(doc, text, style="List Bullet")
-    return _save(doc, path)
+    return save_document(doc, path)
 
 
 def write_summary_report(
@@ -179,7 +179,7 @@ def write_summary_report(
     names: dict | None = None,
 ) -> Path:
     """The batch's targets: headline, coming and past tables, a sentence each, the charts."""
-    doc = _new_document()
+    doc = new_document()
     doc.add_heading(word("report.summary_title", lang), level=0)
     note = run_note(meta, lang)
     if note:
@@ -187,4 +187,4 @@ def write_summary_report(
     _targets_part(doc, summary, lang, names=names or {}, communes_total=None, with_locality=True)
     for chart in charts:
         doc.add_picture(str(chart), width=PICTURE_WIDTH)
-    return _save(doc, path)
+    return save_document(doc, path)
