@@ -360,3 +360,248 @@ def test_a_schema_problem_of_a_row_is_in_the_documented_words(tmp_path):
     assert info.value.lines == [
         f"{table}:2:metric: expected text matching ^[a-z][a-z0-9_]*$, found 'Xã Mới' (str)"
     ]
+
+
+# --- the units of 1 July 2025 (level unit_2025) and the notes of the tables -------------
+
+MERGERS = [["Cần Thơ", "Cần Thơ;Hậu Giang;Sóc Trăng", "202/2025/QH15", "2025-07-01", URL, "q"]]
+PROVINCES = ["Cần Thơ", "Hậu Giang", "Sóc Trăng", "Điện Biên", "Thừa Thiên Huế"]
+
+
+def provinces_and_units(tmp_path, figures, *, mergers_first=False):
+    """Province files, the mergers table and `figures` (unit_2025 rows) in one import, or
+    with `mergers_first` the mergers in an import of their own before the figures."""
+    into = tmp_path / "p"
+    base = write_csv(tmp_path / "provinces.csv", [row(p) for p in PROVINCES])
+    mergers = write_csv(tmp_path / "mergers.csv", MERGERS, header=UNIT_HEADER)
+    table = write_csv(tmp_path / "units.csv", figures)
+    if mergers_first:
+        import_tables([base, mergers], into)
+        return into, import_tables([table], into), table
+    return into, import_tables([base, table, mergers], into), table
+
+
+def observed(loc, metric):
+    return [o for o in loc.observations if o.metric == metric]
+
+
+@pytest.mark.parametrize("mergers_first", [False, True])
+def test_unit_figures_go_to_the_unit_or_the_province_that_did_not_merge(tmp_path, mergers_first):
+    figures = [
+        row("Cần Thơ", "unit_2025", "2025", "communes_total", "72", as_of="2025-10"),
+        row("Điện Biên", "unit_2025", "2025", "communes_total", "42", as_of="2025-11"),
+        row("Huế", "unit_2025", "2025", "communes_total", "19", as_of="2025-11"),
+    ]
+    into, _, _ = provinces_and_units(tmp_path, figures, mergers_first=mergers_first)
+    files = {p.stem: load_locality(p) for p in into.iterdir()}
+    merged = {
+        slug: [o.value for o in observed(loc, "communes_total")] for slug, loc in files.items()
+    }
+    assert merged == {
+        "can_tho_2025": [72],  # the unit keeps the name of a member: its own file
+        "can_tho": [], "hau_giang": [], "soc_trang": [],
+        "dien_bien": [42],  # did not merge: its own unit
+        "thua_thien_hue": [19],  # Huế is the former Thừa Thiên Huế
+    }  # fmt: skip
+    assert all(o.after_merger for slug in merged for o in observed(files[slug], "communes_total"))
+    assert files["can_tho_2025"].members == ("can_tho", "hau_giang", "soc_trang")
+
+
+@pytest.mark.parametrize(
+    "name", ["Atlantis", "Hậu Giang"], ids=["unknown", "merged into another unit"]
+)
+def test_a_unit_nobody_knows_is_a_problem_at_its_row(tmp_path, name):
+    figures = [row("Điện Biên", "unit_2025", "2025"), row(name, "unit_2025", "2025")]
+    with pytest.raises(InputError) as info:
+        provinces_and_units(tmp_path, figures)
+    table = tmp_path / "units.csv"
+    expected = "a unit of the mergers table, or a province that did not merge"
+    assert info.value.lines == [f"{table}:3:locality: expected {expected}, found {name!r}"]
+    assert not (tmp_path / "p").exists()  # all or nothing
+
+
+def test_mergers_mark_each_member_and_a_second_import_changes_nothing(tmp_path):
+    figures = [row("Cần Thơ", "unit_2025", "2025", "communes_ntm", "40", as_of="2025-10")]
+    into, first, table = provinces_and_units(tmp_path, figures)
+    assert {s: load_locality(into / f"{s}.yaml").merged_into for s in
+            ("can_tho", "hau_giang", "soc_trang", "dien_bien")} == {
+        "can_tho": "can_tho_2025", "hau_giang": "can_tho_2025", "soc_trang": "can_tho_2025",
+        "dien_bien": None,
+    }  # fmt: skip
+    assert sum(len(c.added) for c in first.changes) > 0
+    before = snapshot(into)
+    tables = [tmp_path / "provinces.csv", table, tmp_path / "mergers.csv"]
+    again = import_tables(tables, into)
+    assert snapshot(into) == before
+    assert not any(c.added or c.conflicts for c in again.changes)
+
+
+def test_every_trailing_note_is_read(tmp_path):
+    rows = [row("Hậu Giang", value="34", quote="có 34 xã [UNDATED] [DERIVED: 34 = 30 + 4]")]
+    into = tmp_path / "p"
+    import_tables([write_csv(tmp_path / "t.csv", rows)], into)
+    (o,) = load_locality(into / "hau_giang.yaml").observations
+    assert o.quote == "có 34 xã"
+    assert o.note == "UNDATED; DERIVED: 34 = 30 + 4"
+
+
+OF_NTM = "[denominator: the communes at the NTM standard, not all communes]"
+
+
+@pytest.mark.parametrize(
+    ("metric", "quote", "expected"),
+    [
+        ("communes_ntm", "30/58 xã", {("communes_total", 58, "all communes")}),
+        ("communes_advanced", f"30/58 xã {OF_NTM}",
+         {("communes_ntm", 58, "the communes at the NTM standard")}),
+        ("communes_ntm", "30/58 xã [partial: 58 reported]", set()),
+        ("communes_ntm", "30/58 xã [UNDATED] [partial: 58 reported]", set()),
+    ],
+    ids=["all communes", "the NTM communes", "partial", "partial, second note"],
+)  # fmt: skip
+def test_a_denominator_counts_what_the_words_say(tmp_path, metric, quote, expected):
+    rows = [row("Hậu Giang", metric=metric, value="30", denominator="58", quote=quote)]
+    into = tmp_path / "p"
+    import_tables([write_csv(tmp_path / "t.csv", rows)], into)
+    derived = {
+        (o.metric, o.value, o.note.split("(")[-1].rstrip(")"))
+        for o in load_locality(into / "hau_giang.yaml").observations
+        if o.note and o.note.startswith("DERIVED")
+    }
+    assert derived == expected
+
+
+def test_a_share_of_the_ntm_communes_says_so(tmp_path):
+    note = "[share of the NTM communes]"
+    rows = [
+        row("Hậu Giang", metric="communes_advanced_share", value="40", quote=f"40% {note}"),
+        row("Hậu Giang", metric="communes_advanced_share", value="40", year="2025",
+            status="target", quote=f"40% {note}"),
+        row("Hậu Giang", metric="communes_ntm_share", value="70", year="2025", status="target",
+            quote="70%"),
+    ]  # fmt: skip
+    into = tmp_path / "p"
+    import_tables([write_csv(tmp_path / "t.csv", rows)], into)
+    loc = load_locality(into / "hau_giang.yaml")
+    assert [o.share_of for o in loc.observations] == ["communes_ntm"]
+    assert [(t.metric, t.kind, t.share_of) for t in loc.targets] == [
+        ("communes_advanced", "share", "communes_ntm"),
+        ("communes_ntm", "share", None),  # all communes
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "note", "amount"),
+    [
+        ("17", "[RANGE 17-19: 'từ 17 đến 19 xã']", (None, 17, 19)),
+        ("20", "[range 20-25; lower bound recorded]", (None, 20, 25)),
+        ("22", "[range 20-25; the middle recorded]", (22, None, None)),  # not the lower end
+    ],
+)
+def test_a_range_target_is_a_range(tmp_path, value, note, amount):
+    rows = [row("Hậu Giang", year="2025", value=value, status="target", quote=f"q {note}")]
+    into = tmp_path / "p"
+    import_tables([write_csv(tmp_path / "t.csv", rows)], into)
+    (t,) = load_locality(into / "hau_giang.yaml").targets
+    assert (t.value, t.min, t.max) == amount
+
+
+@pytest.mark.parametrize(
+    ("locality", "level", "metric", "as_of", "note", "after"),
+    [
+        ("Điện Biên", "unit_2025", "communes_ntm", "2025-11", "", True),
+        ("Điện Biên", "unit_2025", "communes_ntm_share", "2025-11", "", True),
+        ("Điện Biên", "unit_2025", "communes_ntm", "2025-11", "[BEFORE MERGER: 116 xã cũ]", False),
+        ("Điện Biên", "unit_2025", "communes_ntm", "2025-11",
+         "[BEFORE COMMUNE MERGER: pre-1 July 2025 communes]", False),
+        ("Điện Biên", "unit_2025", "communes_ntm", "2025-11", "[old commune structure]", False),
+        ("Điện Biên", "unit_2025", "communes_ntm", "2025-11",
+         "[UNDATED] [sum of pre-merger communes]", False),
+        ("Điện Biên", "unit_2025", "communes_total", "",
+         "[UNDATED; identified from the 106/175 pre-merger count]", True),
+        ("Việt Nam", "national", "communes_ntm", "2025-07", "", True),
+        ("Việt Nam", "national", "communes_ntm", "2025-06", "", False),
+        ("Việt Nam", "national", "communes_ntm", "2025", "", False),
+        ("Điện Biên", "province", "communes_ntm", "2025-11", "", False),
+        ("Điện Biên", "province", "communes_ntm", "2025-11", "[post-merger communes]", True),
+        ("Điện Biên", "unit_2025", "ocop_total", "2025-11", "", False),
+        ("Việt Nam", "national", "ocop_total", "2025-11", "[post-merger]", False),
+    ],
+)  # fmt: skip
+def test_after_merger_marks_counts_of_the_merged_communes(
+    tmp_path, locality, level, metric, as_of, note, after
+):
+    figure = row(locality, level, "2025", metric, "12", as_of=as_of, quote=f"12 xã {note}")
+    into, _, _ = provinces_and_units(tmp_path, [figure])
+    slug = "vietnam" if level == "national" else "dien_bien"
+    (o,) = [o for o in load_locality(into / f"{slug}.yaml").observations if o.year == 2025]
+    assert o.after_merger is after
+
+
+def test_old_and_merged_figures_of_one_year_are_no_conflict(tmp_path):
+    before = "[BEFORE MERGER: old commune structure as of 30/6/2025]"
+    figures = [
+        row("Điện Biên", "unit_2025", "2025", value="116", as_of="2025-11", quote=f"q {before}"),
+        row("Điện Biên", "unit_2025", "2025", value="30", as_of="2025-11", quote="q"),
+    ]
+    into, result, _ = provinces_and_units(tmp_path, figures)
+    loc = load_locality(into / "dien_bien.yaml")
+    assert [(o.value, o.after_merger) for o in observed(loc, "communes_ntm") if o.year == 2025] == [
+        (116, False),
+        (30, True),
+    ]
+    assert not any(c.conflicts for c in result.changes)
+    other = [row("Điện Biên", "unit_2025", "2025", value="110", as_of="2025-11",
+                 source="https://example.vn/khac", quote=f"q {before}")]  # fmt: skip
+    again = import_tables([write_csv(tmp_path / "more.csv", other)], into)
+    lines = again.report_lines()
+    assert any("two actual values for communes_ntm in 2025: 116" in line for line in lines)
+    assert [o.value for o in observed(load_locality(into / "dien_bien.yaml"), "communes_ntm")
+            if o.year == 2025 and not o.after_merger] == [116, 110]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("figures", "problem"),
+    [
+        ([("communes_ntm", "144", "[BEFORE MERGER: pre-merger communes]"),
+          ("communes_total", "70", "")], None),
+        ([("communes_ntm", "80", ""), ("communes_total", "70", "")], ("above_total", 2)),
+        ([("communes_ntm", "40", ""), ("communes_modern", "45", "")], ("unnested", 3)),
+        ([("communes_ntm", "40", "[BEFORE MERGER: old]"), ("communes_modern", "45", "")], None),
+    ],
+    ids=["old over merged total", "merged over merged total", "modern over ntm",
+         "modern and ntm of other communes"],
+)  # fmt: skip
+def test_counts_are_checked_within_one_kind_of_communes(tmp_path, figures, problem):
+    rows = [row("Điện Biên", "unit_2025", "2025", metric, value, as_of="2025-11",
+                quote=f"q {note}") for metric, value, note in figures]  # fmt: skip
+    if problem is None:
+        into, _, _ = provinces_and_units(tmp_path, rows)
+        loc = load_locality(into / "dien_bien.yaml")
+        assert sum(o.year == 2025 for o in loc.observations) == 2
+        return
+    with pytest.raises(InputError) as info:
+        provinces_and_units(tmp_path, rows)
+    assert [(p.code, p.row) for p in info.value.problems] == [problem]
+
+
+def test_the_released_tables_are_already_in_params(tmp_path):
+    """End to end on the real data on purpose: params/ holds every figure of data/ (the
+    import is idempotent), so importing them again writes nothing."""
+    import shutil
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    into = tmp_path / "params"
+    shutil.copytree(root / "params", into)
+    public = root / "data" / "public"
+    # The Makefile's TABLES, in its order.
+    names = ("public_observations", "provinces_to_2021", "figures_2022_2025", "units_2025")
+    tables = [public / f"{name}.csv" for name in names]
+    tables += sorted((root / "data" / "found").glob("*.csv"))
+    tables.append(public / "mergers_2025.csv")
+    before = snapshot(into)
+    result = import_tables(tables, into, origin_year=2025)
+    added = [(c.slug, e["metric"], e["year"]) for c in result.changes for _, e in c.added]
+    assert added == []
+    assert snapshot(into) == before
