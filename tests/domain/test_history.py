@@ -197,3 +197,84 @@ def test_share_fallback_of_the_totals_respects_the_cut():
     early = build_totals(loc, until=2019.0)
     assert early.last == round(1761 * 100 / 19.7)
     assert build_totals(loc, until=2016.0).last is None
+
+
+# --- the communes merged on 1 July 2025: two kinds of commune series --------------------
+
+
+def _merged(o: dict) -> dict:
+    return {**o, "after_merger": True}
+
+
+def _two_kinds():
+    return _loc(
+        obs("communes_total", 2024, 144),
+        obs("communes_ntm", 2024, 120),
+        obs("communes_ntm", 2025, 130, as_of="2025-06"),
+        _merged(obs("communes_total", 2025, 70, as_of="2025-10")),
+        _merged(obs("communes_ntm", 2025, 52, as_of="2025-10")),
+        obs("ocop_total", 2024, 80),
+        _merged(obs("ocop_total", 2025, 95, as_of="2025-10")),  # a flag OCOP has no use for
+    )
+
+
+def test_a_commune_series_holds_one_kind_of_communes():
+    loc = _two_kinds()
+    assert list(build_series(loc, "communes_ntm").values) == [120, 130]
+    assert list(build_series(loc, "communes_ntm", after_merger=True).values) == [52]
+    # 52 after 130 is no fall to drop: it is another series
+    assert build_series(loc, "communes_ntm", after_merger=True).dropped == ()
+
+
+def test_ocop_runs_on_across_the_merger():
+    loc = _two_kinds()
+    for after in (False, True):
+        assert list(build_series(loc, "ocop_total", after_merger=after).values) == [80, 95]
+
+
+def test_totals_of_one_kind_of_communes():
+    loc = _two_kinds()
+    assert build_totals(loc).last == 144
+    assert build_totals(loc, after_merger=True).last == 70
+    assert build_totals(loc, after_merger=True).at(2024.0) == 70  # its only figure backfills
+
+
+def test_totals_from_a_share_of_one_kind_only():
+    loc = _loc(
+        obs("communes_ntm", 2024, 120),
+        obs("communes_ntm_share", 2024, 80, unit="percent"),  # 150 old communes
+    )
+    assert build_totals(loc).last == 150
+    assert build_totals(loc, after_merger=True).last is None
+
+
+@pytest.mark.parametrize(
+    ("share", "after", "level"),
+    [
+        (45.5, True, 32),  # 70 × 45.5% = 31.85 communes
+        (100.0, True, 70),
+        (45.5, False, None),  # a share of the old communes is no level ...
+        (99.96, False, 144),  # ... unless every commune is at the standard
+    ],
+)
+def test_a_share_of_a_known_total_on_the_merged_communes_is_a_level(share, after, level):
+    figures = [
+        obs("communes_total", 2025, 144, as_of="2025-06"),
+        _merged(obs("communes_total", 2025, 70, as_of="2025-10")),
+        obs("communes_ntm_share", 2025, share, as_of="2025-11", unit="percent"),
+    ]
+    if after:
+        figures[-1] = _merged(figures[-1])
+    s = build_series(_loc(*figures), "communes_ntm", after_merger=after)
+    assert [p.value for p in s.points] == ([] if level is None else [level])
+    assert all(float(p.value).is_integer() for p in s.points)
+
+
+def test_a_share_of_the_ntm_communes_is_never_a_level():
+    figures = [
+        _merged(obs("communes_total", 2025, 70, as_of="2025-10")),
+        _merged(
+            {**obs("communes_advanced_share", 2025, 40, unit="percent"), "share_of": "communes_ntm"}
+        ),
+    ]
+    assert len(build_series(_loc(*figures), "communes_advanced", after_merger=True)) == 0

@@ -216,3 +216,25 @@ def test_a_cut_unit_sums_its_members_as_known_at_the_cut(folder):
     fc = forecast_locality(cut_at(locs["u"], 2018), ctx, horizon=2, n_paths=500, seed=1)
     years = fc["communes_ntm"].years
     assert years.min() >= 2018 and years.max() == 2020
+
+
+def test_a_units_merged_communes_do_not_stop_its_members_old_sum():
+    from ntm_forecast.domain.members import combine
+
+    def loc(slug, figures, **kw):
+        return Locality.model_validate(province(slug, figures, **kw), strict=False)
+
+    members = [
+        loc("a", [obs("communes_ntm", 2025, 40, as_of="2025-06")]),
+        loc("b", [obs("communes_ntm", 2025, 55, as_of="2025-06")]),
+    ]
+    merged = obs("communes_ntm", 2025, 30, as_of="2025-10", after_merger=True)
+    old = obs("communes_ntm", 2025, 99, as_of="2025-06")
+    unit = loc("u", [merged], members=["a", "b"])
+    figures = [
+        (o.value, o.after_merger, is_summed(o.note)) for o in combine(unit, members).observations
+    ]
+    assert sorted(figures) == [(30, True, False), (95, False, True)]
+    # the unit's own figure of the old communes does stand in for the sum
+    stated = combine(loc("u", [merged, old], members=["a", "b"]), members).observations
+    assert sorted(o.value for o in stated) == [30, 99]
