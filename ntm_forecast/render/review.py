@@ -194,7 +194,7 @@ def draw_share_met(
     for y, (met, total) in enumerate(counts[["met", "set"]].itertuples(index=False)):
         ax.text(1.01, y, f"{met}/{total}", va="center")
     ax.set_yticks(positions, [chart_text(str(names.get(p, p))) for p in counts["province"]])
-    ax.invert_yaxis()  # the highest share met on top
+    ax.set_ylim(max(len(counts), 1) - 0.5, -0.5)  # the highest share met on top, no margin
     ax.set_xlim(0, 1.12)
     ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_percent(v, lang, digits=0)))
