@@ -447,3 +447,152 @@ def test_any_model_chosen_by_hand_stays_bounded_and_never_fails(name):
                 assert (np.diff(v, axis=1) >= -1e-9).all(), (slug, metric)
             if metric.startswith("communes_") and metric != "communes_total":
                 assert v.max() <= 8267, (slug, metric)  # never above the national total
+
+
+# --- the communes merged on 1 July 2025 and the criteria of 2026–2030 -------------------
+
+
+def _merged(o: dict) -> dict:
+    return {**o, "after_merger": True}
+
+
+# 144 old communes, 125 of them at the standard by 2024; 70 merged communes, 30 of them.
+OLD_COMMUNES = commune_series(
+    [2020, 2021, 2022, 2023, 2024], [60, 80, 100, 115, 125], 144, advanced=[5, 10, 20, 30, 40]
+)
+MERGED_COMMUNES = [
+    _merged(obs("communes_total", 2025, 70, as_of="2025-10")),
+    _merged(obs("communes_ntm", 2025, 30, as_of="2025-10")),
+]
+
+
+def _reasons(fc) -> dict:
+    return {s.metric: (s.reason.code, s.reason.values) for s in fc.skipped}
+
+
+def test_a_unit_of_2025_is_forecast_from_its_merged_communes():
+    unit = locality([*OLD_COMMUNES, *MERGED_COMMUNES], slug="u", origin_year=2025)
+    fc = forecast_locality(unit, context([unit]), n_paths=N, seed=1)
+    year_2026 = fc["communes_ntm"].at(2026)
+    assert 30 <= np.median(year_2026) <= 50  # from 30 of 70, not from 125 of 144
+    assert year_2026.max() <= 70
+    frame = fc.observed_frame(["communes_ntm"])
+    assert frame["value"].tolist() == [30]  # the history shown is the merged communes'
+
+
+@pytest.mark.parametrize(
+    ("figures", "missing"),
+    [
+        ([], "communes_ntm"),
+        ([_merged(obs("communes_ntm", 2025, 30, as_of="2025-10"))], "communes_total"),
+    ],
+    ids=["no merged figure", "no merged total"],
+)
+def test_without_merged_figures_a_unit_says_what_is_missing(figures, missing):
+    unit = locality([*OLD_COMMUNES, *figures], slug="u", origin_year=2025)
+    fc = forecast_locality(unit, context([unit]), n_paths=N, seed=1)
+    assert "communes_ntm" not in fc
+    assert _reasons(fc)["communes_ntm"] == ("fc.no_merged_figure", {"metric": missing})
+
+
+def test_the_advanced_and_model_grades_end_with_2025():
+    figures = [*OLD_COMMUNES, *MERGED_COMMUNES, obs("communes_model", 2024, 3)]
+    figures.append(_merged(obs("communes_advanced", 2025, 8, as_of="2025-10")))
+    unit = locality(figures, slug="u", origin_year=2025)
+    fc = forecast_locality(unit, context([unit]), n_paths=N, seed=1)
+    reasons = _reasons(fc)
+    for grade in ("communes_advanced", "communes_model"):
+        assert grade not in fc
+        assert reasons[grade] == ("fc.grade_ended", {"metric": grade})
+    assert "communes_ntm" in fc
+    # before the merger they are forecast as ever
+    before = locality(OLD_COMMUNES, slug="before", origin_year=2024)
+    assert "communes_advanced" in forecast_locality(before, context([before]), n_paths=N)
+
+
+def _former(slug: str, ocop: list[float]):
+    figures = [*OLD_COMMUNES]
+    figures += [obs("ocop_total", y, v) for y, v in zip(range(2021, 2026), ocop, strict=True)]
+    loc = locality(figures, slug=slug, name=f"Tỉnh {slug}", origin_year=2025)
+    return loc.model_copy(update={"merged_into": "u"})
+
+
+@pytest.mark.parametrize(("known", "named"), [(True, "Tỉnh Hợp Nhất"), (False, "u")])
+def test_a_former_province_names_the_unit_it_merged_into(known, named):
+    a = _former("a", [10, 15, 22, 30, 37])
+    unit = locality(MERGED_COMMUNES, slug="u", name="Tỉnh Hợp Nhất", origin_year=2025)
+    ctx = context([a, unit] if known else [a])
+    fc = forecast_locality(a, ctx, n_paths=N, seed=1)
+    assert _reasons(fc)["communes_ntm"] == ("fc.merged_into", {"unit": named})
+    assert "ocop_total" in fc  # its products were not merged away
+
+
+def test_a_units_ocop_after_the_merger_is_its_members_sum_where_it_has_none_of_its_own():
+    a, b = _former("a", [10, 15, 22, 30, 37]), _former("b", [5, 9, 12, 18, 21])
+    unit = locality(MERGED_COMMUNES, slug="u", origin_year=2025)
+    unit = unit.model_copy(update={"members": ("a", "b")})
+    ctx = context([a, b, unit])
+    fc = forecast_locality(unit, ctx, n_paths=N, seed=4)
+    parts = [forecast_locality(m, ctx, n_paths=N, seed=4) for m in (a, b)]
+    assert fc["ocop_total"].model == "sum_of_members"
+    assert np.array_equal(fc["ocop_total"].at(2027), sum(p["ocop_total"].at(2027) for p in parts))
+    assert fc["communes_ntm"].model != "sum_of_members"  # its own merged communes
+    assert "ocop_total" not in _reasons(fc)
+    # with a history of its own, the unit's own OCOP forecast stands
+    ocop = [obs("ocop_total", y, v) for y, v in ((2023, 40), (2024, 48), (2025, 58))]
+    own = unit.model_copy(
+        update={"observations": (*unit.observations, *locality(ocop).observations)}
+    )
+    assert forecast_locality(own, ctx, n_paths=N, seed=4)["ocop_total"].model != "sum_of_members"
+
+
+SLOW = commune_series(
+    [2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024], [10, 14, 17, 22, 26, 30, 34, 37], 300
+)
+
+
+def test_the_2021_change_sets_the_doubt_of_the_new_criteria():
+    assert context().criteria_break_sd > 0
+
+
+def test_a_forecast_that_ends_by_2025_has_no_doubt_of_the_new_criteria(rich):
+    import dataclasses
+
+    loc, ctx, _ = rich
+    assert ctx.criteria_break_sd > 0
+    frames = [
+        forecast_locality(
+            loc, dataclasses.replace(ctx, criteria_break_sd=sd), horizon=4, n_paths=N, seed=3
+        )
+        .to_frame()
+        .to_csv()
+        for sd in (ctx.criteria_break_sd, 0.0, 2.0)
+    ]
+    assert frames[0] == frames[1] == frames[2]
+
+
+def _spread(loc, ctx, sd, horizon, year):
+    import dataclasses
+
+    c = dataclasses.replace(ctx, criteria_break_sd=sd)
+    col = forecast_locality(loc, c, horizon=horizon, n_paths=2000, seed=1)["communes_ntm"].at(year)
+    return np.quantile(col, 0.95) - np.quantile(col, 0.05)
+
+
+def test_a_forecast_to_2030_is_wider_with_more_doubt():
+    loc = locality(SLOW, slug="slow")
+    ctx = context([loc])
+    assert _spread(loc, ctx, 0.0, 6, 2030) < _spread(loc, ctx, 1.0, 6, 2030)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="CommuneHazard draws the shift only when years[-1] > PHASE3_START, but the step "
+    "of the year 2026 (t 2026→2027) is under the new criteria: a forecast ending in 2026 "
+    "has none of the doubt the same year has in a longer forecast",
+)
+def test_a_forecast_ending_in_2026_carries_the_doubt_of_its_last_year():
+    loc = locality(SLOW, slug="slow")
+    ctx = context([loc])
+    assert _spread(loc, ctx, 3.0, 3, 2026) > _spread(loc, ctx, 0.0, 3, 2026)  # to 2027: wider
+    assert _spread(loc, ctx, 3.0, 2, 2026) > _spread(loc, ctx, 0.0, 2, 2026)  # to 2026: same
