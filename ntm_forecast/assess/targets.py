@@ -19,7 +19,14 @@ import numpy as np
 import pandas as pd
 
 from ntm_forecast.domain.checks import check_locality
-from ntm_forecast.domain.history import FULL_SHARE, Series, build_series, build_totals
+from ntm_forecast.domain.history import (
+    FULL_SHARE,
+    Series,
+    build_series,
+    build_totals,
+    on_merged_communes,
+    period_end,
+)
 from ntm_forecast.domain.schema import Locality, Target
 from ntm_forecast.engine.forecast import LocalityForecast
 from ntm_forecast.i18n.messages import msg
@@ -33,6 +40,7 @@ TARGET_CODE_COLUMNS = [
     "target_kind",
     "target_value",
     "target_value_max",
+    "set_by",  # locality | national (the country's share standing in: "chỉ tiêu chung cả nước")
     "baseline_year",
     "baseline_value",
     "projected_median",
@@ -96,19 +104,24 @@ def _share_to_count(fc: LocalityForecast, t: Target):
         ntm = fc.paths.get("communes_ntm")
         base = ntm.at(t.year) if ntm is not None else None
         if base is None:
-            base = build_series(fc.locality, "communes_ntm").at(t.year + 1.0)
+            base = build_series(fc.locality, "communes_ntm", **_epoch(t)).at(t.year + 1.0)
         if base is None:
             return None, None, msg("review.share_ntm_unknown")
         low = t.low * base / 100.0
         high = t.high * base / 100.0 if t.high is not None else None
         typical = round(float(np.median(low)), 1)
         return low, high, msg("review.share_ntm_count", pct=t.low, count=typical)
-    total = build_totals(fc.locality).at(t.year + 1.0)
+    total = build_totals(fc.locality, **_epoch(t)).at(t.year + 1.0)
     if total is None:
         return None, None, msg("note.share_unknown_total")
     low = t.low * total / 100.0
     high = t.high * total / 100.0 if t.high is not None else None
     return low, high, msg("note.share_count", pct=t.low, total=total, count=round(low, 1))
+
+
+def _epoch(t: Target) -> dict:
+    """The communes a target counts: the merged ones from 2026 on (`history.on_merged_communes`)."""
+    return {"after_merger": on_merged_communes(t.year)}
 
 
 def _recent_pace(s: Series, until_year: int) -> float | None:
@@ -152,15 +165,23 @@ def outcome(s: Series, cumulative: bool, kind: str, year: int, value: float) -> 
     return _decide(s, cumulative, kind, year, value)[0]
 
 
-def _decide(s: Series, cumulative: bool, kind: str, year: int, value: float):
+# The old communes' last figures: those of June 2025, the month before they were merged.
+LAST_MONTH = 1.0 / 12.0
+
+
+def _decide(s: Series, cumulative: bool, kind: str, year: int, value: float, end=None):
     """(met, the point that decided it, the amount compared). A stated yearly increment has
-    no point; an increment read from two year-ends has the later one."""
+    no point; an increment read from two year-ends has the later one. `end` is when the
+    year ends for the series (`history.period_end`): a figure of its last month is final
+    where the series stops before the year's end."""
+    end = year + 1.0 if end is None else end
+    closing = LAST_MONTH if end < year + 1.0 - EPS else 0.0
     if kind in ("level", "share"):
-        before = [p for p in s.points if p.t <= year + 1.0 + EPS]
-        after = [p for p in s.points if year + 1.0 + EPS < p.t <= year + 1.5]
-        end = [p for p in before if abs(p.t - (year + 1.0)) < EPS]
-        if end:
-            return end[-1].value >= value - EPS, end[-1], end[-1].value
+        before = [p for p in s.points if p.t <= end + EPS]
+        after = [p for p in s.points if end + EPS < p.t <= end + 0.5]
+        final = [p for p in before if p.t >= end - closing - EPS]
+        if final:
+            return final[-1].value >= value - EPS, final[-1], final[-1].value
         if before and before[-1].value >= value - EPS and cumulative:
             return True, before[-1], before[-1].value
         if after and after[0].value < value - EPS and cumulative:
@@ -191,12 +212,14 @@ def settle(loc: Locality, t: Target, s: Series | None = None) -> Decided:
     the same source says more is coming that year (a `<metric>_pending` count or a higher
     estimate). A share (or "maintain") target reads the stated shares of the same base
     (`share_of`), else the count against the base's count at the end of the year."""
-    s = s if s is not None else build_series(loc, t.metric)
+    s = s if s is not None else build_series(loc, t.metric, **_epoch(t))
     if t.kind in ("share", "maintain"):
         decided = _settle_share(loc, t, s)
     else:
         cumulative = loc.info(t.metric).cumulative
-        decided = _decided(loc, t.metric, t.year, *_decide(s, cumulative, t.kind, t.year, t.low))
+        end = period_end(t.metric, t.year)
+        found = _decide(s, cumulative, t.kind, t.year, t.low, end)
+        decided = _decided(loc, t.metric, t.year, *found)
     if decided.met is False and _more_to_come(loc, t.metric, t.year):
         return Decided(None)
     return decided
@@ -214,17 +237,19 @@ def _settle_share(loc: Locality, t: Target, s: Series) -> Decided:
         for o in loc.observations
         if o.metric == metric and share_base(o.share_of) == share_base(t.share_of)
     )
-    shares = build_series(loc.model_copy(update={"observations": same_base}), metric)
+    epoch = _epoch(t)
+    end = period_end(t.metric, t.year)
+    shares = build_series(loc.model_copy(update={"observations": same_base}), metric, **epoch)
     if len(shares):
-        return _decided(loc, metric, t.year, *_decide(shares, True, "level", t.year, t.low))
+        return _decided(loc, metric, t.year, *_decide(shares, True, "level", t.year, t.low, end))
     if share_base(t.share_of) == "communes_ntm":
-        base = build_series(loc, "communes_ntm").at(t.year + 1.0)
+        base = build_series(loc, "communes_ntm", **epoch).at(end)
     else:
-        base = build_totals(loc).at(t.year + 1.0)
+        base = build_totals(loc, **epoch).at(end)
     if base is None:
         return Decided(None)
     cumulative = loc.info(t.metric).cumulative
-    found = _decide(s, cumulative, "level", t.year, t.low * base / 100.0)
+    found = _decide(s, cumulative, "level", t.year, t.low * base / 100.0, end)
     return _decided(loc, t.metric, t.year, *found)
 
 
@@ -312,10 +337,13 @@ def assess_target(
         target_kind=t.kind,
         target_value=t.low,
         target_value_max=_f(t.high),
+        set_by="national" if t.from_national else "locality",
         model="",
         pace_category="",
     )
     said = [*(notes or {}).get((t.metric, t.year), []), *(notes or {}).get((t.metric, None), [])]
+    if t.from_national:
+        said.insert(0, msg("note.from_national"))
     if any(getattr(s, "code", "") == "warn.total_not_base" for s in said):
         # The figures disagree: say which one this row tests.
         said.append(
@@ -332,7 +360,8 @@ def assess_target(
         return row
 
     pf = fc.paths.get(t.metric)
-    s = build_series(loc, t.metric)  # built once: outcome, baseline and recent pace read it
+    # built once: outcome, baseline and recent pace read it
+    s = build_series(loc, t.metric, **_epoch(t))
     low, high = t.low, t.high
     if t.kind == "share":
         low, high, how = _share_to_count(fc, t)

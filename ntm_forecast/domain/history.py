@@ -141,7 +141,16 @@ def on_merged_communes(year: int) -> bool:
     return year + 0.5 > metrics.MERGER_T
 
 
-def _counts_communes(metric: str) -> bool:
+def period_end(metric: str, year: int) -> float:
+    """When `year` ends for `metric`: its year-end, or for the old communes in 2025 the day
+    they were merged (1 July 2025), after which no figure of them can come."""
+    if counts_communes(metric) and not on_merged_communes(year) and year + 1.0 > metrics.MERGER_T:
+        return metrics.MERGER_T
+    return year + 1.0
+
+
+def counts_communes(metric: str) -> bool:
+    """A count (or share) of communes: a metric the 1 July 2025 merger cut in two."""
     return metric == "communes_total" or metric.removesuffix("_share") in metrics.COMMUNE_STANDARDS
 
 
@@ -152,7 +161,7 @@ def build_series(
     a commune count of the old communes, or with `after_merger` of the merged ones."""
     info = loc.info(metric)
     pts, incs, estimates = [], [], False
-    by_communes = _counts_communes(metric)
+    by_communes = counts_communes(metric)
     for o in loc.observations:
         if o.metric != metric or o.status == "plan":
             continue
@@ -273,3 +282,20 @@ def build_totals(
                 )
                 return Totals(Series("communes_total", (p,)), True, (note,))
     return Totals(s)
+
+
+def newest_figure(loc: Locality) -> tuple[int, int | None] | None:
+    """When the newest figure of `loc` dates from: (year, month), or (year, None) when the
+    newest is a year with no month (an undated figure of a later year than any dated one)."""
+    dated = [
+        o.as_of_key[:2]
+        for o in loc.observations
+        if o.status != "plan" and o.as_of and "-" in o.as_of
+    ]
+    years = [o.year for o in loc.observations if o.status != "plan"]
+    if not years:
+        return None
+    best = max(dated, default=None)
+    if best is None or max(years) > best[0]:
+        return max(years), None
+    return best

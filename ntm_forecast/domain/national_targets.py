@@ -24,9 +24,15 @@ def national_shares(national: Locality) -> list[Target]:
         if t.kind != "share" or t.year < FIRST_YEAR:
             continue
         key = (t.metric, t.year)
-        if key not in latest or t.as_of_key > latest[key].as_of_key:
+        if key not in latest or _stated(t) > _stated(latest[key]):
             latest[key] = t
     return [latest[k] for k in sorted(latest)]
+
+
+def _stated(t: Target) -> tuple[int, int, int]:
+    """When a target was stated; an undated one before every dated one (its `as_of_key`
+    would put it at the end of its own target year)."""
+    return t.as_of_key if t.as_of else (0, 0, 0)
 
 
 def is_unit(loc: Locality) -> bool:

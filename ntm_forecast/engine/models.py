@@ -268,7 +268,7 @@ class CommuneHazard(Model):
         # New criteria: each path's hazard moves by a shift of the size the 2021 change had
         # (drawn only for a forecast that reaches them, so older forecasts keep their draws).
         doubt = self.history_.criteria_break_sd
-        crosses = doubt > 0 and years[-1] > PHASE3_START
+        crosses = doubt > 0 and years[-1] >= PHASE3_START  # the year 2026 is under them
         shift = rng.normal(0.0, doubt, n_paths) if crosses else 0.0
 
         def step(level, j, year, t, dt):

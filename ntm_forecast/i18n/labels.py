@@ -30,7 +30,7 @@ def pace_category_label(code: object, lang: str = "vi") -> str:
 
 
 # Columns whose values are codes with words in the catalogue ("kind.level", ...).
-CODE_COLUMNS = ("kind", "target_kind", "status_data", "pace_category", "model")
+CODE_COLUMNS = ("kind", "target_kind", "status_data", "pace_category", "model", "set_by")
 
 # Fill colours (RGB hex) for a target's status, shared by the workbook and the charts.
 STATUS_COLOURS = {

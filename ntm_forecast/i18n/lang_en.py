@@ -20,6 +20,7 @@ MESSAGES: dict[str, str] = {
     "col.target_kind": "Target kind",
     "col.target_value": "Target",
     "col.target_value_max": "Target (upper)",
+    "col.set_by": "Target set by",
     "col.baseline_year": "Baseline year",
     "col.baseline_value": "Baseline",
     "col.projected_median": "Projected median",
@@ -85,6 +86,8 @@ MESSAGES: dict[str, str] = {
     "pace_category.fair": "Fair progress, acceleration needed",
     "pace_category.limited": "Limited progress",
     "pace_category.deteriorating": "Deterioration",
+    "set_by.locality": "the locality",
+    "set_by.national": "the whole country",
     # --- codes in tables ----------------------------------------------------------------
     "kind.observed": "Observed",
     "kind.forecast": "Forecast",
@@ -202,6 +205,8 @@ MESSAGES: dict[str, str] = {
     "target.maintain": "maintain 100%",
     "target.range": "{low}–{high}",
     # --- report headings and sentences --------------------------------------------------
+    "report.data_as_of_month": "Figures up to {month}/{year}",
+    "report.data_as_of_year": "Figures up to {year}",
     "report.data": "Data and sources",
     "report.warnings": "Data warnings",
     "report.no_warnings": "No warnings.",
@@ -296,6 +301,7 @@ MESSAGES: dict[str, str] = {
     "fc.unpinned": "{metric} {value}% in {year} says every commune is at the standard, but "
     "the number of communes is not known",
     "fc.insufficient": "insufficient history: {detail}",
+    "note.from_national": "the national target (the locality has none of its own)",
     "fc.grade_ended": (
         "the 2026–2030 criteria (Decision 51/2025/QĐ-TTg) have no grade {metric}: "
         "nothing is forecast after 2025"

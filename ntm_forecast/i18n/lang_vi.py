@@ -24,6 +24,7 @@ MESSAGES: dict[str, str] = {
     "col.target_kind": "Loại mục tiêu",
     "col.target_value": "Giá trị mục tiêu",
     "col.target_value_max": "Mục tiêu (cận trên)",
+    "col.set_by": "Chỉ tiêu của",
     "col.baseline_year": "Năm gốc",
     "col.baseline_value": "Giá trị năm gốc",
     "col.projected_median": "Dự báo (trung vị)",
@@ -89,6 +90,8 @@ MESSAGES: dict[str, str] = {
     "pace_category.fair": "Tiến bộ khá, cần tăng tốc",
     "pace_category.limited": "Tiến bộ hạn chế",
     "pace_category.deteriorating": "Đi lùi",
+    "set_by.locality": "địa phương",
+    "set_by.national": "chung cả nước",
     # --- codes in tables ----------------------------------------------------------------
     "kind.observed": "Thực tế",
     "kind.forecast": "Dự báo",
@@ -207,6 +210,8 @@ MESSAGES: dict[str, str] = {
     "target.range": "{low}–{high}",
     # --- report headings and sentences --------------------------------------------------
     "report.data": "Số liệu và nguồn",
+    "report.data_as_of_month": "Số liệu đến tháng {month}/{year}",
+    "report.data_as_of_year": "Số liệu đến năm {year}",
     "report.warnings": "Cảnh báo về số liệu",
     "report.no_warnings": "Không có cảnh báo.",
     "report.targets": "Đánh giá khả năng đạt mục tiêu",
@@ -300,6 +305,7 @@ MESSAGES: dict[str, str] = {
     "fc.unpinned": "{metric} {value}% năm {year} cho biết mọi xã đã đạt chuẩn, nhưng chưa "
     "biết tổng số xã",
     "fc.insufficient": "chưa đủ số liệu để dự báo",
+    "note.from_national": "chỉ tiêu chung cả nước (địa phương chưa có chỉ tiêu riêng)",
     "fc.grade_ended": (
         "bộ tiêu chí 2026–2030 (Quyết định 51/2025/QĐ-TTg) không còn cấp «{metric}»: "
         "không dự báo sau năm 2025"

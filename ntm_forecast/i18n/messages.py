@@ -22,7 +22,7 @@ CATALOGUES: dict[str, dict[str, str]] = {"vi": lang_vi.MESSAGES, "en": lang_en.M
 
 # Values under these names are metric codes (shown as their label) or years (no separator).
 METRIC_KEYS = frozenset({"metric"})
-YEAR_KEYS = frozenset({"year", "prev", "origin", "end"})
+YEAR_KEYS = frozenset({"year", "prev", "origin", "end", "month"})
 
 
 def fields(template: str) -> set[str]:

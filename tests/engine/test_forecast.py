@@ -585,12 +585,6 @@ def test_a_forecast_to_2030_is_wider_with_more_doubt():
     assert _spread(loc, ctx, 0.0, 6, 2030) < _spread(loc, ctx, 1.0, 6, 2030)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="CommuneHazard draws the shift only when years[-1] > PHASE3_START, but the step "
-    "of the year 2026 (t 2026→2027) is under the new criteria: a forecast ending in 2026 "
-    "has none of the doubt the same year has in a longer forecast",
-)
 def test_a_forecast_ending_in_2026_carries_the_doubt_of_its_last_year():
     loc = locality(SLOW, slug="slow")
     ctx = context([loc])

@@ -38,7 +38,7 @@ def test_sheets_headers_numbers_and_formats(tmp_path):
     assert count.value == 39 and count.number_format == "#,##0"
     assert ws.cell(row=5, column=column(ws, "Chỉ tiêu")).value == "Xã đạt chuẩn NTM nâng cao"
     assert ws.cell(row=3, column=column(ws, "Dự báo P90")).value == first.projected_p90
-    assert ws.max_column == 23
+    assert ws.max_column == 24
 
 
 def test_the_full_table_says_codes_and_notes_in_the_sheets_language(tmp_path):

@@ -87,6 +87,6 @@ def test_overview_real_params():
                        ("Lý Nhân", "ly_nhan"), ("Thái Nguyên", "thai_nguyen"),
                        ("Việt Nam", "vietnam")]:  # fmt: skip
         assert f"{name} ({slug}) · " in text
-    assert "Hải Hà (hai_ha) · district · parent quang_ninh · origin 2021" in text
+    assert "Hải Hà (hai_ha) · district · parent quang_ninh · origin 2025" in text
     assert "Việt Nam (vietnam) · national · origin 2021" in text
     assert "94 localities valid, 0 error(s)" in text
