@@ -88,5 +88,5 @@ def test_overview_real_params():
                        ("Việt Nam", "vietnam")]:  # fmt: skip
         assert f"{name} ({slug}) · " in text
     assert "Hải Hà (hai_ha) · district · parent quang_ninh · origin 2025" in text
-    assert "Việt Nam (vietnam) · national · origin 2021" in text
+    assert "Việt Nam (vietnam) · national · origin 2025" in text
     assert "94 localities valid, 0 error(s)" in text
