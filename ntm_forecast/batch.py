@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ntm_forecast.domain.history import newest_of
 from ntm_forecast.engine.session import open_session
 from ntm_forecast.errors import EXIT_FAILED, EXIT_OK, InputError, Problem
 from ntm_forecast.files import atomic_write_text, ensure_writable_dir
@@ -230,7 +231,8 @@ def run_batch(
             shutil.rmtree(tmp, ignore_errors=True)
         _recover(output, [r.slug for r in runs])
 
-    meta = {"version": __version__, "seed": seed, "n_paths": n_paths}
+    newest = newest_of(session.chosen)
+    meta = {"data_as_of": newest, "version": __version__, "seed": seed, "n_paths": n_paths}
     result.export_error = _write_summary(runs, output, lang, meta, all_targets=all_targets)
     result.finished_at = _now()
     _write_run_json(result, settings, workers, notebook)

@@ -300,6 +300,7 @@ def review(
     decided it; per locality and in all, the targets set, met, missed and unknown."""
     from ntm_forecast.assess.review import review as run_review
     from ntm_forecast.assess.review import review_summary
+    from ntm_forecast.domain.history import newest_of
     from ntm_forecast.domain.params import load_or_raise
     from ntm_forecast.files import ensure_writable_dir
     from ntm_forecast.render.review import review_text, write_review
@@ -315,7 +316,11 @@ def review(
     table = run_review(loaded.localities.values(), period=years)
     summary = review_summary(table)
     if output is not None:
-        for path in write_review(output, table, summary, lang="vi", period=years, names=names):
+        newest = newest_of(loaded.localities.values())
+        written = write_review(
+            output, table, summary, lang="vi", period=years, names=names, newest=newest
+        )
+        for path in written:
             typer.echo(str(path))
         return EXIT_OK
     if fmt == "table":  # the reader's table in Vietnamese; csv and json keep the codes

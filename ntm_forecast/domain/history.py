@@ -299,3 +299,9 @@ def newest_figure(loc: Locality) -> tuple[int, int | None] | None:
     if best is None or max(years) > best[0]:
         return max(years), None
     return best
+
+
+def newest_of(localities) -> tuple[int, int | None] | None:
+    """The newest of the localities' newest figures (a month beats its bare year)."""
+    found = [n for n in (newest_figure(loc) for loc in localities) if n is not None]
+    return max(found, key=lambda n: (n[0], n[1] or 0), default=None)

@@ -57,9 +57,22 @@ def code_label(column: str, code: object, lang: str = "vi") -> object:
     return word(key, lang) if column in CODE_COLUMNS and has(key) else code
 
 
+def data_as_of(newest: tuple[int, int | None] | None, lang: str = "vi") -> str:
+    """ "Số liệu đến tháng 6/2025": when the newest figure behind a document is from."""
+    if not newest:
+        return ""
+    year, month = newest
+    if month:
+        return word("report.data_as_of_month", lang, month=month, year=year)
+    return word("report.data_as_of_year", lang, year=year)
+
+
 def run_note(meta: dict, lang: str = "vi") -> str:
-    """One line saying what produced a document: locality, origin year, seed, paths, version."""
-    parts = [str(meta["locality"])] if meta.get("locality") else []
+    """One line saying what produced a document, first when its newest figure is from:
+    data date, locality, origin year, seed, paths, version."""
+    parts = [data_as_of(meta.get("data_as_of"), lang)] if meta.get("data_as_of") else []
+    if meta.get("locality"):
+        parts.append(str(meta["locality"]))
     if not is_missing(meta.get("origin_year")):
         parts.append(word("report.run_origin", lang, year=meta["origin_year"]))
     if meta.get("seed") is not None:

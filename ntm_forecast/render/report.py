@@ -18,9 +18,11 @@ from ntm_forecast.assess.targets import Thresholds, assess_targets
 from ntm_forecast.assess.whatif import whatif as run_whatif
 from ntm_forecast.domain import metrics
 from ntm_forecast.domain.checks import check_locality, parent_finding
+from ntm_forecast.domain.history import newest_figure
 from ntm_forecast.domain.members import MEMBERS_SOURCE
 from ntm_forecast.engine.forecast import LocalityForecast, forecast_locality
 from ntm_forecast.engine.session import Session, load_session, open_session
+from ntm_forecast.i18n.labels import data_as_of
 from ntm_forecast.i18n.messages import check_lang, metric_label, render, word
 from ntm_forecast.i18n.textsafe import escape_html
 from ntm_forecast.render import planner
@@ -154,6 +156,7 @@ class Report:
             for y in range(last + 1, fc.end_year + 1):
                 totals[y] = totals[last]
         return {
+            "data_as_of": newest_figure(self.locality),
             "locality": self.locality.name,
             "slug": self.locality.slug,
             "origin_year": fc.origin_year,
@@ -202,6 +205,7 @@ class Report:
     def show_header(self) -> None:
         loc, fc = self.locality, self.forecast
         _display(f"<h1>{escape_html(loc.name)}</h1>")
+        _display(f"<p><i>{escape_html(data_as_of(newest_figure(loc), self.lang))}</i></p>")
         self._paragraph(
             self.word(
                 "report.header",

@@ -20,7 +20,7 @@ from openpyxl.styles import PatternFill
 
 from ntm_forecast.assess.review import OUTCOMES, SUMMARY_COLUMNS, TOTAL
 from ntm_forecast.files import atomic_write_bytes, atomic_write_text
-from ntm_forecast.i18n.labels import STATUS_COLOURS, code_label, column_label
+from ntm_forecast.i18n.labels import STATUS_COLOURS, code_label, column_label, data_as_of
 from ntm_forecast.i18n.messages import has, metric_label, word
 from ntm_forecast.i18n.numbers import fmt_number, fmt_percent, fmt_year, is_missing
 from ntm_forecast.i18n.textsafe import chart_text, xml_text
@@ -230,10 +230,14 @@ def workbook_bytes(
     lang: str,
     period: tuple[int, int],
     names: dict | None = None,
+    newest: tuple[int, int | None] | None = None,
 ) -> bytes:
-    """Two sheets: the counts per locality (the share met a percentage), every target."""
+    """Two sheets: the counts per locality (the share met a percentage), every target; each
+    says first when the newest figure is from."""
     names = _names(table, names)
-    note = word("review.note", lang, **_period(period))
+    note = " · ".join(
+        x for x in (data_as_of(newest, lang), word("review.note", lang, **_period(period))) if x
+    )
     counts = summary.copy()
     counts["name"] = _summary_names(summary, lang)
     counts["level"] = _or_none(_level, summary["level"], lang)
@@ -265,11 +269,15 @@ def document(
     lang: str,
     period: tuple[int, int],
     names: dict | None = None,
+    newest: tuple[int, int | None] | None = None,
 ) -> Path:
-    """Title, how outcomes are read, the totals in one sentence, the counts per locality,
-    the chart, then every target with its outcome (coloured) and its deciding figure."""
+    """Title, when the newest figure is from, how outcomes are read, the totals in one
+    sentence, the counts per locality, the chart, then every target with its outcome
+    (coloured) and its deciding figure."""
     doc = new_document()
     doc.add_heading(xml_text(word("review.title", lang, **_period(period))), level=0)
+    if newest:
+        doc.add_paragraph(xml_text(data_as_of(newest, lang))).runs[0].italic = True
     doc.add_paragraph(xml_text(word("review.method", lang))).runs[0].italic = True
     total = summary.iloc[-1]
     share = fmt_percent(total["share_met"], lang, digits=1)
@@ -294,13 +302,15 @@ def write_review(
     lang: str,
     period: tuple[int, int],
     names: dict | None = None,
+    newest: tuple[int, int | None] | None = None,
 ) -> list[Path]:
     """review.csv and review_summary.csv (codes), review.xlsx, review.docx and review.png
-    (in ``lang``) in ``folder``, each written whole or not at all."""
+    (in ``lang``) in ``folder``, each written whole or not at all; `newest` is when the
+    newest figure reviewed is from (`domain.history.newest_of`)."""
     folder = Path(folder)
     chart = png_bytes(draw_share_met(table, lang=lang, period=period, names=names))
-    sheets = workbook_bytes(table, summary, lang=lang, period=period, names=names)
-    kw = {"lang": lang, "period": period, "names": names}
+    kw = {"lang": lang, "period": period, "names": names, "newest": newest}
+    sheets = workbook_bytes(table, summary, **kw)
     # CSV files for Excel carry a BOM so that the diacritics survive.
     return [
         atomic_write_text(folder / FILES["csv"], render(table, "csv"), encoding="utf-8-sig"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from engine_fixtures import locality, obs
 
-from ntm_forecast.domain.history import build_series, build_totals
+from ntm_forecast.domain.history import build_series, build_totals, newest_figure, newest_of
 
 
 def _loc(*observations, **kw):
@@ -278,3 +278,25 @@ def test_a_share_of_the_ntm_communes_is_never_a_level():
         ),
     ]
     assert len(build_series(_loc(*figures), "communes_advanced", after_merger=True)) == 0
+
+
+def _dated(as_of, year=2025, status="actual"):
+    return {**obs("ocop_total", year, 10, as_of=as_of), "status": status}
+
+
+@pytest.mark.parametrize(
+    ("figures", "newest"),
+    [
+        ([_dated("2025-06"), _dated("2024-12", 2024)], (2025, 6)),
+        ([_dated("2025-06-30"), _dated(None, 2025)], (2025, 6)),  # the same year, undated
+        ([_dated("2024-03", 2024), _dated(None, 2025)], (2025, None)),  # a later bare year
+        ([_dated("2026-02", 2025), _dated("2025-12", 2025, status="plan")], (2026, 2)),
+    ],
+)
+def test_newest_figure(figures, newest):
+    assert newest_figure(_loc(*figures)) == newest
+
+
+def test_newest_of_prefers_a_month_to_its_bare_year():
+    a, b = _loc(_dated(None, 2025)), _loc(_dated("2025-03"))
+    assert newest_of([a, b]) == (2025, 3) and newest_of([]) is None

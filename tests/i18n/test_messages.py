@@ -123,3 +123,14 @@ def test_every_column_of_the_result_tables_has_a_header_in_both_languages():
     columns |= {*PAST_COLUMNS, "pace", "required_pace_p80", "source", "quote", "as_of", "unit"}
     for lang, catalogue in CATALOGUES.items():
         assert sorted(c for c in columns if f"col.{c}" not in catalogue) == [], lang
+
+
+def test_the_data_date_opens_every_run_note():
+    from ntm_forecast.i18n.labels import data_as_of, run_note
+
+    assert data_as_of((2025, 6), "vi") == "Số liệu đến tháng 6/2025"
+    assert data_as_of((2025, None), "vi") == "Số liệu đến năm 2025"
+    assert data_as_of((2025, 12), "en") == "Figures up to 12/2025"
+    assert data_as_of(None, "vi") == ""
+    note = run_note({"data_as_of": (2025, 6), "locality": "Hà Tĩnh", "origin_year": 2025}, "vi")
+    assert note.startswith("Số liệu đến tháng 6/2025 · Hà Tĩnh")

@@ -16,6 +16,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from ntm_forecast.domain.history import newest_figure
 from ntm_forecast.render import report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,9 +228,9 @@ def test_a_formula_name_is_never_a_live_formula(hostile, tmp_path):
     rep.write(tmp_path, formats=("xlsx", "csv", "docx"))
     wb = load_workbook(tmp_path / "report.xlsx")
     for ws in wb.worksheets:
-        a1 = ws["A1"]
-        assert a1.data_type == "s" and a1.value.startswith("=HYPERLINK")
-        assert a1.quotePrefix
+        a1 = ws["A1"]  # the data date first, then the name: text either way
+        assert a1.data_type == "s" and a1.value.startswith("Số liệu đến tháng")
+        assert HOSTILE_FORMULA in a1.value
     with zipfile.ZipFile(tmp_path / "report.xlsx") as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
         assert sheets and not any("<f>" in z.read(n).decode() for n in sheets)
@@ -261,3 +262,15 @@ def test_the_targets_are_codes_and_their_files_speak_the_reports_language(report
     en_notes = _without_data(" ".join(en["note"].dropna()), reports["en"])
     assert "target year already past" in en_notes
     assert not VIETNAMESE_LETTERS.search(en_notes)
+
+
+def test_every_document_says_first_when_its_newest_figure_is(reports, monkeypatch, tmp_path):
+    rep = reports["vi"]
+    year, month = newest_figure(rep.locality)
+    stamp = f"Số liệu đến tháng {month}/{year}"
+    assert stamp in _shown(rep, monkeypatch)[1]  # the notebook, under the name
+    rep.write(tmp_path, formats=("xlsx", "docx"))
+    first = [p.text for p in Document(tmp_path / "report.docx").paragraphs if p.text][:2]
+    assert first[1].startswith(stamp)  # the Word file, under the title
+    wb = load_workbook(tmp_path / "report.xlsx")
+    assert all(ws["A1"].value.startswith(stamp) for ws in wb.worksheets)
