@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ntm_forecast.domain import metrics
 from ntm_forecast.domain.checks import check_locality
 from ntm_forecast.domain.history import (
     FULL_SHARE,
@@ -381,9 +382,10 @@ def assess_target(
         # The outcome is a fact, not a probability: the probability cell stays empty.
         return finish("met" if met else "missed", msg("note.past_known"))
     if pf is None:
+        ended = metrics.ended_2025(t.metric) if on_merged_communes(t.year) else None
         reason = next(
             (s.reason for s in fc.skipped if s.metric == t.metric),
-            msg("fc.insufficient", detail="no figures"),
+            msg(ended, metric=t.metric) if ended else msg("fc.insufficient", detail="no figures"),
         )
         return finish("insufficient", reason)
     additions_only = pf.model == "additions_only"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ntm_forecast.domain import metrics
-from ntm_forecast.domain.history import FULL_SHARE
+from ntm_forecast.domain.history import FULL_SHARE, counts_communes, past_merger
 from ntm_forecast.domain.schema import Locality, Observation, Target
 from ntm_forecast.i18n.messages import msg, render
 
@@ -89,7 +89,12 @@ def stale_metrics(loc: Locality) -> list[Finding]:
     """A metric whose latest figure is old: its forecast starts years before the origin.
     Keyed by year None, so every target of the metric carries it."""
     latest: dict[str, tuple[int, int]] = {}  # metric → (year, index)
+    after = past_merger(loc)
     for i, o in enumerate(loc.observations):
+        if after and (
+            metrics.ended_2025(o.metric) or (counts_communes(o.metric) and not o.after_merger)
+        ):
+            continue  # not what a forecast from 2025 starts from (its row says why)
         metric = o.metric
         base = metric.removesuffix("_share")
         if base in metrics.COMMUNE_STANDARDS and metric != base and o.value >= FULL_SHARE:

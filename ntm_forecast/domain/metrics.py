@@ -21,9 +21,24 @@ NESTED_IN = {
 # replaced 63 provinces: a commune count after that date is of other communes.
 MERGER_MONTH = "2025-07"
 MERGER_T = 2025.5  # the same date in the fractional years of the series
-# The 2026–2030 criteria set one standard and a pilot "hiện đại" grade (Decision
-# 51/2025/QĐ-TTg); the advanced and model grades of 2021–2025 are no national grade after it.
-GRADES_ENDED = ("communes_advanced", "communes_model")
+# What 2025 ended, with the message code that says why nothing is forecast past it: the
+# 2026–2030 criteria set one standard and a pilot "hiện đại" grade (Decision 51/2025/QĐ-TTg),
+# so the advanced and model grades of 2021–2025 are no national grade after them; the
+# district level was abolished on 1 July 2025; provinces completing the programme are
+# counted again under the new criteria.
+ENDED_2025 = {
+    "communes_advanced": "fc.grade_ended",
+    "communes_model": "fc.grade_ended",
+    "provinces_ntm": "fc.count_restarts",
+}
+
+
+def ended_2025(metric: str) -> str | None:
+    """The message code of why `metric` is not forecast past 2025, or None."""
+    if metric.startswith("districts_"):
+        return "fc.districts_ended"
+    return ENDED_2025.get(metric)
+
 
 OCOP_STARS = ("ocop_3star", "ocop_4star", "ocop_5star")
 

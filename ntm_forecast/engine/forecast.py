@@ -320,8 +320,9 @@ def fit_metric(
         # Forecasting from an older level would contradict the share; say so instead.
         raise InsufficientHistory(hist.series.unpinned[-1])
     build = ctx.selection.build
-    if metric in metrics.GRADES_ENDED and past_merger(loc):
-        raise InsufficientHistory(msg("fc.grade_ended", metric=metric))
+    ended = metrics.ended_2025(metric)
+    if ended and past_merger(loc):
+        raise InsufficientHistory(msg(ended, metric=metric))
     if not len(hist.series) and hist.info.family == "commune" and past_merger(loc):
         # The old communes' count does not carry over to the merged ones: say what is missing.
         if loc.merged_into:

@@ -175,7 +175,7 @@ def intervals_for(
     totals = build_totals(loc, **epoch)
     parent = pool_bound_series(standard, loc, **epoch) if standard != "communes_ntm" else None
     out = []
-    for a, b in _yearly_pairs(list(s.points)):
+    for a, b in _yearly_pairs(list(s.points), keep_short=not after_merger):
         bound = bound_at(standard, a.t, totals, parent)
         if bound is None:
             continue
@@ -202,10 +202,11 @@ def intervals_for(
 MIN_SPAN = 0.75  # years
 
 
-def _yearly_pairs(points):
+def _yearly_pairs(points, keep_short: bool = True):
     """Consecutive pairs at least MIN_SPAN apart: recognitions bunch up at the end of a
     year, so a few months between two reports say more about the calendar than the pace.
-    A locality with no such pair keeps its shorter ones."""
+    A locality with no such pair keeps its shorter ones, unless `keep_short` is off (the
+    merged communes' first months, when recognitions were re-counted, say no pace at all)."""
     pairs, i = [], 0
     while i < len(points) - 1:
         j = next(
@@ -215,7 +216,7 @@ def _yearly_pairs(points):
             break
         pairs.append((points[i], points[j]))
         i = j
-    return pairs or list(zip(points, points[1:]))
+    return pairs or (list(zip(points, points[1:])) if keep_short else [])
 
 
 def _terms(eta: np.ndarray):

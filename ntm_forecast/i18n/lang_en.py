@@ -306,6 +306,8 @@ MESSAGES: dict[str, str] = {
         "the 2026–2030 criteria (Decision 51/2025/QĐ-TTg) have no grade {metric}: "
         "nothing is forecast after 2025"
     ),
+    "fc.districts_ended": "the district level ended on 1 July 2025: {metric} is not forecast after 2025",
+    "fc.count_restarts": "{metric} is counted anew under the 2026–2030 criteria: no figure yet",
     "fc.merged_into": "merged into {unit} on 1 July 2025: see {unit} for the new communes",
     "fc.no_merged_figure": (
         "no figure of {metric} on the communes formed on 1 July 2025: "

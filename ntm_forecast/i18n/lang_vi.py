@@ -310,6 +310,10 @@ MESSAGES: dict[str, str] = {
         "bộ tiêu chí 2026–2030 (Quyết định 51/2025/QĐ-TTg) không còn cấp «{metric}»: "
         "không dự báo sau năm 2025"
     ),
+    "fc.districts_ended": "cấp huyện không còn từ 1/7/2025: không dự báo «{metric}» sau năm 2025",
+    "fc.count_restarts": (
+        "«{metric}» được tính lại theo bộ tiêu chí 2026–2030: chưa có số liệu nào theo tiêu chí mới"
+    ),
     "fc.merged_into": ("đã sáp nhập vào {unit} từ 1/7/2025: dự báo trên các xã mới xem ở {unit}"),
     "fc.no_merged_figure": (
         "chưa có số liệu «{metric}» trên các xã sau sắp xếp (từ 1/7/2025): "
