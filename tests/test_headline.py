@@ -82,19 +82,21 @@ def test_hindcast_goals_in_the_readme(pool):
 
 
 def test_results_example_in_the_readme(tmp_path):
-    """The README's example rows come from `targets params/hau_giang.yaml params/ha_tinh.yaml`."""
+    """The README's example rows come from `targets` on five units of 2025."""
     import pandas as pd
 
     from ntm_forecast.cli import main
 
     root = Path(__file__).parents[1]
     out = tmp_path / "t.csv"
-    args = ["targets", str(root / "params/hau_giang.yaml"), str(root / "params/ha_tinh.yaml")]
+    units = ("da_nang_2025", "tay_ninh_2025", "thai_nguyen_2025", "lao_cai_2025", "dong_nai_2025")
+    args = ["targets", *(str(root / f"params/{slug}.yaml") for slug in units)]
     assert main([*args, "--format", "csv", "--output", str(out)]) == 0
     rows = pd.read_csv(out, encoding="utf-8-sig")
     for slug, metric, year, kind in [
-        ("hau_giang", "communes_ntm", 2022, "level"),
-        ("ha_tinh", "ocop_total", 2024, "increment"),
+        ("da_nang_2025", "communes_ntm", 2030, "share"),
+        ("thai_nguyen_2025", "communes_ntm", 2030, "share"),
+        ("lao_cai_2025", "communes_ntm", 2030, "share"),
     ]:
         hit = rows[
             (rows.locality == slug)
