@@ -109,7 +109,7 @@ def review(localities: Iterable[Locality], *, period: tuple[int, int] = PERIOD) 
 
 def _counts(part: pd.DataFrame) -> dict:
     counts = {"set": len(part), **{o: int((part["outcome"] == o).sum()) for o in OUTCOMES}}
-    counts["share_met"] = round(counts["met"] / counts["set"], 4) if counts["set"] else np.nan
+    counts["share_met"] = counts["met"] / counts["set"] if counts["set"] else np.nan
     return counts
 
 

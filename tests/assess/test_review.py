@@ -11,6 +11,7 @@ from ntm_forecast.assess.review import REVIEW_COLUMNS, SUMMARY_COLUMNS, review, 
 from ntm_forecast.assess.targets import Decided, assess_target, settle
 from ntm_forecast.domain.paths import PathForecast
 from ntm_forecast.engine.forecast import LocalityForecast
+from ntm_forecast.i18n.numbers import fmt_percent
 
 
 def ntm_share(metric: str, year: int, value: float) -> dict:
@@ -184,3 +185,14 @@ def test_a_coming_share_of_the_ntm_communes_is_a_threshold_per_path():
     assert (
         assess_target(_forecast(plain, [50, 100], [25, 25]), plain.targets[0])["probability"] == 0
     )
+
+
+def test_the_share_met_is_not_rounded_before_it_is_shown():
+    # 6 of 11 is 54,5%: a share rounded to 0,5455 first would be shown as 54,6%.
+    outcomes = ["met"] * 6 + ["missed"] + ["unknown"] * 4
+    table = pd.DataFrame(
+        {"locality": "x", "name": "X", "level": "province", "province": "x", "outcome": outcomes}
+    )
+    total = review_summary(table).iloc[-1]
+    assert total["share_met"] == 6 / 11
+    assert fmt_percent(total["share_met"], "vi", digits=1) == "54,5%"
