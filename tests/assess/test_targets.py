@@ -301,3 +301,21 @@ def test_pace_category_follows_pace_ratio_in_the_table(assessed):
     assert cols.index("pace_category") == cols.index("pace_ratio") + 1
     assert list(t.pace_category) == [pace_category(r) for r in t.pace_ratio]
     assert (t.pace_category != "").any()
+
+
+def test_a_national_share_standing_in_is_marked_in_codes_and_words():
+    loc = locality(
+        [
+            obs("communes_total", 2020, 100),
+            obs("communes_ntm", 2020, 10),
+            obs("communes_ntm", 2021, 14),
+        ],
+        [target("communes_ntm", 2023, "share", 50), target("communes_ntm", 2023, "share", 60)],
+    )
+    national = loc.targets[1].model_copy(update={"from_national": True})
+    loc = loc.model_copy(update={"targets": (loc.targets[0], national)})
+    t = assess_targets(forecast_locality(loc, context([loc]), n_paths=200))
+    assert list(t.set_by) == ["locality", "national"]
+    assert any(getattr(n, "code", "") == "note.from_national" for n in t.iloc[1].notes)
+    assert not any(getattr(n, "code", "") == "note.from_national" for n in t.iloc[0].notes)
+    assert "chỉ tiêu chung cả nước" in render_notes(t.iloc[1].notes, "vi")
