@@ -37,7 +37,8 @@ CHROMIUM_ARGS = [
 START_TIMEOUT = 180.0
 RUN_TIMEOUT = 420.0
 CHANGE_TIMEOUT = 180.0
-FIXTURE_PARAMS = ("vietnam.yaml", "hau_giang.yaml", "ha_tinh.yaml")
+# Two localities with coming targets that a pace moves (the notebooks open Điện Biên).
+FIXTURE_PARAMS = ("vietnam.yaml", "dien_bien.yaml")
 
 pytestmark = pytest.mark.browser
 

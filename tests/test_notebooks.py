@@ -82,7 +82,7 @@ def test_committed_clean(path):
 def test_report_parameters_and_defaults():
     params = _assigned(_parameters_cell(nbformat.read(REPORT_NB, as_version=4)))
     assert params == {
-        "params_path": "../params/hau_giang.yaml",
+        "params_path": "../params/dien_bien.yaml",
         "horizon": 5,
         "n_paths": 10000,
         "seed": 0,
@@ -103,7 +103,7 @@ def test_test_notebooks_take_the_batch_parameters(path):
 def test_explore_has_widgets_and_a_static_view():
     nb = nbformat.read(EXPLORE_NB, as_version=4)
     params = _assigned(_parameters_cell(nb))
-    assert params["params_path"] == "../params/hau_giang.yaml"
+    assert params["params_path"] == "../params/dien_bien.yaml"
     assert (EXPLORE_NB.parent / params["params_path"]).is_file()
     source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     for needle in (
@@ -229,7 +229,7 @@ def test_batch_with_the_real_notebook(tmp_path):
     from ntm_forecast.batch import run_batch
 
     result = run_batch(
-        [ROOT / "params" / "ha_tinh.yaml", ROOT / "params" / "hau_giang.yaml"],
+        [ROOT / "params" / "ha_tinh.yaml", ROOT / "params" / "dien_bien.yaml"],
         jobs=2,
         output=tmp_path,
         n_paths=500,
@@ -237,18 +237,18 @@ def test_batch_with_the_real_notebook(tmp_path):
         notebook=REPORT_NB,
     )
     assert result.exit_code == 0, result.summary_text()
-    for slug in ("ha_tinh", "hau_giang"):
+    for slug in ("ha_tinh", "dien_bien"):
         assert {"report.ipynb", "report.html", "targets.csv"} <= {
             p.name for p in (tmp_path / slug).iterdir()
         }
     assert (tmp_path / "summary.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     # The HTML copy carries the target table: its Vietnamese heading and header cells,
     # and a fan chart as an embedded image.
-    html = (tmp_path / "hau_giang" / "report.html").read_text(encoding="utf-8")
+    html = (tmp_path / "dien_bien" / "report.html").read_text(encoding="utf-8")
     assert "Đánh giá khả năng đạt mục tiêu" in html
     assert "Khả năng đạt" in html and "Năm mục tiêu" in html
     assert "data:image/png;base64" in html
     # a document: no code, and not the notebook's bilingual instructions
     assert "rep.show_targets()" not in html and "Run All Cells" not in html
     summary = (tmp_path / "summary.csv").read_text(encoding="utf-8-sig")
-    assert "hau_giang,communes_ntm,2022,level,39" in summary
+    assert "dien_bien,communes_ntm,2030,share,65" in summary  # the national share, coming

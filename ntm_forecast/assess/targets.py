@@ -373,14 +373,14 @@ def assess_target(
     # pace and the earliest years read its median.
     over, over_max = low, high
     low = float(np.median(low))
-    if t.kind == "maintain":
-        return finish("not_modelled", msg("note.maintain", value=t.low))
     met = settled_outcome(loc, t, s) if t.year <= _last_data_year(loc, t.metric) else None
     if t.year <= fc.origin_year or met is not None:
         if met is None:
             return finish("past", msg("note.past_unknown"))
         # The outcome is a fact, not a probability: the probability cell stays empty.
         return finish("met" if met else "missed", msg("note.past_known"))
+    if t.kind == "maintain":
+        return finish("not_modelled", msg("note.maintain", value=t.low))
     if pf is None:
         ended = metrics.ended_2025(t.metric) if on_merged_communes(t.year) else None
         reason = next(
