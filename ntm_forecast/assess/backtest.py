@@ -30,7 +30,8 @@ from ntm_forecast.engine.forecast import Context, cut_at, forecast_locality
 from ntm_forecast.engine.models import SELECTION, Selection
 from ntm_forecast.engine.pooling import GrowthStructure, HazardStructure, in_pool
 
-ORIGINS = tuple(range(2015, 2021))
+# The revised rule (README, issue 18): every origin the figures to 2025 can score.
+ORIGINS = tuple(range(2015, 2025))
 MAX_LEAD = 3
 FOLDS = 5
 N_BOOT = 2000
@@ -318,6 +319,10 @@ def backtest(
 # --- the structure comparison of the README ---------------------------------------------
 
 HAZARD_TERMS = ("time_varying", "coverage", "phase", "push")
+GROWTH_TERMS = ("stock", "size")
+# The revised rule's eligibility: the share of outcomes inside each interval, over a
+# family's province forecasts (column of the scores → the band it must fall in).
+COVERAGE_BANDS = {"covered": (0.72, 0.88), "covered50": (0.40, 0.60)}
 SELECT_COLUMNS = [
     "family",
     "term",
@@ -327,65 +332,142 @@ SELECT_COLUMNS = [
     "ratio_vs_without",
     "lo",
     "hi",
+    "eligible",
     "kept",
     "crps_vs_drift",
     "coverage_80",
+    "coverage_80_lo",
+    "coverage_80_hi",
+    "coverage_50",
+    "coverage_50_lo",
+    "coverage_50_hi",
 ]
 
 
+def coverage_interval(
+    scores: pd.DataFrame, column: str, *, n_boot: int = N_BOOT, seed: int = 0, level=LEVEL
+) -> tuple[float, float, float]:
+    """The share of outcomes inside an interval (`covered` or `covered50`) and its bootstrap
+    interval resampling localities (a province's forecasts move together)."""
+    if scores.empty:
+        return np.nan, np.nan, np.nan
+    per = scores.groupby("slug")[column].agg(["sum", "count"])
+    hits, n = per["sum"].to_numpy(float), per["count"].to_numpy(float)
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(len(per), np.full(len(per), 1 / len(per)), size=n_boot)
+    boot = (counts @ hits) / (counts @ n)
+    lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
+    return float(hits.sum() / n.sum()), float(lo), float(hi)
+
+
+def band_distance(scores: pd.DataFrame) -> float:
+    """How far a structure's coverages lie outside the bands (0: eligible)."""
+    if scores.empty:
+        return np.inf
+    out = 0.0
+    for column, (low, high) in COVERAGE_BANDS.items():
+        share = float(scores[column].mean())
+        out += max(low - share, 0.0, share - high)
+    return out
+
+
 def select_structure(
-    pool: Iterable[Locality], *, n_paths: int = 1000, seed: int = 0, log=None
+    pool: Iterable[Locality],
+    *,
+    n_paths: int = 1000,
+    seed: int = 0,
+    log=None,
+    origins: Iterable[int] = ORIGINS,
 ) -> tuple[pd.DataFrame, Selection]:
-    """Forward selection by the README's rule, on the provinces: a term is kept only if it
-    lowers the summed scaled CRPS and the 90% interval of the ratio lies below 1."""
+    """Forward selection by the README's revised rule, on the provinces: a term is kept when
+    the structure with it is eligible (its 80% and 50% coverages in their bands) and either
+    the structure without it is not, or it lowers the summed scaled CRPS with the 90%
+    interval of the ratio below 1; after each kept term the others are tried again. With no
+    eligible structure, the one nearest the bands wins."""
     pool = list(pool)
     provinces = [p for p in pool if in_pool(p)]
+    origins = tuple(origins)
     contexts: dict = {}
+    runs: dict = {}
 
     def run(selection, family, model):
-        return _frame(
-            backtest_scores(
-                provinces,
-                n_paths=n_paths,
-                seed=seed,
-                models=[model, "drift"],
-                pool=pool,
-                selection=selection,
-                families=[family],
-                contexts=contexts,
+        key = (family, selection.hazard, selection.growth)
+        if key not in runs:
+            runs[key] = _frame(
+                backtest_scores(
+                    provinces,
+                    n_paths=n_paths,
+                    seed=seed,
+                    models=[model, "drift"],
+                    pool=pool,
+                    selection=selection,
+                    families=[family],
+                    origins=origins,
+                    contexts=contexts,
+                )
             )
-        )
+        return runs[key]
 
-    rows = []
+    rows: list[dict] = []
     steps = (
         ("commune", "hazard", "hazard", HazardStructure(), HAZARD_TERMS),
-        ("ocop", "ocop_growth", "growth", GrowthStructure(), ("stock",)),
+        ("ocop", "ocop_growth", "growth", GrowthStructure(), GROWTH_TERMS),
     )
     chosen = SELECTION
     for family, model, attr, base, terms in steps:
-        current = base
-        sel = dataclasses.replace(chosen, **{attr: current})
-        cur = run(sel, family, model)
-        drift = cur[cur.model == "drift"]
-        rows.append(_select_row(family, "-", current, cur[cur.model == model], None, drift, True))
-        for term in terms:
-            trial = dataclasses.replace(current, **{term: True})
-            new = run(dataclasses.replace(chosen, **{attr: trial}), family, model)
-            a, b = new[new.model == model], cur[cur.model == model]
-            ratio, lo, hi, _ = ratio_interval(a, b, seed=seed)
-            keep = bool(ratio < 1 and hi < 1)
-            rows.append(_select_row(family, term, trial, a, (ratio, lo, hi), drift, keep))
-            if log is not None:
-                log(rows[-1])
-            if keep:
-                current, cur = trial, new
+
+        def scored(structure, chosen=chosen, family=family, model=model, attr=attr):
+            frame = run(dataclasses.replace(chosen, **{attr: structure}), family, model)
+            return frame[frame.model == model], frame[frame.model == "drift"]
+
+        current = _forward(family, base, terms, scored, rows, seed, log)
         chosen = dataclasses.replace(chosen, **{attr: current})
     return pd.DataFrame(rows, columns=SELECT_COLUMNS), chosen
 
 
-def _select_row(family, term, structure, scores, vs, drift, kept) -> dict:
+def _forward(family, base, terms, scored, rows: list[dict], seed: int, log):
+    """One family's forward selection by the revised rule; its rows appended to `rows`."""
+    current = base
+    cur, drift = scored(current)
+    rows.append(_select_row(family, "-", current, cur, None, drift, True, seed))
+    tried = [(current, cur)]
+    remaining = list(terms)
+    while True:
+        for term in remaining:
+            trial = dataclasses.replace(current, **{term: True})
+            new, drift = scored(trial)
+            ratio, lo, hi, _ = ratio_interval(new, cur, seed=seed)
+            better = bool(ratio < 1 and hi < 1)
+            keep = band_distance(new) == 0 and (band_distance(cur) > 0 or better)
+            rows.append(_select_row(family, term, trial, new, (ratio, lo, hi), drift, keep, seed))
+            tried.append((trial, new))
+            if log is not None:
+                log(rows[-1])
+            if keep:
+                current, cur = trial, new
+                remaining.remove(term)
+                break  # every term not yet kept is tried again, in order
+        else:
+            break  # a round that kept none
+    if band_distance(cur) == 0:
+        return current
+    # None eligible: the nearest to the bands (ties: the fewer terms, then the earlier tried).
+    order = range(len(tried))
+    best = min(order, key=lambda k: (band_distance(tried[k][1]), _terms(tried[k][0]), k))
+    current, cur = tried[best]
+    rows.append(_select_row(family, "nearest", current, cur, None, scored(current)[1], True, seed))
+    return current
+
+
+def _terms(structure) -> int:
+    return sum(bool(v) for v in dataclasses.asdict(structure).values())
+
+
+def _select_row(family, term, structure, scores, vs, drift, kept, seed=0) -> dict:
     r, lo, hi = vs if vs is not None else (np.nan, np.nan, np.nan)
     vs_drift = ratio_interval(scores, drift)[0] if len(scores) else np.nan
+    c80 = coverage_interval(scores, "covered", seed=seed)
+    c50 = coverage_interval(scores, "covered50", seed=seed)
     return {
         "family": family,
         "term": term,
@@ -395,9 +477,15 @@ def _select_row(family, term, structure, scores, vs, drift, kept) -> dict:
         "ratio_vs_without": round(r, 4),
         "lo": round(lo, 4),
         "hi": round(hi, 4),
+        "eligible": band_distance(scores) == 0,
         "kept": kept,
         "crps_vs_drift": round(vs_drift, 4),
-        "coverage_80": round(float(scores["covered"].mean()), 4) if len(scores) else np.nan,
+        "coverage_80": round(c80[0], 4),
+        "coverage_80_lo": round(c80[1], 4),
+        "coverage_80_hi": round(c80[2], 4),
+        "coverage_50": round(c50[0], 4),
+        "coverage_50_lo": round(c50[1], 4),
+        "coverage_50_hi": round(c50[2], 4),
     }
 
 

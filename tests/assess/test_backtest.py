@@ -12,6 +12,7 @@ from engine_fixtures import params_localities, pool
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ntm_forecast.assess import backtest as bt
 from ntm_forecast.assess.backtest import (
     BACKTEST_COLUMNS,
     Score,
@@ -21,6 +22,7 @@ from ntm_forecast.assess.backtest import (
     summarise,
 )
 from ntm_forecast.engine.models import SELECTION
+from ntm_forecast.engine.pooling import HazardStructure
 
 
 @pytest.mark.parametrize(("x", "y"), [(3.0, 5.0), (5.0, 3.0), (-2.5, 4.0), (7.0, 7.0)])
@@ -259,3 +261,95 @@ def test_a_selection_with_other_models_is_not_served_a_cached_one():
     fresh = backtest_scores([loc], contexts={}, selection=fast, **kw)
     assert [s.median for s in cached] == [s.median for s in fresh]
     assert [s.median for s in cached] != [s.median for s in slow]
+
+
+# --- the revised rule of issue 18 --------------------------------------------------------
+
+
+def _scores(cover80: float, cover50: float, scaled: float, n: int = 40) -> pd.DataFrame:
+    """n forecasts of n/4 provinces with the given coverages (whole provinces in or out, so
+    that resampling provinces moves them) and scaled CRPS."""
+    k = n // 4
+    return pd.DataFrame(
+        {
+            "slug": [f"p{i % k}" for i in range(n)],
+            "metric": "communes_ntm",
+            "origin": [2015 + i // k for i in range(n)],
+            "year": [2016 + i // k for i in range(n)],
+            "covered": [i % k < round(cover80 * k) for i in range(n)],
+            "covered50": [i % k < round(cover50 * k) for i in range(n)],
+            "scaled": scaled,
+            "model": "hazard",
+        }
+    )
+
+
+def _fake_scored(table):
+    drift = _scores(0.5, 0.3, 1.0).assign(model="drift")
+
+    def scored(structure):
+        key = tuple(
+            t for t in ("time_varying", "coverage", "phase", "push") if getattr(structure, t)
+        )
+        return table[key], drift
+
+    return scored
+
+
+def test_an_eligible_term_wins_over_an_ineligible_base_whatever_its_crps():
+    table = {
+        (): _scores(0.60, 0.30, 1.0),  # too narrow
+        ("time_varying",): _scores(0.80, 0.50, 1.2),  # eligible, higher CRPS: kept anyway
+        ("time_varying", "coverage"): _scores(0.80, 0.50, 1.3),  # worse
+        ("time_varying", "phase"): _scores(0.90, 0.50, 0.5),  # lower CRPS, not eligible
+        ("time_varying", "push"): _scores(0.80, 0.50, 1.2),
+    }
+    rows: list[dict] = []
+    chosen = bt._forward(
+        "commune", HazardStructure(), bt.HAZARD_TERMS, _fake_scored(table), rows, 0, None
+    )
+    assert chosen == HazardStructure(time_varying=True)
+    assert [r["term"] for r in rows] == ["-", "time_varying", "coverage", "phase", "push"]
+    assert [r["kept"] for r in rows] == [True, True, False, False, False]
+
+
+def test_a_dropped_term_is_tried_again_after_a_kept_one():
+    table = {
+        (): _scores(0.80, 0.50, 1.0),
+        ("time_varying",): _scores(0.80, 0.50, 1.0),  # no gain: dropped
+        ("coverage",): _scores(0.80, 0.50, 0.5),  # kept
+        ("time_varying", "coverage"): _scores(0.80, 0.50, 0.2),  # kept on the second try
+        ("coverage", "phase"): _scores(0.80, 0.50, 0.5),
+        ("coverage", "push"): _scores(0.80, 0.50, 0.5),
+        ("time_varying", "coverage", "phase"): _scores(0.80, 0.50, 0.2),
+        ("time_varying", "coverage", "push"): _scores(0.80, 0.50, 0.2),
+    }
+    rows: list[dict] = []
+    chosen = bt._forward(
+        "commune", HazardStructure(), bt.HAZARD_TERMS, _fake_scored(table), rows, 0, None
+    )
+    assert chosen == HazardStructure(time_varying=True, coverage=True)
+    assert [r["term"] for r in rows][:4] == ["-", "time_varying", "coverage", "time_varying"]
+
+
+def test_with_none_eligible_the_nearest_to_the_bands_wins():
+    table = {
+        (): _scores(0.50, 0.30, 1.0),
+        ("time_varying",): _scores(0.70, 0.38, 1.5),  # nearest: 0.02 + 0.02 outside
+        ("coverage",): _scores(0.60, 0.30, 0.5),
+        ("phase",): _scores(0.95, 0.70, 0.5),
+        ("push",): _scores(0.50, 0.30, 1.0),
+    }
+    rows: list[dict] = []
+    chosen = bt._forward(
+        "commune", HazardStructure(), bt.HAZARD_TERMS, _fake_scored(table), rows, 0, None
+    )
+    assert chosen == HazardStructure(time_varying=True)
+    assert rows[-1]["term"] == "nearest" and not rows[-1]["eligible"]
+
+
+def test_coverage_interval_resamples_provinces():
+    scores = _scores(0.7, 0.5, 1.0)
+    share, lo, hi = bt.coverage_interval(scores, "covered", seed=0)
+    assert share == 0.7 and lo < share < hi
+    assert bt.coverage_interval(scores, "covered", seed=0) == (share, lo, hi)
