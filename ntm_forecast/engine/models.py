@@ -35,6 +35,7 @@ from ntm_forecast.engine.pooling import (
     Interval,
     PooledGrowth,
     PooledHazard,
+    coverage_scale,
     mean_coverage,
     push_share,
 )
@@ -246,7 +247,7 @@ class CommuneHazard(Model):
             self.x_ref_ = ph.design(ivs[-1:], self.mean_cov_)[0]
         else:
             bound = history.totals.last if history.totals is not None else None
-            self.mean_cov_ = history.last.value / bound if bound else 0.0
+            self.mean_cov_ = float(coverage_scale(history.last.value / bound)) if bound else 0.0
             self.x_ref_ = None
         self._fitted(history, history.last, own_weight)
         return self

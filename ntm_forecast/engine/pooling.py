@@ -7,6 +7,9 @@ P(reach the standard) = 1 − exp(−λ·Δt) for each commune still short of it
 
     log λ(i, t) = b0 + u(i, t) [+ β_w (c − c̄_i) + β_b c̄_i] [+ γ (year ≥ 2021)] [+ δ push]
 
+with the coverage c on the scale −log(1 − share of communes at the standard) (`coverage_scale`)
+and c̄_i the locality's mean of it.
+
 `u(i, t)` is the locality's own shift: constant and shrunk toward the pool (sd τ), or a
 random walk (yearly sd σ, one for all localities). Which bracketed terms enter is the
 `HazardStructure`, chosen by the rule in the README (`models.SELECTION`). Overdispersion is
@@ -63,6 +66,16 @@ OCOP_LEVEL_PRIOR = (np.log(20.0), 3.0)
 OCOP_START_DISPERSION = 2.0
 DISPERSION_BOUNDS = (0.5, 1e3)
 MAX_STEP = 2.0  # a Fisher-scoring step is cut to this size on every coefficient
+# The coverage term reads −log(1 − share), which tells 90% from 99% where the share itself
+# barely moves; the cap keeps a locality at 100% finite (−log 0.001 ≈ 6.9).
+COVERAGE_CAP = 0.999
+
+
+def coverage_scale(share) -> np.ndarray:
+    """The share of communes at a standard on the scale the coverage term reads: fit and
+    simulation both go through here."""
+    share = np.clip(np.asarray(share, dtype=float), 0.0, COVERAGE_CAP)
+    return -np.log1p(-share)
 
 
 def in_pool(loc: Locality) -> bool:
@@ -99,11 +112,13 @@ class HazardStructure:
         return mean, sd
 
     def row(self, coverage, mean_cov: float, phase2, push) -> np.ndarray:
-        """Design rows (n, k) for arrays of coverage, phase and push."""
+        """Design rows (n, k) for arrays of coverage (shares), phase and push; `mean_cov` is
+        the locality's `mean_coverage`, on the coverage scale."""
         coverage = np.atleast_1d(np.asarray(coverage, dtype=float))
         cols = [np.ones_like(coverage)]
         if self.coverage:
-            cols += [coverage - mean_cov, np.full_like(coverage, mean_cov)]
+            c = coverage_scale(coverage)
+            cols += [c - mean_cov, np.full_like(c, mean_cov)]
         if self.phase:
             cols.append(np.broadcast_to(np.asarray(phase2, dtype=float), coverage.shape))
         if self.push:
@@ -130,7 +145,7 @@ class Interval:
     at_risk: float
     events: float
     dt: float
-    coverage: float
+    coverage: float  # the share of the bound at the standard at the start (not transformed)
     phase2: float
     start: float
     push: float = 0.0
@@ -415,7 +430,8 @@ class PooledHazard:
 
 
 def mean_coverage(ivs: list[Interval]) -> float:
-    return float(np.mean([iv.coverage for iv in ivs])) if ivs else 0.0
+    """The locality's mean coverage on the coverage scale (the between term)."""
+    return float(np.mean(coverage_scale([iv.coverage for iv in ivs]))) if ivs else 0.0
 
 
 def _arrays(ivs, rho):

@@ -374,6 +374,30 @@ def test_fit_and_simulation_clip_the_log_hazard_at_one_limit():
     assert share == pytest.approx(-np.expm1(-np.exp(upper) * pace), rel=0.05)
 
 
+def test_the_simulation_reads_coverage_on_the_fitted_scale():
+    """A locality at 90% with only a between-coverage coefficient: its first year's hazard
+    is exp(b0 + β_b·(−log 0.1)), as the fit reads it (not β_b·0.9)."""
+    loc = one_point_province(ntm=900, total=1000)
+    structure = pooling.HazardStructure(coverage=True)
+    selection = dataclasses.replace(SELECTION, hazard=structure)
+    hist = metric_history(loc, "communes_ntm", Context.from_localities([loc], selection=selection))
+    ph = hist.pooled_hazard
+    weights = np.zeros(len(ph.grid))
+    weights[np.argmin(ph.grid[:, 0])] = 1.0  # τ = 0.02: no locality shift to speak of
+    b0, beta_b = np.log(0.2), 0.5
+    certain = dataclasses.replace(
+        ph,
+        coef=np.array([b0, 0.0, beta_b]),
+        cov=np.diag(np.full(3, 1e-12)),
+        weights=weights,
+        rho_draws=np.array([pooling.RHO_BOUNDS[0]]),
+    )
+    model = CommuneHazard().fit(dataclasses.replace(hist, pooled_hazard=certain))
+    reached = model.forecast(1, n_paths=4000, seed=0).values[:, -1].mean() - 900
+    expected = -np.expm1(-np.exp(b0 + beta_b * np.log(10)))
+    assert reached / 100 == pytest.approx(expected, rel=0.05)
+
+
 def test_ets_that_does_not_converge_is_said_not_forecast_and_warns_nothing():
     loc = locality([obs("avg_criteria", y, 15.0) for y in range(2014, 2022)])  # flat
     hist = metric_history(loc, "avg_criteria", context([loc]))

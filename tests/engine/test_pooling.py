@@ -8,11 +8,14 @@ from engine_fixtures import commune_series, context, locality, obs, one_point_pr
 
 from ntm_forecast.engine.forecast import Context, forecast_locality
 from ntm_forecast.engine.pooling import (
+    COVERAGE_CAP,
     RHO_BOUNDS,
     HazardStructure,
+    coverage_scale,
     fit_pooled_growth,
     fit_pooled_hazard,
     intervals_for,
+    mean_coverage,
     ocop_additions,
     prior_hazard,
     push_share,
@@ -133,6 +136,20 @@ def test_advanced_intervals_use_the_ntm_communes_as_the_pool():
     loc = locality(commune_series([2020, 2021], [20, 30], 100, advanced=[2, 5]))
     (iv,) = intervals_for(loc, "communes_advanced")
     assert iv.at_risk == 18  # the NTM communes not yet advanced, not the 98 of all communes
+
+
+def test_coverage_term_reads_minus_log_of_the_share_left():
+    """90% and 99% are far apart on the coverage scale, and 100% stays finite (capped)."""
+    assert coverage_scale(0.9) == pytest.approx(np.log(10))
+    assert coverage_scale(0.99) - coverage_scale(0.9) == pytest.approx(np.log(10))
+    assert coverage_scale(1.0) == pytest.approx(-np.log1p(-COVERAGE_CAP))
+    loc = locality(commune_series([2018, 2019, 2020], [50, 90, 99], 100))
+    ivs = intervals_for(loc, "communes_ntm")
+    mean = mean_coverage(ivs)
+    assert mean == pytest.approx((np.log(2) + np.log(10)) / 2)
+    x = HazardStructure(coverage=True).row([iv.coverage for iv in ivs], mean, 0.0, 0.0)
+    assert np.allclose(x[:, 1], [np.log(2) - mean, np.log(10) - mean])  # within
+    assert np.allclose(x[:, 2], mean)  # between
 
 
 def test_push_share():
