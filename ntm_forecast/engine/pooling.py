@@ -13,8 +13,9 @@ and c̄_i the locality's mean of it.
 `u(i, t)` is the locality's own shift: constant and shrunk toward the pool (sd τ), or a
 random walk (yearly sd σ, one for all localities). Which bracketed terms enter is the
 `HazardStructure`, chosen by the rule in the README (`models.SELECTION`). Overdispersion is
-beta-binomial (intraclass ρ), estimated by moments and used both as quasi-likelihood weights
-and in the simulation.
+beta-binomial (intraclass ρ), estimated by moments on predictive residuals (each locality's
+intervals as the pool fitted without it predicts them) and used both as quasi-likelihood
+weights and in the simulation.
 
 τ and σ are not plug-ins: their likelihood is computed on a grid, pooled over localities
 (each interval's binomial likelihood approximated as a Gaussian in u, the random walk then
@@ -373,7 +374,39 @@ def _gauss_obs(eta_fixed, R, k, dt, w, u0):
 
 
 def _rho_parts(R, k, p):
+    """Per interval, the numerator and denominator of the moment estimate of ρ."""
     return (k - R * p) ** 2 - R * p * (1 - p), R * (R - 1) * p * (1 - p)
+
+
+def leave_one_out_coefs(X, R, k, dt, w, u, coef, bounds, prior_sd) -> np.ndarray:
+    """(localities, k): the pooled coefficients fitted without each locality (rows
+    bounds[i]:bounds[i+1]), the others' shifts `u` held: one Fisher-scoring step from the
+    full fit's mode `coef`, where the others' score is minus the locality's own (the full
+    score is zero there), so no refit iterates."""
+    mu, p = _terms(X @ coef + np.log(dt) + u)
+    score, info = w * mu * (k / p - R), w * R * (1 - p) * mu**2 / p
+    starts = bounds[:-1]
+    own_info = np.add.reduceat(X[:, :, None] * X[:, None, :] * info[:, None, None], starts)
+    own_score = np.add.reduceat(X * score[:, None], starts)
+    full_info = own_info.sum(axis=0) + np.diag(1.0 / prior_sd**2)
+    steps = np.linalg.solve(full_info[None] - own_info, -own_score[..., None])[..., 0]
+    return coef + np.clip(steps, -MAX_STEP, MAX_STEP)
+
+
+def _predictive_rho_parts(X, R, k, dt, w, u, coef, bounds, times, grid, weights, prior_sd):
+    """`_rho_parts` of each locality's intervals as the pool fitted without that locality
+    predicts them: its coefficients from `leave_one_out_coefs` (the (τ, σ) posterior held),
+    the locality's own shift read from its intervals under them, as its forecast would. The
+    fitted residuals are too small to give ρ: the coefficients were fitted to them."""
+    loo = leave_one_out_coefs(X, R, k, dt, w, u, coef, bounds, prior_sd)
+    eta = np.einsum("nk,nk->n", X, np.repeat(loo, np.diff(bounds), axis=0))
+    y, s2 = _gauss_obs(eta, R, k, dt, w, u)
+    parts = [(y[a:b], s2[a:b], times[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+    Y, S2, T, _ = _pad(parts)
+    _, mean_all, _, _ = _states(grid, Y, S2, T, np.zeros(len(parts), dtype=int))
+    shifts = np.einsum("g,gln->ln", weights, mean_all)
+    u_own = np.concatenate([shifts[i, : b - a] for i, (a, b) in enumerate(zip(bounds, bounds[1:]))])
+    return _rho_parts(R, k, _terms(eta + np.log(dt) + u_own)[1])
 
 
 @dataclass(frozen=True)
@@ -489,19 +522,22 @@ def fit_pooled_hazard(
     u = np.zeros(len(ivs))
     rho, w = RHO_BOUNDS[0], np.ones_like(R)
     weights = _uniform(grid)
-    for _ in range(3):  # coefficients given the shifts, then shifts and (τ, σ) given them
+    rounds = 3
+    for step in range(rounds):  # coefficients given the shifts, ρ, then shifts and (τ, σ)
         coef, cov = fit_cloglog(X, R, k, dt, w, prior_mean, prior_sd, offset=u)
-        _, p = _terms(X @ coef + np.log(dt) + u)
-        num, den = _rho_parts(R, k, p)
+        if step < rounds - 1:  # a working ρ from the fitted residuals, to weight the fit
+            num, den = _rho_parts(R, k, _terms(X @ coef + np.log(dt) + u)[1])
+        else:  # the ρ the forecasts draw: from predictive residuals
+            num, den = _predictive_rho_parts(
+                X, R, k, dt, w, u, coef, bounds, times, grid, weights, prior_sd
+            )
         rho = float(np.clip(num.sum() / den.sum(), *RHO_BOUNDS)) if den.sum() > 0 else RHO_START
         w = 1.0 / (1.0 + (R - 1.0) * rho)
         y, s2 = _gauss_obs(X @ coef, R, k, dt, w, u)
         parts = [(y[a:b], s2[a:b], times[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
         Y, S2, T, weights, u = _grid_posterior(grid, parts, groups)
     cov = _gls_cov(grid, weights, S2, T, _padded_x(X, groups, Y.shape[1]), prior_sd)
-    # ρ's doubt: the moment estimator over bootstrap resamples of localities.
-    _, p = _terms(X @ coef + np.log(dt) + u)
-    num, den = _rho_parts(R, k, p)
+    # ρ's doubt: the predictive moment estimator over bootstrap resamples of localities.
     num_l = np.add.reduceat(num, bounds[:-1])
     den_l = np.add.reduceat(den, bounds[:-1])
     rng = np.random.default_rng(seed)

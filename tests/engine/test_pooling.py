@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_fixtures import commune_series, context, locality, obs, one_point_province, pool
+from engine_fixtures import (
+    commune_series,
+    context,
+    locality,
+    obs,
+    one_point_province,
+    pool,
+    rich_province,
+)
 
 from ntm_forecast.engine.forecast import Context, forecast_locality
 from ntm_forecast.engine.pooling import (
@@ -12,9 +20,11 @@ from ntm_forecast.engine.pooling import (
     RHO_BOUNDS,
     HazardStructure,
     coverage_scale,
+    fit_cloglog,
     fit_pooled_growth,
     fit_pooled_hazard,
     intervals_for,
+    leave_one_out_coefs,
     mean_coverage,
     ocop_additions,
     prior_hazard,
@@ -35,6 +45,37 @@ def test_pooled_hazard_from_several_localities():
     k = len(ph.structure.columns)
     assert ph.cov.shape == (k, k)
     assert np.all(np.linalg.eigvalsh(ph.cov) > 0)
+
+
+def test_leave_one_out_coefficients_match_a_refit_without_the_locality():
+    """ρ is read from predictive residuals: each province scored by the coefficients fitted
+    without it. The one-step shortcut agrees with refitting on the others."""
+    structure = HazardStructure(coverage=True, phase=True)
+    locs = [rich_province(f"p{i}", speed=0.5 + 0.25 * i) for i in range(8)]
+    per = [intervals_for(loc, "communes_ntm") for loc in locs]
+    ivs = [iv for items in per for iv in items]
+    X = np.vstack(
+        [
+            structure.row([iv.coverage for iv in items], mean_coverage(items), 0.0, 0.0)
+            for items in per
+        ]
+    )
+    X[:, 3] = [iv.phase2 for iv in ivs]
+    R = np.array([iv.at_risk for iv in ivs])
+    k = np.array([iv.events for iv in ivs])
+    dt = np.array([iv.dt for iv in ivs])
+    w = np.full(len(ivs), 0.3)
+    u = np.random.default_rng(0).normal(0.0, 0.3, len(ivs))
+    bounds = np.cumsum([0, *map(len, per)])
+    mean, sd = structure.prior()
+    coef, _ = fit_cloglog(X, R, k, dt, w, mean, sd, offset=u)
+    loo = leave_one_out_coefs(X, R, k, dt, w, u, coef, bounds, sd)
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        rest = np.r_[0:a, b : len(ivs)]
+        refit, _ = fit_cloglog(X[rest], R[rest], k[rest], dt[rest], w[rest], mean, sd, u[rest])
+        moved = np.abs(refit - coef)
+        assert moved.max() > 0.01  # leaving a province out matters...
+        assert np.abs(loo[i] - refit).max() < 0.1 * moved.max()  # ...and the shortcut has it
 
 
 def test_every_term_adds_a_coefficient():
