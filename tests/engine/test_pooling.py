@@ -14,6 +14,7 @@ from engine_fixtures import (
     rich_province,
 )
 
+from ntm_forecast.engine import pooling
 from ntm_forecast.engine.forecast import Context, forecast_locality
 from ntm_forecast.engine.pooling import (
     COVERAGE_CAP,
@@ -76,6 +77,19 @@ def test_leave_one_out_coefficients_match_a_refit_without_the_locality():
         moved = np.abs(refit - coef)
         assert moved.max() > 0.01  # leaving a province out matters...
         assert np.abs(loo[i] - refit).max() < 0.1 * moved.max()  # ...and the shortcut has it
+
+
+def test_a_small_pool_widens_its_coefficients_covariance(monkeypatch):
+    """Three provinces with intervals: the covariance is 15/3 times what the fit says;
+    fifteen: as fitted."""
+    many = [rich_province(f"p{i}", speed=0.5 + 0.1 * i) for i in range(15)]
+    small, full = fit_pooled_hazard("communes_ntm", pool()), fit_pooled_hazard("communes_ntm", many)
+    monkeypatch.setattr(pooling, "SMALL_POOL", 1)
+    unscaled = fit_pooled_hazard("communes_ntm", pool())
+    assert len(small.localities) == 3
+    assert np.allclose(small.coef, unscaled.coef)
+    assert np.allclose(small.cov, unscaled.cov * 15 / 3)
+    assert np.allclose(full.cov, fit_pooled_hazard("communes_ntm", many).cov)
 
 
 def test_every_term_adds_a_coefficient():
