@@ -215,22 +215,25 @@ def settle(loc: Locality, t: Target, s: Series | None = None) -> Decided:
     (`share_of`), else the count against the base's count at the end of the year."""
     s = s if s is not None else build_series(loc, t.metric, **_epoch(t))
     if t.kind in ("share", "maintain"):
-        decided = _settle_share(loc, t, s)
+        metric, found = _settle_share(loc, t, s)
     else:
         cumulative = loc.info(t.metric).cumulative
         end = period_end(t.metric, t.year)
-        found = _decide(s, cumulative, t.kind, t.year, t.low, end)
-        decided = _decided(loc, t.metric, t.year, *found)
-    if decided.met is False and _more_to_come(loc, t.metric, t.year):
+        metric, found = t.metric, _decide(s, cumulative, t.kind, t.year, t.low, end)
+    met, point, value = found
+    # A year-end figure below the target is a miss whatever a source said was coming.
+    early = met is False and _early(loc, metric, t.year, point, value)
+    if early and _more_to_come(loc, t.metric, t.year):
         return Decided(None)
-    return decided
+    return _decided(loc, metric, t.year, *found)
 
 
 def share_base(share_of: str | None) -> str:
     return share_of or "communes_total"  # a share is of all communes unless it says otherwise
 
 
-def _settle_share(loc: Locality, t: Target, s: Series) -> Decided:
+def _settle_share(loc: Locality, t: Target, s: Series) -> tuple[str, tuple]:
+    """The metric compared (the share, else the count) and `_decide`'s finding."""
     metric = f"{t.metric}_share"
     # A share of another base (40% of the NTM communes against 40% of all) is not compared.
     same_base = tuple(
@@ -242,16 +245,15 @@ def _settle_share(loc: Locality, t: Target, s: Series) -> Decided:
     end = period_end(t.metric, t.year)
     shares = build_series(loc.model_copy(update={"observations": same_base}), metric, **epoch)
     if len(shares):
-        return _decided(loc, metric, t.year, *_decide(shares, True, "level", t.year, t.low, end))
+        return metric, _decide(shares, True, "level", t.year, t.low, end)
     if share_base(t.share_of) == "communes_ntm":
         base = build_series(loc, "communes_ntm", **epoch).at(end)
     else:
         base = build_totals(loc, **epoch).at(end)
     if base is None:
-        return Decided(None)
+        return t.metric, (None, None, None)
     cumulative = loc.info(t.metric).cumulative
-    found = _decide(s, cumulative, "level", t.year, t.low * base / 100.0, end)
-    return _decided(loc, t.metric, t.year, *found)
+    return t.metric, _decide(s, cumulative, "level", t.year, t.low * base / 100.0, end)
 
 
 def _decided(loc: Locality, metric: str, year: int, met, point, value) -> Decided:
@@ -286,6 +288,15 @@ def _stated(loc: Locality, metric: str, year: int, point, value):
         ):
             return o
     return None
+
+
+def _early(loc: Locality, metric: str, year: int, point, value) -> bool:
+    """Whether the figure that decided a target is dated before the last week of its year
+    (a stated increment without a point: the observation it was read from)."""
+    if point is not None:
+        return point.t < year + LAST_WEEK
+    stated = _stated(loc, metric, year, point, value)
+    return stated is None or stated.t < year + LAST_WEEK
 
 
 def _more_to_come(loc: Locality, metric: str, year: int) -> bool:

@@ -11,9 +11,11 @@ from engine_fixtures import context, locality, obs, params_localities, rich_prov
 from ntm_forecast.assess.targets import (
     PACE_CATEGORIES,
     TARGET_CODE_COLUMNS,
+    Decided,
     Thresholds,
     assess_targets,
     pace_category,
+    settle,
 )
 from ntm_forecast.engine.forecast import Context, cut_at, forecast_locality
 from ntm_forecast.i18n.messages import Message, render_notes
@@ -319,3 +321,46 @@ def test_a_national_share_standing_in_is_marked_in_codes_and_words():
     assert any(getattr(n, "code", "") == "note.from_national" for n in t.iloc[1].notes)
     assert not any(getattr(n, "code", "") == "note.from_national" for n in t.iloc[0].notes)
     assert "chỉ tiêu chung cả nước" in render_notes(t.iloc[1].notes, "vi")
+
+
+# --- past targets settled as the reports read them ----------------------------------------
+
+
+def _hau_giang_2020(*, year_end: bool):
+    """Hậu Giang's 35/51 by 2020: 29 by mid-2020 and 35 expected, in the plan's own page;
+    32 at the end of 2020 in a later report (when `year_end`)."""
+    rows = [
+        obs("communes_total", 2020, 51, as_of="2020", source="a.txt"),
+        obs("communes_ntm", 2019, 25),
+        obs("communes_ntm", 2020, 29, as_of="2020", source="a.txt"),
+        obs("communes_ntm", 2020, 35, status="estimate", as_of="2020", source="a.txt"),
+    ]
+    if year_end:
+        rows.append(obs("communes_ntm", 2020, 32, as_of="2021-12-15", source="b.txt"))
+    plan = {**target("communes_ntm", 2020, "level", 35), "source": "a.txt"}
+    return locality(rows, [plan], origin_year=2021)
+
+
+def test_a_year_end_figure_below_the_target_settles_a_miss():
+    loc = _hau_giang_2020(year_end=True)
+    assert settle(loc, loc.targets[0]) == Decided(
+        False, 32.0, "2021-12-15", "b.txt", "communes_ntm"
+    )
+    t = assess_targets(forecast_locality(loc, context([loc]), n_paths=200))
+    assert list(t.status) == ["missed"]
+    # Without the year-end figure, the mid-year 29 is no miss: the page says 35 are coming.
+    early = _hau_giang_2020(year_end=False)
+    assert settle(early, early.targets[0]) == Decided(None)
+
+
+def test_a_shortfall_stated_before_the_last_week_with_more_pending_is_not_a_miss():
+    rows = [
+        obs("communes_advanced", 2020, 3),
+        obs("communes_advanced", 2021, 2, kind="increment", as_of="2021-12-15", source="a.txt"),
+        obs("communes_advanced_pending", 2021, 2, status="estimate", as_of="2021-12-15",
+            unit="communes", source="a.txt"),
+    ]  # fmt: skip
+    plan = [target("communes_advanced", 2021, "increment", 4)]
+    assert settle(locality(rows, plan), locality(rows, plan).targets[0]) == Decided(None)
+    alone = locality(rows[:2], plan)
+    assert settle(alone, alone.targets[0]).met is False
