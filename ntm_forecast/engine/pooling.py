@@ -426,6 +426,8 @@ class PooledHazard:
     rho_draws: np.ndarray = field(default_factory=lambda: np.array([RHO_START]))
     n_intervals: int = 0
     localities: tuple[str, ...] = ()
+    # The standard whose fit stands in, where this one's pool has no intervals.
+    borrowed_from: str | None = None
 
     @property
     def tau(self) -> float:
@@ -495,15 +497,25 @@ def fit_pooled_hazard(
     structure: HazardStructure | None = None,
     seed: int = 0,
 ) -> PooledHazard:
-    """Fit the pooled hazard of a standard on the provinces among `localities`."""
+    """Fit the pooled hazard of a standard on the provinces among `localities`. A standard
+    with no intervals in its pool borrows the fit of the standard it is nested in (model ←
+    advanced ← NTM), coefficients, covariance and all: the wide prior alone gives a unit's
+    first model communes an interval of hundreds; it stands only for NTM itself."""
     structure = structure if structure is not None else HazardStructure()
+    localities = list(localities)
     by_slug = {
         loc.slug: ivs
         for loc in localities
         if in_pool(loc) and (ivs := intervals_for(loc, standard, until=until))
     }
     if not by_slug:
-        return prior_hazard(standard, structure)
+        if standard not in metrics.NESTED_IN:
+            return prior_hazard(standard, structure)
+        outer = fit_pooled_hazard(
+            metrics.NESTED_IN[standard], localities, until=until, structure=structure, seed=seed
+        )
+        source = outer.borrowed_from or outer.standard
+        return dataclasses.replace(outer, standard=standard, borrowed_from=source)
     ivs = [iv for items in by_slug.values() for iv in items]
     groups = [len(items) for items in by_slug.values()]
     X = np.vstack(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from engine_fixtures import (
@@ -104,6 +106,52 @@ def test_no_intervals_gives_the_prior():
     ph = fit_pooled_hazard("communes_ntm", [one_point_province()])
     assert ph.n_intervals == 0 and ph.localities == ()
     assert np.allclose(ph.coef, prior_hazard("communes_ntm", ph.structure).coef)
+
+
+def test_a_standard_with_no_intervals_borrows_the_one_it_is_nested_in():
+    """No province has two model-commune figures: the model hazard is the advanced one (not
+    the wide prior), and a district's first model communes get a believable interval."""
+    provinces = [
+        locality(
+            commune_series([2017, 2018, 2019, 2020], [20, 30, 40, 50], 100, advanced=[2, 5, 8, 12]),
+            slug=f"p{i}",
+        )
+        for i in range(4)
+    ]
+    advanced = fit_pooled_hazard("communes_advanced", provinces)
+    model = fit_pooled_hazard("communes_model", provinces)
+    assert advanced.borrowed_from is None and model.borrowed_from == "communes_advanced"
+    assert model.standard == "communes_model"
+    assert np.array_equal(model.coef, advanced.coef) and np.array_equal(model.cov, advanced.cov)
+    assert not np.allclose(model.coef, prior_hazard("communes_model", model.structure).coef)
+    modern = fit_pooled_hazard("communes_modern", provinces)
+    assert modern.borrowed_from == "communes_ntm"
+    assert np.array_equal(modern.coef, fit_pooled_hazard("communes_ntm", provinces).coef)
+
+    district = locality(
+        [
+            obs("communes_total", 2020, 100),
+            obs("communes_ntm", 2020, 90),
+            obs("communes_advanced", 2020, 40),
+            obs("communes_model", 2020, 2),
+        ],
+        slug="dist",
+        level="district",
+    )
+    ctx = Context.from_localities([*provinces, district])
+    high = {}
+    for name, hazards in (
+        ("borrowed", ctx.hazards),
+        (
+            "prior",
+            {**ctx.hazards, "communes_model": prior_hazard("communes_model", model.structure)},
+        ),
+    ):
+        fc = forecast_locality(
+            district, dataclasses.replace(ctx, hazards=hazards), horizon=1, n_paths=2000
+        )
+        high[name] = np.quantile(fc["communes_model"].values[:, -1], 0.9)
+    assert 2 * high["borrowed"] < high["prior"]
 
 
 def test_the_pool_is_the_provinces():
