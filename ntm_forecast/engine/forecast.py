@@ -38,6 +38,7 @@ from ntm_forecast.engine.pooling import (
     in_pool,
     intervals_for,
     ocop_additions,
+    province_communes,
 )
 from ntm_forecast.i18n.messages import Message, msg
 from ntm_forecast.i18n.textsafe import escape_html
@@ -304,6 +305,7 @@ def metric_history(loc: Locality, metric: str, ctx: Context) -> MetricHistory:
             ocop_additions=tuple(ocop_additions(loc, until=ctx.until))
             if metric == "ocop_total"
             else (),
+            communes=province_communes(loc, until=ctx.until),
         )
     return MetricHistory(
         loc.slug, info, series, origin_year=loc.origin_year, in_pool=in_pool(loc), **kw

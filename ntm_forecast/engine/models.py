@@ -73,6 +73,7 @@ class MetricHistory:
     ocop_additions: tuple = ()
     origin_year: int | None = None
     in_pool: bool = True  # of the pool's kind (a province): the pool's levels fit its scale
+    communes: float | None = None  # OCOP's size: `pooling.province_communes` at the cut
     criteria_break_sd: float = 0.0  # a commune hazard's log-sd from PHASE3_START on
 
     @property
@@ -298,7 +299,8 @@ class CommuneHazard(Model):
 @dataclass(repr=False, eq=False)
 class OcopGrowth(Model):
     """Yearly additions of OCOP products, negative binomial around the locality's level
-    (shrunk toward the pool) in the pooled form: `exp(a [+ β·log(1 + stock)] + u)`.
+    (shrunk toward the pool) in the pooled form: `exp(a [+ β·log(1 + stock)] [+ β_z·size] +
+    u)`.
 
     The same form is fitted on every province's additions and simulated here, year by year
     from each path's own stock. The engine gives OCOP totals no ceiling.
@@ -321,8 +323,9 @@ class OcopGrowth(Model):
         if not adds and not history.in_pool and not pg.structure.stock:
             # The pooled level is a province's yearly additions: not a nation's or a district's.
             raise InsufficientHistory("no yearly additions of its own to set its scale")
+        self.size_ = pg.size_of(history.communes)
         self.state_mean_, self.state_var_, own_weight = pg.locality_state(
-            adds, pooled=history.in_pool
+            adds, pooled=history.in_pool, size=self.size_
         )
         self._fitted(history, history.last, own_weight)
         return self
@@ -334,7 +337,7 @@ class OcopGrowth(Model):
         k, start = pg.dispersion, self.start_.value
 
         def step(level, j, year, t, dt):
-            x = pg.structure.row(level)
+            x = pg.structure.row(level, self.size_)
             log_mean = np.clip(np.einsum("nk,nk->n", x, coef) + u, *LOG_ADDITIONS_LIMITS)
             mean = np.exp(log_mean) * self.pace * dt
             new = level + rng.poisson(rng.gamma(k, mean / k))

@@ -598,16 +598,31 @@ def ocop_additions(loc: Locality, *, until: float | None = None) -> list[Additio
     return [out[y] for y in sorted(out) if out[y].added >= 0]
 
 
+def province_communes(loc: Locality, *, until: float | None = None) -> float | None:
+    """The size OCOP growth reads (term Z): the latest communes_total known at the cut, of
+    the old communes (the pool's years are before the 2025 merger)."""
+    return build_totals(loc, until=until).last
+
+
+def size_covariate(communes: float | None, centre: float) -> float:
+    """A locality's size covariate: its log number of communes minus the pool's mean log.
+    A locality whose number is not known sits at the pool's mean (0): nothing to scale by."""
+    return float(np.log(communes)) - centre if communes else 0.0
+
+
 @dataclass(frozen=True)
 class GrowthStructure:
-    """OCOP additions: constant expected additions per locality, or (term S) expected
-    additions that scale with the stock as `(1 + stock)^β`."""
+    """OCOP additions: constant expected additions per locality; (term S) expected additions
+    that scale with the stock as `(1 + stock)^β`; (term Z) with the locality's size as
+    `communes^β_z` (the log of its communes, centred on the pool's mean), so that a big
+    producer is not shrunk to a small province's pace."""
 
     stock: bool = False
+    size: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return ("a", "log_stock") if self.stock else ("a",)
+        return ("a", *(["log_stock"] if self.stock else []), *(["log_size"] if self.size else []))
 
     def prior(self) -> tuple[np.ndarray, np.ndarray]:
         k = len(self.columns)
@@ -615,15 +630,19 @@ class GrowthStructure:
         mean[0], sd[0] = OCOP_LEVEL_PRIOR
         return mean, sd
 
-    def row(self, stock) -> np.ndarray:
+    def row(self, stock, size: float = 0.0) -> np.ndarray:
+        """Design rows for an array of stocks; `size` is the locality's centred log size
+        (`PooledGrowth.size_of`)."""
         stock = np.atleast_1d(np.asarray(stock, dtype=float))
         cols = [np.ones_like(stock)]
         if self.stock:
             cols.append(np.log1p(np.maximum(stock, 0.0)))
+        if self.size:
+            cols.append(np.full_like(stock, size))
         return np.column_stack(cols)
 
     def __str__(self) -> str:
-        return "base + stock" if self.stock else "base"
+        return "base" + " + stock" * self.stock + " + size" * self.size
 
 
 @dataclass(frozen=True)
@@ -638,20 +657,25 @@ class PooledGrowth:
     weights: np.ndarray
     n: int
     localities: tuple[str, ...] = ()
+    size_centre: float = 0.0  # the pool's mean log number of communes (term Z)
 
     @property
     def tau(self) -> float:
         return float(self.weights @ self.grid[:, 0])
 
-    def locality_state(self, adds: list[Additions], *, pooled: bool = True):
+    def size_of(self, communes: float | None) -> float:
+        return size_covariate(communes, self.size_centre)
+
+    def locality_state(self, adds: list[Additions], *, pooled: bool = True, size: float = 0.0):
         """Posterior of the locality's log-level u per grid point: (means, vars, own weight).
-        `pooled=False` (a nation, a district): the pool's level is a province's, not its
-        scale, so its own additions stand on a flat prior (sd OUTSIDE_SD) instead."""
+        `size` is its `size_of`. `pooled=False` (a nation, a district): the pool's level is a
+        province's, not its scale, so its own additions stand on a flat prior (sd
+        OUTSIDE_SD) instead."""
         if not pooled:
             wide = dataclasses.replace(
                 self, grid=np.array([[OUTSIDE_SD, 0.0]]), weights=np.array([1.0])
             )
-            m, v, own = wide.locality_state(adds)
+            m, v, own = wide.locality_state(adds, size=size)
             g = len(self.grid)
             return np.full(g, m[0]), np.full(g, v[0]), own
         taus = self.grid[:, 0]
@@ -659,7 +683,7 @@ class PooledGrowth:
             adds = [a for a in adds if np.isfinite(a.stock)]
         if not adds:
             return np.zeros(len(self.grid)), taus**2, 0.0
-        X = self.structure.row([a.stock for a in adds])
+        X = self.structure.row([a.stock for a in adds], size)
         y_obs = np.array([a.added for a in adds])
         u0 = np.zeros(len(adds))
         for _ in range(3):
@@ -687,6 +711,7 @@ def fit_pooled_growth(
 ) -> PooledGrowth:
     """Fit the pooled OCOP growth on the provinces' yearly additions."""
     structure = structure if structure is not None else GrowthStructure()
+    localities = list(localities)
     usable = (lambda a: np.isfinite(a.stock)) if structure.stock else (lambda a: True)
     by_slug = {
         loc.slug: adds
@@ -699,10 +724,20 @@ def fit_pooled_growth(
         cov = np.diag(prior_sd**2)
         dispersion = OCOP_START_DISPERSION
         return PooledGrowth(structure, prior_mean, cov, dispersion, grid, _uniform(grid), 0)
+    communes = {
+        loc.slug: province_communes(loc, until=until) for loc in localities if loc.slug in by_slug
+    }
+    known = [np.log(c) for c in communes.values() if c]
+    centre = float(np.mean(known)) if known else 0.0
     adds = [a for items in by_slug.values() for a in items]
     groups = [len(items) for items in by_slug.values()]
     bounds = np.cumsum([0, *groups])
-    X = structure.row([a.stock for a in adds])
+    X = np.vstack(
+        [
+            structure.row([a.stock for a in items], size_covariate(communes[slug], centre))
+            for slug, items in by_slug.items()
+        ]
+    )
     y = np.array([a.added for a in adds])
     u = np.zeros(len(adds))
     k = OCOP_START_DISPERSION
@@ -722,7 +757,7 @@ def fit_pooled_growth(
         # a constant level (σ = 0): each observation informs only its locality's u
         Y, S2, T, weights, u = _grid_posterior(grid, parts, groups)
     cov = _gls_cov(grid, weights, S2, T, _padded_x(X, groups, Y.shape[1]), prior_sd)
-    return PooledGrowth(structure, coef, cov, k, grid, weights, len(adds), tuple(by_slug))
+    return PooledGrowth(structure, coef, cov, k, grid, weights, len(adds), tuple(by_slug), centre)
 
 
 def _fit_nb(X, y, k, offset, prior_mean, prior_sd):

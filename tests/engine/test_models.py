@@ -398,6 +398,41 @@ def test_the_simulation_reads_coverage_on_the_fitted_scale():
     assert reached / 100 == pytest.approx(expected, rel=0.05)
 
 
+def _ocop_province(slug, communes, additions, first=2016):
+    levels = np.cumsum([10, *additions])
+    return locality(
+        [obs("communes_total", first, communes)]
+        + [obs("ocop_total", first + i, v) for i, v in enumerate(levels)],
+        slug=slug,
+    )
+
+
+def test_ocop_size_keeps_a_big_producer_at_its_own_pace():
+    """Term Z: additions grow with the number of communes across the pool, so a big province
+    with one year of its own is not pulled to a small one's pace (and is, without the term)."""
+    rng = np.random.default_rng(0)
+    pool = [
+        _ocop_province(f"p{c}", c, rng.poisson(rng.gamma(2.0, 0.1 * c / 2.0, size=4)))
+        for c in range(80, 420, 20)
+    ]
+    big = _ocop_province("big", 400, [40], first=2019)
+    small = _ocop_province("small", 80, [8], first=2019)
+    added = {}
+    for on in (False, True):
+        selection = dataclasses.replace(SELECTION, growth=pooling.GrowthStructure(size=on))
+        ctx = Context.from_localities([*pool, big, small], selection=selection)
+        assert ctx.growth.structure.columns == (("a", "log_size") if on else ("a",))
+        for loc in (big, small):
+            fc = forecast_locality(loc, ctx, horizon=1, n_paths=2000, metrics_only=["ocop_total"])
+            paths = fc["ocop_total"].values
+            added[on, loc.slug] = np.mean(paths[:, -1] - paths[:, 0])
+    assert added[True, "big"] > 2 * added[True, "small"]
+    assert (
+        added[True, "big"] / added[True, "small"]
+        > 1.5 * added[False, "big"] / added[False, "small"]
+    )
+
+
 def test_ets_that_does_not_converge_is_said_not_forecast_and_warns_nothing():
     loc = locality([obs("avg_criteria", y, 15.0) for y in range(2014, 2022)])  # flat
     hist = metric_history(loc, "avg_criteria", context([loc]))
