@@ -254,22 +254,27 @@ def hindcast(
     fmt: Format = "table",
     output: Output = None,
 ) -> int:
-    """Assess past targets from the data known before them; Brier scores against baselines."""
-    from ntm_forecast.assess.hindcast import brier_scores, with_plan_informed
+    """Past plans scored as events, each assessed from what was published before it; the
+    candidate probabilities' Brier scores (90% intervals resampling provinces) and the layer
+    the README rule keeps."""
+    from ntm_forecast.assess.calibration import kept_layer
     from ntm_forecast.assess.hindcast import hindcast as run_hindcast
+    from ntm_forecast.assess.hindcast import scores
     from ntm_forecast.engine.session import open_session
-    from ntm_forecast.render.tables import brier_in_words, emit, notes_in_words
+    from ntm_forecast.i18n.messages import word
+    from ntm_forecast.render.tables import emit, notes_in_words, scores_in_words
 
     session = open_session(params)
-    table = run_hindcast(
+    events = run_hindcast(
         session.chosen, n_paths=paths, seed=seed, pool=list(session.context.localities.values())
     )
-    table = with_plan_informed(table)
-    code = emit([notes_in_words(table, "vi")], fmt, output)  # no --lang: the default
+    code = emit([notes_in_words(events, "vi")], fmt, output)  # no --lang: the default
     if fmt == "table" and output is None:
+        table = scores(events, seed=seed)
         typer.echo("")
-        scores = brier_in_words(brier_scores(table, seed=seed), "en")  # console: English
-        typer.echo(scores.to_string(index=False))
+        typer.echo(scores_in_words(table, "en").to_string(index=False))  # console: English
+        kept = kept_layer(table)
+        typer.echo(word("hindcast.kept", "en", layer=word(f"calibration.layer.{kept}", "en")))
     return code
 
 

@@ -1,52 +1,213 @@
-"""Check the target assessment against the past: for every target whose outcome is in the
-data, cut the data at what was published by the end of the year before the target year,
-assess, and compare with what happened.
+"""Past plans scored as events (README "The revised rule (issue 18)").
 
-Brier scores (with a bootstrap interval) sit next to three baselines: "the plan is always
-met" (p = 1), the pace-ratio rule (met when recent pace ≥ required pace) and the base rate
-of past targets met, leave-one-out (each target scored by the rate of the others). Targets
-recorded from a report of their own outcome (`recorded_after`) are met by construction and
-are scored apart; a target stated twice is scored once.
+One event per locality, metric, year and amount: a target stated several times is one event
+(its earliest statement is the plan; `stated` counts them); a share of all communes is keyed
+by the count it means at its year's end, so "39/51 xã" and "76,47% số xã" are one event; a
+range is its min and max and is met at its min. A plan stated inside its own target year is an
+event of its own kind (`in_year`). Not events: "maintain" targets, the country's targets
+standing in for a unit's own, targets recorded from a report of their own outcome
+(`recorded_after`) and plans stated after their year (their rows say so and get no
+probability).
+
+Each event is assessed from what was published by its cut, the earlier of the plan's
+publication and the end of the year before (`event_cut`): the locality and the pool
+(`Context.from_localities(..., until=cut)`, the pooled units' members too) see only figures
+known by then, by `history.known_at`, never by the year a figure describes.
+
+Outcomes are `targets.settle`'s. An event counts only where hits and misses are equally
+observable: a non-plan figure of the metric (or of its share) of the same communes, dated from
+the end of the target year (`history.period_end`; for the old communes' 2025, their June 2025
+figures) to half a year after it, the window in which `settle` reads a shortfall
+(`observable`). A hit read
+from a mid-year figure with nothing dated at the year's end is `unobservable`, as its miss
+would be.
+
+The candidates' probabilities (`calibration.CANDIDATES`) sit in the events table, each made
+without the event's own province (or, for the base rate by kind, without its own and later
+years); `calibration.candidate_scores` scores them with provinces resampled.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from ntm_forecast.assess.targets import assess_target, settled_outcome
+from ntm_forecast.assess import calibration as cal
+from ntm_forecast.assess.review import province_of
+from ntm_forecast.assess.targets import LAST_MONTH, Decided, assess_target, settle, share_base
 from ntm_forecast.domain import metrics
-from ntm_forecast.domain.schema import Locality
-from ntm_forecast.engine.forecast import Context, cut_at, forecast_locality
+from ntm_forecast.domain.history import (
+    build_series,
+    build_totals,
+    counts_communes,
+    known_at,
+    newest_of,
+    on_merged_communes,
+    period_end,
+)
+from ntm_forecast.domain.schema import Locality, Target
+from ntm_forecast.engine.forecast import Context, LocalityForecast, forecast_locality
 from ntm_forecast.engine.models import SELECTION, Selection
 
-HINDCAST_COLUMNS = [
+EPS = 1e-9
+SETTLE_WINDOW = 0.5  # years after the period's end in which `settle` reads a shortfall
+MIN_IN_YEAR = 10  # in-year events (with a trend probability) for a calibration factor of their own
+EVENT_COLUMNS = [
     "locality",
+    "province",
     "metric",
     "target_year",
-    "target_kind",
+    "kind",  # level | increment | share | in_year (stated inside its own target year)
+    "stated_kind",  # level | increment | share, as stated
     "target_value",
-    "recorded_after",
-    "outcome",
-    "probability",
-    "pace_ratio",
-    "p_always_met",
-    "p_pace_rule",
-    "p_base_rate",
+    "target_value_max",
+    "share_of",
+    "plan_as_of",
+    "stated",
+    "cut",
+    "outcome",  # met | missed | unknown | unobservable | recorded_after | stated_after
+    "met",  # 1 / 0 where the event counts, else empty
+    "decided_value",
+    "decided_as_of",
+    "plan_error",  # log((1 + outcome) / (1 + plan)), in the units the plan was compared in
+    *(column for _, column in cal.CANDIDATES),
     "status",
     "notes",
 ]
-# Codes of the Brier table (words in the catalogues: hindcast.rule.*, hindcast.set.*,
-# hindcast.scored_by.*), each rule with the column of its probability.
-RULES = (
-    ("model", "probability"),
-    ("always_met", "p_always_met"),
-    ("pace_rule", "p_pace_rule"),
-    ("base_rate_loo", "p_base_rate"),
-)
-SETS = ("before_outcome", "from_own_outcome")
+COUNTED = ("met", "missed")
+
+
+@dataclass(frozen=True)
+class Event:
+    locality: Locality
+    plan: Target  # the earliest statement
+    stated: int
+    kind: str
+
+
+def event_cut(plan: Target) -> float:
+    """The earlier of the plan's publication and the end of the year before its target year."""
+    return min(known_at(plan), float(plan.year))
+
+
+def known_by(loc: Locality, until: float) -> Locality:
+    """The locality as published by `until` (fractional years), forecast from the year-end
+    at or before it (a figure published since is a floor for the year it sits in)."""
+    obs = tuple(o for o in loc.observations if known_at(o) <= until + EPS)
+    origin = math.ceil(until - EPS) - 1
+    return loc.model_copy(update={"origin_year": origin, "observations": obs})
+
+
+def _stated_in_year(t: Target) -> bool:
+    return bool(t.as_of) and t.as_of_key[0] == t.year
+
+
+def _amount_key(loc: Locality, t: Target) -> tuple:
+    """The amount a target names, a share of all communes as the count it means at the end of
+    its year (where the total is known), so that one plan stated as both is one event."""
+    if t.kind == "share" and share_base(t.share_of) == "communes_total":
+        epoch = {"after_merger": on_merged_communes(t.year)}
+        total = build_totals(loc, **epoch).at(period_end(t.metric, t.year))
+        if total is not None:
+            high = None if t.high is None else round(t.high * total / 100.0)
+            return ("count", round(t.low * total / 100.0), high)
+    if t.kind == "level":
+        return ("count", t.low, t.high)
+    return (t.kind, t.low, t.high, share_base(t.share_of))
+
+
+def plan_events(localities: Iterable[Locality], last_year: int) -> list[Event]:
+    """Every plan of a target year up to `last_year`, one event per locality, metric, year
+    and amount, in locality and file order."""
+    out = []
+    for loc in sorted(localities, key=lambda loc: loc.slug):
+        stated: dict[tuple, list[Target]] = {}
+        for t in loc.targets:
+            if t.year > last_year or t.kind == "maintain" or t.from_national:
+                continue
+            stated.setdefault((t.metric, t.year, _amount_key(loc, t)), []).append(t)
+        for statements in stated.values():
+            plan = min(statements, key=lambda s: s.as_of_key)  # then file order
+            kind = "in_year" if _stated_in_year(plan) else plan.kind
+            out.append(Event(loc, plan, len(statements), kind))
+    return out
+
+
+def observable(loc: Locality, t: Target) -> bool:
+    """Whether a figure dated from the end of the target's year to half a year after it
+    exists for its metric (or the metric's share), of the communes the target counts."""
+    end = period_end(t.metric, t.year)
+    # A series that stops before the year's end (the old communes in 2025) closes with the
+    # figures of its last month, as `settle` reads them.
+    start = end - LAST_MONTH if end < t.year + 1.0 - EPS else end
+    wanted = (t.metric, f"{t.metric}_share")
+    merged = on_merged_communes(t.year)
+    return any(
+        o.metric in wanted
+        and o.status != "plan"
+        and (not counts_communes(o.metric) or o.after_merger == merged)
+        and start - EPS <= o.t <= end + SETTLE_WINDOW + EPS
+        for o in loc.observations
+    )
+
+
+def _outcome(event: Event) -> tuple[str, Decided]:
+    t = event.plan
+    if t.recorded_after:
+        return "recorded_after", Decided(None)
+    if t.as_of and t.as_of_key[0] > t.year:
+        return "stated_after", Decided(None)
+    decided = settle(event.locality, t)
+    if decided.met is None:
+        return "unknown", decided
+    if not observable(event.locality, t):
+        return "unobservable", decided
+    return ("met" if decided.met else "missed"), decided
+
+
+def _share_base_at(loc: Locality, t: Target) -> float | None:
+    """The count a share target is of at the end of its year (all communes, or the NTM ones)."""
+    epoch = {"after_merger": on_merged_communes(t.year)}
+    end = period_end(t.metric, t.year)
+    if share_base(t.share_of) == "communes_ntm":
+        return build_series(loc, "communes_ntm", **epoch).at(end)
+    return build_totals(loc, **epoch).at(end)
+
+
+def _plan_error(loc: Locality, t: Target, decided: Decided) -> float:
+    """The outcome against the plan in the units they were compared in (a share settled by a
+    count is compared as the count the share meant)."""
+    plan = t.low
+    if t.kind == "share" and not (decided.metric or "").endswith("_share"):
+        base = _share_base_at(loc, t)
+        if base is None:
+            return np.nan
+        plan = t.low * base / 100.0
+    return cal.plan_error(decided.value, plan)
+
+
+def _path_amounts(fc: LocalityForecast, t: Target):
+    """What `assess_target` compared on each path, and with what, for a target it gave a
+    probability: (amounts, threshold, the plan in the amounts' units)."""
+    pf = fc.paths[t.metric]
+    col = [int(y) for y in pf.years].index(t.year)
+    x = pf.values[:, col] - (pf.values[:, col - 1] if t.kind == "increment" else 0.0)
+    over = t.low
+    if t.kind == "share":  # as `assess_target` reads a share: of each path's NTM communes
+        epoch = {"after_merger": on_merged_communes(t.year)}
+        ntm = fc.paths.get("communes_ntm")
+        if t.share_of == "communes_ntm" and ntm is not None and ntm.at(t.year) is not None:
+            base = ntm.at(t.year)
+        elif t.share_of == "communes_ntm":
+            base = build_series(fc.locality, "communes_ntm", **epoch).at(t.year + 1.0)
+        else:
+            base = build_totals(fc.locality, **epoch).at(t.year + 1.0)
+        over = t.low * base / 100.0
+    return x, over, float(np.median(over))
 
 
 def hindcast(
@@ -57,130 +218,137 @@ def hindcast(
     pool: Iterable[Locality] | None = None,
     selection: Selection = SELECTION,
 ) -> pd.DataFrame:
-    """One row per past target with a settled outcome, duplicates once; each assessed with
-    the pool fitted on what was published by the end of the year before it, with the models
-    and structures of ``selection``."""
+    """The events of every past plan (EVENT_COLUMNS), each counted one assessed from its cut
+    with the pool fitted on what was published by then, with every candidate's probability."""
     locs = list(localities)
     pool = list(pool) if pool is not None else locs
-    contexts: dict[int, Context] = {}
-    rows, seen = [], set()
-    for loc in locs:
-        for t in loc.targets:
-            if t.kind == "maintain":
-                continue
-            key = (loc.slug, t.metric, t.year, t.kind, t.low)
-            if key in seen:
-                continue
-            met = settled_outcome(loc, t)
-            if met is None:
-                continue
-            seen.add(key)
-            cut_year = t.year - 1
-            ctx = contexts.get(cut_year)
+    newest = newest_of(pool)
+    last_year = newest[0] if newest else max((loc.origin_year for loc in locs), default=0)
+    contexts: dict[float, Context] = {}
+    rows, amounts = [], {}
+    for event in plan_events(locs, last_year):
+        t, loc = event.plan, event.locality
+        outcome, decided = _outcome(event)
+        cut = event_cut(t)
+        row = dict.fromkeys(EVENT_COLUMNS, np.nan)
+        row.update(
+            locality=loc.slug,
+            province=province_of(loc),
+            metric=t.metric,
+            target_year=t.year,
+            kind=event.kind,
+            stated_kind=t.kind,
+            target_value=t.low,
+            target_value_max=np.nan if t.high is None else t.high,
+            share_of=share_base(t.share_of) if t.kind == "share" else None,
+            plan_as_of=t.as_of,
+            stated=event.stated,
+            cut=round(cut, 6),
+            outcome=outcome,
+            decided_as_of=decided.as_of,
+            status="",
+            notes=(),
+        )
+        if outcome in COUNTED:
+            ctx = contexts.get(cut)
             if ctx is None:
-                ctx = contexts[cut_year] = Context.from_localities(
-                    pool, until=cut_year + 1.0, selection=selection
-                )
+                ctx = contexts[cut] = event_context(pool, cut, selection)
+            then = known_by(loc, cut)
             fc = forecast_locality(
-                cut_at(loc, cut_year),
+                then,
                 ctx,
-                horizon=1,
+                horizon=t.year - then.origin_year,
                 n_paths=n_paths,
                 seed=seed,
                 metrics_only=metrics.with_bounding_standards(t.metric),
             )
-            row = assess_target(fc, t)
-            ratio = row["pace_ratio"]
-            rows.append(
-                {
-                    "locality": loc.slug,
-                    "metric": t.metric,
-                    "target_year": t.year,
-                    "target_kind": t.kind,
-                    "target_value": t.low,
-                    "recorded_after": bool(t.recorded_after),
-                    "outcome": int(met),
-                    "probability": row["probability"],
-                    "pace_ratio": ratio,
-                    "p_always_met": 1.0,
-                    "p_pace_rule": np.nan if pd.isna(ratio) else float(ratio >= 1.0),
-                    "p_base_rate": np.nan,
-                    "status": row["status"],
-                    "notes": row["notes"],  # codes; words when rendered
-                }
+            assessed = assess_target(fc, t)
+            row.update(
+                met=float(outcome == "met"),
+                decided_value=decided.value,
+                plan_error=_plan_error(loc, t, decided),
+                p_trend=assessed["probability"],
+                status=assessed["status"],
+                notes=assessed["notes"],  # codes; words when rendered
             )
-    table = pd.DataFrame(rows, columns=HINDCAST_COLUMNS)
-    return _with_base_rate(table)
+            if not np.isnan(row["p_trend"]):
+                amounts[len(rows)] = _path_amounts(fc, t)
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    return with_candidates(table, amounts)
 
 
-def _with_base_rate(table: pd.DataFrame) -> pd.DataFrame:
-    """The share of the other targets of the same set that were met (leave-one-out)."""
+def event_context(pool: list[Locality], cut: float, selection: Selection = SELECTION) -> Context:
+    """The pool as published by `cut`: fitted with `until=cut`, and its localities (the
+    members a unit's forecast sums) cut there too."""
+    ctx = Context.from_localities(pool, until=cut, selection=selection)
+    return replace(ctx, localities={s: known_by(loc, cut) for s, loc in ctx.localities.items()})
+
+
+def calibration_kind(events: pd.DataFrame) -> pd.Series:
+    """The factor of the calibration layer: in-year events a kind of their own where at least
+    MIN_IN_YEAR of them have a trend probability, else the kind they were stated as."""
+    counted = events["met"].notna() & events["p_trend"].notna()
+    if (counted & (events["kind"] == "in_year")).sum() >= MIN_IN_YEAR:
+        return events["kind"]
+    return events["stated_kind"]
+
+
+def with_candidates(table: pd.DataFrame, amounts: dict | None = None) -> pd.DataFrame:
+    """Every candidate's probability for the counted events: the trend-only (as assessed), the
+    calibration layer and the plan signal (leave one province out), the base rate by kind
+    (earlier years only), always met, and the leave-one-out base rate."""
     out = table.copy()
-    for flag in (False, True):
-        idx = out.index[out["recorded_after"] == flag]
-        y = out.loc[idx, "outcome"].to_numpy(dtype=float)
-        if len(y) >= 2:
-            out.loc[idx, "p_base_rate"] = (y.sum() - y) / (len(y) - 1)
+    counted = out.index[out["met"].notna()]
+    part = out.loc[counted]
+    met = part["met"].to_numpy(float)
+    provinces = part["province"].to_numpy(object)
+    kind = calibration_kind(out).loc[counted].to_numpy(object)
+    out.loc[counted, "p_always_met"] = 1.0
+    out.loc[counted, "p_base_rate_loo"] = cal.base_rate_loo(met)
+    years = part["target_year"].to_numpy()
+    out.loc[counted, "p_base_rate_kind"] = cal.prospective_base_rate(years, kind, met)
+    with_p = part["p_trend"].notna().to_numpy()
+    if with_p.any():
+        out.loc[counted[with_p], "p_calibrated"] = cal.calibrated_loo(
+            part["p_trend"].to_numpy(float)[with_p], kind[with_p], met[with_p], provinces[with_p]
+        )
+    if amounts:
+        out.loc[counted, "p_plan_signal"] = _plan_signal_loo(part, kind, amounts)
     return out
 
 
-def brier_scores(
-    table: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0, level: float = 0.9
-) -> pd.DataFrame:
-    """Brier score of each rule with a bootstrap interval (targets resampled), per set, on
-    the targets every rule scores, and again without the pace-ratio rule (it has no answer
-    where there is no recent pace), so that more targets are compared."""
-    rules = list(RULES)
-    if "p_plan_informed" in table:
-        rules.insert(1, ("plan_informed_loo", "p_plan_informed"))
-    out = []
-    rng = np.random.default_rng(seed)
-    for flag, name in zip((False, True), SETS):
-        part = table[table["recorded_after"] == flag]
-        able = [r for r in rules if part[r[1]].notna().any()]  # a rule with no answer here
-        for subset, chosen in (
-            ("every_rule", able),
-            ("pace_rule_aside", [r for r in able if r[1] != "p_pace_rule"]),
-        ):
-            frame = part.dropna(subset=[c for _, c in chosen])
-            n = len(frame)
-            boot = rng.integers(0, n, size=(n_boot, n)) if n else None
-            for rule, col in chosen:
-                row = {"rule": rule, "targets": name, "scored_by": subset, "n": n}
-                row.update(brier=np.nan, lo=np.nan, hi=np.nan)
-                if n:
-                    sq = (frame[col].to_numpy(float) - frame["outcome"].to_numpy(float)) ** 2
-                    b = sq[boot].mean(axis=1)
-                    row.update(
-                        brier=round(float(sq.mean()), 4),
-                        lo=round(float(np.quantile(b, (1 - level) / 2)), 4),
-                        hi=round(float(np.quantile(b, (1 + level) / 2)), 4),
-                    )
-                out.append(row)
-    return pd.DataFrame(out, columns=["rule", "targets", "scored_by", "n", "brier", "lo", "hi"])
+def _plan_signal_loo(part: pd.DataFrame, kind: np.ndarray, amounts: dict) -> np.ndarray:
+    errors = part["plan_error"].to_numpy(float)
+    rows = list(part.index)
+
+    def fit_predict(train, test):
+        if np.isfinite(errors[train]).sum() < 2:
+            return np.nan
+        signal = cal.PlanSignal().fit(errors[train], kind[train])
+        return [
+            signal.probability(*amounts[r][:2], amounts[r][2], k) if r in amounts else np.nan
+            for r, k in zip(np.array(rows)[test], kind[test])
+        ]
+
+    return cal.leave_province_out(part["province"].to_numpy(object), fit_predict)
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 0.01, 0.99)
-    return np.log(p / (1 - p))
+def scores(events: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """The candidates' scores on the counted events (`calibration.candidate_scores`)."""
+    return cal.candidate_scores(events[events["met"].notna()], n_boot=n_boot, seed=seed)
 
 
-def with_plan_informed(table: pd.DataFrame) -> pd.DataFrame:
-    """Add `p_plan_informed`: the model's probability recalibrated on the other targets of
-    the same set by a logistic regression on logit(p), leave-one-out (a comparison column
-    for the hindcast only)."""
-    from sklearn.linear_model import LogisticRegression
-
-    out = table.copy()
-    out["p_plan_informed"] = np.nan
-    for flag in (False, True):
-        scored = out.index[(out["recorded_after"] == flag) & out["probability"].notna()]
-        for i in scored:
-            rest = out.loc[scored.drop(i)]
-            if rest["outcome"].nunique() < 2:
-                continue
-            x = _logit(rest["probability"].to_numpy())[:, None]
-            model = LogisticRegression(C=1.0).fit(x, rest["outcome"].to_numpy())
-            xi = _logit(np.array([out.loc[i, "probability"]]))[:, None]
-            out.loc[i, "p_plan_informed"] = float(model.predict_proba(xi)[0, 1])
-    return out
+def fit_kept_layer(events: pd.DataFrame, layer: str) -> Callable[[float, str], float]:
+    """The layer fitted on every counted event, as (trend probability, kind) → probability:
+    `trend` as it is, `calibrated` the calibration layer. The plan signal reweights paths,
+    which a trend probability alone does not carry, so it cannot be given this way."""
+    if layer == "trend":
+        return lambda p, kind: float(p)
+    if layer != "calibrated":
+        raise ValueError(f"layer {layer!r} is not a map of the trend probability")
+    counted = events[events["met"].notna() & events["p_trend"].notna()]
+    kinds = calibration_kind(events).loc[counted.index]
+    fitted = cal.KindCalibration().fit(counted["p_trend"], kinds, counted["met"])
+    # A kind with no factor of its own (in-year plans, where too few) gets the common line.
+    return lambda p, kind: float(fitted.predict_proba([p], [kind])[0])

@@ -41,13 +41,11 @@ def notes_in_words(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
-def brier_in_words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The hindcast's Brier table with its rule, set and subset codes in ``lang``."""
+def scores_in_words(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The hindcast's candidate scores with each candidate named in ``lang``, rounded."""
     out = frame.copy()
-    for column in ("rule", "targets", "scored_by"):
-        key = "set" if column == "targets" else column
-        out[column] = [word(f"hindcast.{key}.{code}", lang) for code in frame[column]]
-    return out
+    out["candidate"] = [word(f"calibration.layer.{code}", lang) for code in frame["candidate"]]
+    return out.round(3)
 
 
 def render(frame: pd.DataFrame, fmt: str) -> str:

@@ -1,122 +1,217 @@
-"""Hindcast: targets whose outcome is known, assessed from the data before their year."""
+"""Hindcast: past plans as events, each assessed from what was published before it."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from engine_fixtures import params_localities, rich_province, target
+from engine_fixtures import commune_series, locality, obs, rich_province, target
 
-from ntm_forecast.assess.hindcast import HINDCAST_COLUMNS, brier_scores, hindcast
-from ntm_forecast.i18n.messages import render_notes
+from ntm_forecast.assess.calibration import CANDIDATES
+from ntm_forecast.assess.hindcast import (
+    EVENT_COLUMNS,
+    event_context,
+    event_cut,
+    fit_kept_layer,
+    hindcast,
+    known_by,
+    observable,
+    plan_events,
+    scores,
+)
+from ntm_forecast.domain.history import known_at
+from ntm_forecast.domain.schema import Observation
+
+
+def stated(metric, year, kind="level", value=None, *, as_of=None, **kw):
+    t = target(metric, year, kind, value, **kw)
+    if as_of is not None:
+        t["as_of"] = as_of
+    return t
+
+
+def ntm_province(slug, ntm, *, years=range(2016, 2022), total=100, targets=(), extra=()):
+    return locality(
+        [*commune_series(list(years), ntm, total), *extra],
+        targets,
+        slug=slug,
+        name=f"Tỉnh {slug}",
+    )
+
+
+def test_a_plan_stated_several_times_is_one_event_dated_at_its_first_statement():
+    loc = ntm_province(
+        "hg",
+        [20, 26, 32, 39, 44, 50],
+        targets=[
+            stated("communes_ntm", 2020, "level", 44, as_of="2019-11"),
+            stated("communes_ntm", 2020, "level", 44, as_of="2019-03"),
+            stated("communes_ntm", 2020, "share", 44, as_of="2019-06"),  # 44% of 100: the same
+            stated("communes_ntm", 2020, "level", 45, as_of="2019-03"),  # another amount
+        ],
+    )
+    events = plan_events([loc], 2021)
+    assert [(e.plan.low, e.stated, e.plan.as_of) for e in events] == [
+        (44, 3, "2019-03"),
+        (45, 1, "2019-03"),
+    ]
+
+
+def test_a_range_is_one_event_met_at_its_lower_end():
+    loc = ntm_province(
+        "qt",
+        [20, 26, 32, 39, 44, 50],
+        targets=[stated("communes_ntm", 2020, "level", min=42, max=48, as_of="2019-01")],
+    )
+    table = hindcast([loc], n_paths=300)
+    row = table.iloc[0]
+    assert (row.target_value, row.target_value_max, row.outcome) == (42, 48, "met")
+
+
+def test_a_plan_stated_inside_its_year_is_its_own_kind_and_cut_at_the_year_before():
+    loc = ntm_province(
+        "iy",
+        [20, 26, 32, 39, 44, 50],
+        targets=[
+            stated("communes_ntm", 2020, "level", 44, as_of="2020-10"),
+            stated("communes_ntm", 2019, "level", 39, as_of="2018-06"),
+        ],
+    )
+    by_year = {e.plan.year: e for e in plan_events([loc], 2021)}
+    assert by_year[2020].kind == "in_year" and by_year[2019].kind == "level"
+    assert event_cut(by_year[2020].plan) == 2020.0
+    assert event_cut(by_year[2019].plan) == pytest.approx(2018.5)
+
+
+def backcast_pair():
+    """A province whose end-2020 count (a leap to 60) was published only in June 2021, with
+    a plan for 2021 stated in December 2020: the plan could not know that count."""
+    rows = commune_series([2016, 2017, 2018, 2019], [20, 24, 28, 32], 100)
+    plan = [stated("communes_ntm", 2021, "level", 40, as_of="2020-12")]
+    late = obs("communes_ntm", 2020, 60, as_of="2021-06")
+    after = [obs("communes_ntm", 2021, 61)]
+    with_late = locality([*rows, late, *after], plan, slug="late", origin_year=2021)
+    without = locality([*rows, *after], plan, slug="late", origin_year=2021)
+    return with_late, without
+
+
+def test_a_cut_reads_a_figures_publication_not_the_year_it_describes():
+    with_late, without = backcast_pair()
+    cut = event_cut(with_late.targets[0])
+    assert cut == pytest.approx(2021.0)
+    assert known_by(with_late, cut).observations == known_by(without, cut).observations
+    pool = [rich_province("a"), rich_province("b", speed=1.5)]
+    p_with = hindcast([with_late], pool=[*pool, with_late], n_paths=500).p_trend.iloc[0]
+    p_without = hindcast([without], pool=[*pool, without], n_paths=500).p_trend.iloc[0]
+    # a leap to 60 by 2020 would make 40 by 2021 nearly certain; 32 in 2019 does not
+    assert p_with == p_without < 0.9
+
+
+def test_the_pool_never_sees_a_figure_published_after_the_cut():
+    plan = [stated("communes_ntm", 2020, "level", 40, as_of="2019-12")]
+    loc = ntm_province("me", [20, 24, 28, 32, 36, 40], targets=plan)
+    others = [rich_province("a"), rich_province("b", speed=1.5)]
+    # The same provinces with a burst of recognitions published in 2020, after the cut:
+    # a pool that saw it would convert much faster.
+    leap = Observation.model_validate(obs("communes_ntm", 2020, 90, as_of="2020-06"))
+    burst = [o.model_copy(update={"observations": (*o.observations, leap)}) for o in others]
+    cut = event_cut(loc.targets[0])
+    assert event_context([*others, loc], cut).until == cut
+    seen = event_context([*burst, loc], cut)
+    assert all(known_at(o) <= cut for s in seen.localities.values() for o in s.observations)
+    quiet = hindcast([loc], pool=[*others, loc], n_paths=500).p_trend.iloc[0]
+    loud = hindcast([loc], pool=[*burst, loc], n_paths=500).p_trend.iloc[0]
+    assert quiet == loud
+
+
+def test_hits_and_misses_count_only_where_a_year_end_figure_could_settle_either():
+    mid_year = [obs("communes_ntm", 2020, 45, as_of="2020-06")]  # a hit, read mid-year
+    plan = [stated("communes_ntm", 2020, "level", 44, as_of="2019-03")]
+    rows = commune_series([2016, 2017, 2018, 2019], [20, 26, 32, 39], 100)
+    hit_mid_year = locality([*rows, *mid_year], plan, slug="x")
+    assert not observable(hit_mid_year, hit_mid_year.targets[0])
+    assert hindcast([hit_mid_year], n_paths=300).outcome.tolist() == ["unobservable"]
+    year_end = obs("communes_ntm", 2020, 43, as_of="2020-12")  # a miss, read at the year's end
+    missed = locality([*rows, year_end], plan, slug="x")
+    table = hindcast([missed], n_paths=300)
+    assert table.outcome.tolist() == ["missed"] and table.met.tolist() == [0.0]
+    met = locality([*rows, year_end.copy() | {"value": 46.0}], plan, slug="x")
+    assert hindcast([met], n_paths=300).outcome.tolist() == ["met"]
+
+
+def test_plans_that_are_not_forecasts_get_no_probability():
+    loc = ntm_province(
+        "nf",
+        [20, 26, 32, 39, 44, 50],
+        targets=[
+            stated("communes_ntm", 2020, "level", 44, as_of="2021-02"),  # stated after its year
+            {**stated("communes_ntm", 2019, "level", 39, as_of="2019-12"), "recorded_after": True},
+        ],
+    )
+    table = hindcast([loc], n_paths=300).set_index("target_year")
+    assert table.loc[2020, "outcome"] == "stated_after"
+    assert table.loc[2019, "outcome"] == "recorded_after"
+    assert table.p_trend.isna().all() and table.met.isna().all()
 
 
 @pytest.fixture(scope="module")
-def table():
-    from ntm_forecast.assess.hindcast import with_plan_informed
-
-    return with_plan_informed(hindcast(params_localities().values(), n_paths=500))
-
-
-def test_hindcast_rows(table):
-    assert list(table.columns) == [*HINDCAST_COLUMNS, "p_plan_informed"]
-    assert len(table) > 0
-    assert set(table.outcome) <= {0, 1}
-    p = table.probability
-    assert (p.isna() | ((p >= 0) & (p <= 1))).all()
-    assert p.notna().any()
-    assert (table.p_always_met == 1.0).all()
-    rule = table.p_pace_rule.dropna()
-    assert set(rule) <= {0.0, 1.0}
-    assert "maintain" not in set(table.target_kind)
-    key = ["locality", "metric", "target_year", "target_kind", "target_value"]
-    assert not table.duplicated(key).any()  # a target stated twice is scored once
+def events():
+    """Several provinces with plans of 2019–2021, some met, some missed."""
+    provinces = []
+    for i, speed in enumerate((4, 5, 6, 7, 8, 9)):
+        ntm = [20 + speed * k for k in range(6)]
+        plans = [
+            stated("communes_ntm", 2019, "level", ntm[3] + (i % 3) - 1, as_of="2018-06"),
+            stated("communes_ntm", 2020, "level", ntm[4] + 2 * (i % 2), as_of="2019-09"),
+            stated("communes_ntm", 2021, "increment", speed + (i % 2), as_of="2020-11"),
+        ]
+        provinces.append(ntm_province(f"p{i}", ntm, targets=plans))
+    return hindcast(provinces, n_paths=400)
 
 
-def test_targets_recorded_from_their_outcome_are_scored_apart(table):
-    after = table[table.recorded_after]
-    # Met by construction, but for one: An Giang 2020 (61 of 119) meets a conflicting later
-    # year-end figure (60 of 116, after commune mergers) that the data keep as the outcome.
-    assert len(after) >= 5 and (after.outcome == 1).mean() >= 0.9
-    b = brier_scores(table)
-    assert set(b.targets) == {"before_outcome", "from_own_outcome"}
-    n = b.groupby("targets").n.max()
-    assert n["from_own_outcome"] <= len(after)
-    assert n["before_outcome"] <= int((~table.recorded_after).sum())
+def test_the_events_table_has_every_candidate(events):
+    assert list(events.columns) == EVENT_COLUMNS
+    counted = events[events.met.notna()]
+    assert len(counted) == 18 and set(counted.met) == {0.0, 1.0}
+    for _, column in CANDIDATES:
+        p = counted[column]
+        assert p.notna().all() and ((p >= 0) & (p <= 1)).all(), column
+    assert (counted.p_always_met == 1.0).all()
 
 
-def test_brier_scores_have_the_baselines_and_intervals(table):
-    b = brier_scores(table)
-    assert set(b.rule) == {
-        "model",
-        "plan_informed_loo",
-        "always_met",
-        "pace_rule",
-        "base_rate_loo",
-    }
-    ok = b.dropna(subset=["brier"])
-    assert ((ok.lo <= ok.brier + 1e-9) & (ok.brier <= ok.hi + 1e-9)).all()
-    assert ((ok.brier >= 0) & (ok.brier <= 1)).all()
+def test_the_scores_are_deterministic(events):
+    pd.testing.assert_frame_equal(scores(events, n_boot=200), scores(events, n_boot=200))
 
 
-def test_brier_by_hand():
-    t = pd.DataFrame(
-        {
-            "recorded_after": [False, False],
-            "outcome": [1, 0],
-            "probability": [0.8, 0.4],
-            "p_always_met": [1.0, 1.0],
-            "p_pace_rule": [1.0, 1.0],
-            "p_base_rate": [0.0, 1.0],
-        }
+def test_the_kept_layer_fitted_on_every_event_maps_a_trend_probability(events):
+    identity = fit_kept_layer(events, "trend")
+    assert identity(0.3, "level") == 0.3
+    layer = fit_kept_layer(events, "calibrated")
+    low, high = layer(0.1, "level"), layer(0.9, "level")
+    assert 0 < low < 1 and 0 < high < 1 and low != high
+    with pytest.raises(ValueError):
+        fit_kept_layer(events, "plan_signal")
+
+
+def test_the_hindcast_forecasts_with_the_selection_it_is_given():
+    import dataclasses
+
+    from ntm_forecast.engine.models import SELECTION, CommuneHazard
+
+    plan = [stated("communes_ntm", 2020, "level", 44, as_of="2019-06")]
+    loc = rich_province(targets=plan)
+    fast = dataclasses.replace(
+        SELECTION, models={**SELECTION.models, "hazard": CommuneHazard(pace=4.0)}
     )
-    b = brier_scores(t).set_index(["rule", "targets", "scored_by"]).brier
-    first = ("before_outcome", "every_rule")
-    assert b[("model", *first)] == pytest.approx((0.04 + 0.16) / 2)
-    assert b[("always_met", *first)] == pytest.approx(0.5)
-    assert b[("pace_rule", *first)] == pytest.approx(0.5)
-    assert b[("base_rate_loo", *first)] == pytest.approx(1.0)
-
-
-def test_base_rate_is_leave_one_out():
-    from ntm_forecast.assess.hindcast import _with_base_rate
-
-    t = pd.DataFrame({"recorded_after": [False] * 4, "outcome": [1, 1, 1, 0]})
-    t["p_base_rate"] = np.nan
-    assert list(_with_base_rate(t).p_base_rate) == pytest.approx([2 / 3, 2 / 3, 2 / 3, 1.0])
-
-
-def test_a_shortfall_the_source_says_will_be_made_up_is_not_a_miss():
-    from engine_fixtures import locality, obs
-
-    from ntm_forecast.assess.targets import settled_outcome
-
-    rows = [
-        obs("communes_advanced", 2020, 3),
-        obs("communes_advanced", 2021, 5, as_of="2021-12-15", source="a.txt"),
-        obs("communes_advanced", 2021, 2, kind="increment", as_of="2021-12-15", source="a.txt"),
-        obs(
-            "communes_advanced_pending",
-            2021,
-            2,
-            status="estimate",
-            as_of="2021-12-15",
-            unit="communes",
-            source="a.txt",
-        ),
-    ]
-    # Hậu Giang's +4 advanced communes in 2021: +2 by 15 December, two more due by year end.
-    plan = [target("communes_advanced", 2021, "increment", 4)]
-    loc = locality(rows, plan)
-    assert settled_outcome(loc, loc.targets[0]) is None
-    alone = locality(rows[:3], plan)
-    assert settled_outcome(alone, alone.targets[0]) is False
+    base = hindcast([loc], n_paths=1000).p_trend.iloc[0]
+    faster = hindcast([loc], n_paths=1000, selection=fast).p_trend.iloc[0]
+    assert faster > base
 
 
 def test_a_share_target_uses_the_total_known_at_the_time():
     # 100 communes known in 2016; a 2021 report says 200 (communes merged, say): the 2017
     # share target of 30% means 30 communes from the data known at the end of 2016.
-    from engine_fixtures import locality, obs
+    from ntm_forecast.i18n.messages import render_notes
 
     loc = locality(
         [
@@ -125,42 +220,10 @@ def test_a_share_target_uses_the_total_known_at_the_time():
             obs("communes_ntm_share", 2017, 31, unit="percent"),
             obs("communes_total", 2021, 200, as_of="2021-12"),
         ],
-        [target("communes_ntm", 2017, "share", 30)],
+        [stated("communes_ntm", 2017, "share", 30, as_of="2016-12")],
         origin_year=2021,
     )
     t = hindcast([loc], n_paths=400)
-    assert len(t) == 1 and t.outcome.iloc[0] == 1
-    notes = t.notes.iloc[0]  # codes, words only when rendered
-    assert "của 100 xã" in render_notes(notes, "vi") and "of 100 communes" in render_notes(
-        notes, "en"
-    )
-
-
-def test_hindcast_of_a_synthetic_target():
-    # NTM 20, 26, 32, 38, 44, 50 at the ends of 2016–2021: 44 by 2020 was met, 50 by 2019 not
-    loc = rich_province(
-        targets=[
-            target("communes_ntm", 2020, "level", 44),
-            target("communes_ntm", 2019, "level", 50),
-        ]
-    )
-    t = hindcast([loc], n_paths=1000)
-    assert list(t.outcome) == [1, 0]
-    assert t.probability.notna().all()
-    assert t.probability.iloc[0] > t.probability.iloc[1]  # 6 more in a year vs 12 more
-    assert list(t.p_pace_rule) == [1.0, 0.0]
-    assert np.isfinite(t.pace_ratio).all()
-
-
-def test_the_hindcast_forecasts_with_the_selection_it_is_given():
-    import dataclasses
-
-    from ntm_forecast.engine.models import SELECTION, CommuneHazard
-
-    loc = rich_province(targets=[target("communes_ntm", 2020, "level", 44)])
-    fast = dataclasses.replace(
-        SELECTION, models={**SELECTION.models, "hazard": CommuneHazard(pace=4.0)}
-    )
-    base = hindcast([loc], n_paths=1000).probability.iloc[0]
-    faster = hindcast([loc], n_paths=1000, selection=fast).probability.iloc[0]
-    assert faster > base
+    assert len(t) == 1 and t.outcome.iloc[0] == "met"
+    assert "của 100 xã" in render_notes(t.notes.iloc[0], "vi")
+    assert np.isfinite(t.p_trend.iloc[0])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from export_fixtures import target_frame
 
@@ -51,33 +50,20 @@ def test_the_table_in_codes_is_left_as_it_was():
     pd.testing.assert_frame_equal(t, target_frame())
 
 
-def test_the_brier_table_is_put_in_words_for_every_code():
-    from ntm_forecast.assess.hindcast import brier_scores
-    from ntm_forecast.render.tables import brier_in_words
+def test_the_hindcast_scores_are_put_in_words_for_every_candidate():
+    from ntm_forecast.assess.calibration import CANDIDATES, candidate_scores
+    from ntm_forecast.render.tables import scores_in_words
 
-    table = pd.DataFrame(
+    events = pd.DataFrame(
         {
-            "recorded_after": [False, False, True, True],
-            "outcome": [1, 0, 1, 1],
-            "probability": [0.8, 0.4, 0.9, 0.7],
-            "p_plan_informed": [0.7, 0.5, 0.9, 0.8],
-            "p_always_met": [1.0] * 4,
-            "p_pace_rule": [1.0, np.nan, 1.0, 0.0],
-            "p_base_rate": [0.0, 1.0, 1.0, 1.0],
+            "province": ["a", "b", "c"],
+            "met": [1.0, 0.0, 1.0],
+            **{column: [0.8, 0.4, 0.6] for _, column in CANDIDATES},
         }
     )
-    codes = brier_scores(table, n_boot=10)
-    en, vi = brier_in_words(codes, "en"), brier_in_words(codes, "vi")
-    assert set(en.rule) == {
-        "model",
-        "model, plan-informed (leave-one-out)",
-        "plan always met",
-        "pace-ratio rule",
-        "base rate (leave-one-out)",
-    }
-    assert set(en.targets) == {
-        "targets set before their outcome",
-        "recorded from their own outcome",
-    }
-    assert "kế hoạch luôn đạt" in set(vi.rule) and "mọi quy tắc" in set(vi.scored_by)
-    assert codes.rule.iloc[0] == "model" and codes.targets.iloc[0] == "before_outcome"  # unchanged
+    codes = candidate_scores(events, n_boot=10)
+    en, vi = scores_in_words(codes, "en"), scores_in_words(codes, "vi")
+    assert len(set(en.candidate)) == len(CANDIDATES) == len(set(vi.candidate))
+    assert "plan always met (reference)" in set(en.candidate)
+    assert "kế hoạch luôn đạt (tham chiếu)" in set(vi.candidate)
+    assert codes.candidate.iloc[0] == "trend"  # the codes are left as they were
