@@ -1,10 +1,20 @@
 """How likely each plan target is, read from the same simulated paths as the forecast.
 
 `level`: P(metric ≥ value at the end of the target year). `increment`: P(what is added
-during the target year ≥ value). `share`: a percentage of communes_total, turned into a
-count (of each path's NTM communes when the target is a share of those). `maintain`: not a
+during the target year ≥ value): the difference of the paths' year-ends, or, where the paths
+start inside the target year, of the first year-end and the figure they start from. `share`: a
+percentage of communes_total, turned into a count (of each path's NTM communes when the target
+is a share of those); where no total is stated by the end of the target year, the nearest one
+stated later for the same communes (old or merged), said in a note. `maintain`: not a
 probability — counts cannot fall in this model — so the row says so in a note. A range target
 gets a probability for each end.
+
+One target, one row: a source that states one target several ways (an increment, a level and
+a share of the same metric and year, "thêm 3 xã", "39/51 xã", "76,47% số xã") gets one row,
+so that the tables and every count of targets agree. The row kept is the level, else the
+share, else the increment, among the forms the data answer (a probability or an outcome)
+before those they do not; its probability is its own, and its notes say how many forms were
+merged and the others in words. Forms of the same kind (two levels) stay rows of their own.
 
 The table holds codes, never words: `status`, `pace_category` and `notes` (Messages with their
 values); the reader's language is applied where the table is shown (`render.tables.in_words`).
@@ -30,7 +40,7 @@ from ntm_forecast.domain.history import (
 )
 from ntm_forecast.domain.schema import Locality, Target
 from ntm_forecast.engine.forecast import LocalityForecast
-from ntm_forecast.i18n.messages import msg
+from ntm_forecast.i18n.messages import Message, has, msg
 
 # The target table as the assessment makes it: codes only. `status` and `pace_category` are
 # codes; `notes` is a tuple of Messages (and a params file's own note, as written).
@@ -100,24 +110,55 @@ def _f(x) -> float:
 def _share_to_count(fc: LocalityForecast, t: Target):
     """The count a share target means: its share of the commune total at the end of its year,
     or of the NTM communes, path by path (the paths of one locality are paired by index),
-    or from the data for a year the paths do not reach."""
+    or from the data for a year the paths do not reach. The third item is how, in words; the
+    fourth says where the total was stated after the target year (else None)."""
     if t.share_of == "communes_ntm":
         ntm = fc.paths.get("communes_ntm")
         base = ntm.at(t.year) if ntm is not None else None
         if base is None:
             base = build_series(fc.locality, "communes_ntm", **_epoch(t)).at(t.year + 1.0)
         if base is None:
-            return None, None, msg("review.share_ntm_unknown")
+            return None, None, msg("review.share_ntm_unknown"), None
         low = t.low * base / 100.0
         high = t.high * base / 100.0 if t.high is not None else None
         typical = round(float(np.median(low)), 1)
-        return low, high, msg("review.share_ntm_count", pct=t.low, count=typical)
-    total = build_totals(fc.locality, **_epoch(t)).at(t.year + 1.0)
+        return low, high, msg("review.share_ntm_count", pct=t.low, count=typical), None
+    total, later = _commune_total(fc.locality, t)
     if total is None:
-        return None, None, msg("note.share_unknown_total")
+        return None, None, msg("note.share_unknown_total"), None
     low = t.low * total / 100.0
     high = t.high * total / 100.0 if t.high is not None else None
-    return low, high, msg("note.share_count", pct=t.low, total=total, count=round(low, 1))
+    how = msg("note.share_count", pct=t.low, total=total, count=round(low, 1))
+    return low, high, how, later
+
+
+def _commune_total(loc: Locality, t: Target):
+    """(The commune total a share target of `t`'s communes counts, a note or None): the last
+    stated by the end of its year, else the first stated after it, which the note names."""
+    points = build_totals(loc, **_epoch(t)).series.points
+    if not points:
+        return None, None
+    by_then = [p for p in points if p.t <= t.year + 1.0 + EPS]
+    if by_then:
+        return by_then[-1].value, None
+    first = points[0]
+    return first.value, msg("targets.total_later", total=first.value, year=first.year)
+
+
+def _start_of_year(loc: Locality, s: Series, year: int):
+    """(The level the target year's additions count from, a note or None), for paths that start
+    inside the year: the year-end figure of the year before, else the first figure of the year
+    (a floor: what was added before it is not counted, said in the note); None if neither."""
+    before = s.year_end_levels().get(year - 1)
+    if before is not None:
+        return before, None
+    inside = [p for p in s.points if year + EPS < p.t <= year + 1.0 + EPS]
+    if not inside:
+        return None
+    first = inside[0]
+    stated = _stated(loc, s.metric, first.year, first, first.value)
+    when = stated.as_of if stated is not None and stated.as_of else str(first.year)
+    return first.value, msg("targets.counted_from", value=first.value, when=when)
 
 
 def _epoch(t: Target) -> dict:
@@ -376,8 +417,8 @@ def assess_target(
     s = build_series(loc, t.metric, **_epoch(t))
     low, high = t.low, t.high
     if t.kind == "share":
-        low, high, how = _share_to_count(fc, t)
-        said.insert(0, how)
+        low, high, how, later = _share_to_count(fc, t)
+        said[:0] = [how, later] if later else [how]
         if low is None:
             return finish("insufficient")
     # A share of each path's NTM communes is a threshold per path (`over`, `over_max`); the
@@ -407,12 +448,20 @@ def assess_target(
     if t.year > years[-1]:
         return finish("insufficient", msg("note.beyond_horizon", year=years[-1]))
     col = years.index(t.year)
-    base_col = max(col - 1, 0)
     if t.kind == "increment":
+        ends = pf.values
         if col == 0:
-            return finish("insufficient", msg("note.no_prior_year"))
-        x = pf.values[:, col] - pf.values[:, base_col]
-        by_year = [(years[j], pf.values[:, j] - pf.values[:, j - 1]) for j in range(1, len(years))]
+            # The paths start inside the target year: count from the data's level.
+            start = None if additions_only else _start_of_year(loc, s, t.year)
+            if start is None:
+                return finish("insufficient", msg("note.no_prior_year"))
+            level, floor = start
+            if floor is not None:
+                said.append(floor)
+            ends = np.c_[np.full(len(ends), level), ends]
+            years, col = [t.year - 1, *years], 1
+        x = ends[:, col] - ends[:, col - 1]
+        by_year = [(years[j], ends[:, j] - ends[:, j - 1]) for j in range(1, len(years))]
         required = low
     else:
         x = pf.values[:, col]
@@ -471,11 +520,76 @@ def findings_by_target(loc: Locality) -> dict:
 
 
 def assess_targets(fc: LocalityForecast, *, thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
-    """The target table of one locality (TARGET_CODE_COLUMNS), in the order of its params file."""
-    notes = findings_by_target(fc.locality)
-    rows = [assess_target(fc, t, thresholds=thresholds, notes=notes) for t in fc.locality.targets]
-    frame = pd.DataFrame(rows, columns=TARGET_CODE_COLUMNS)
-    return _tidy(frame)
+    """The target table of one locality (TARGET_CODE_COLUMNS): one row per target (a target
+    stated several ways once, see the module's docstring), in the order of its params file."""
+    return target_table(fc, thresholds=thresholds)[0]
+
+
+def target_table(
+    fc: LocalityForecast, *, thresholds: Thresholds = Thresholds()
+) -> tuple[pd.DataFrame, list[int]]:
+    """The target table of :func:`assess_targets` and, for each of its rows, the index of its
+    target in ``fc.locality.targets``."""
+    loc = fc.locality
+    notes = findings_by_target(loc)
+    rows = [assess_target(fc, t, thresholds=thresholds, notes=notes) for t in loc.targets]
+    kept = []
+    for i, folded in _one_row_per_target(loc.targets, rows):
+        if folded:
+            merged = _merged_note(loc, [loc.targets[j] for j in folded])
+            rows[i]["notes"] = (merged, *rows[i]["notes"])
+        kept.append(i)
+    frame = pd.DataFrame([rows[i] for i in kept], columns=TARGET_CODE_COLUMNS)
+    return _tidy(frame), kept
+
+
+FORMS = ("level", "share", "increment")  # the form kept first
+UNANSWERED = ("insufficient", "past")  # no probability and no outcome
+
+
+def _one_row_per_target(targets, rows: list[dict]) -> list[tuple[int, list[int]]]:
+    """(row kept, rows folded into it) in params order: the forms of one target are the
+    targets of one metric, year and source (and setter) in more than one of FORMS."""
+    groups: dict[tuple, list[int]] = {}
+    for i, t in enumerate(targets):
+        if t.kind in FORMS:
+            groups.setdefault((t.metric, t.year, t.source, t.from_national), []).append(i)
+    folded_into: dict[int, list[int]] = {}
+    for members in groups.values():
+        if len({targets[i].kind for i in members}) < 2:
+            continue
+        keep = min(
+            members,
+            key=lambda i: (rows[i]["status"] in UNANSWERED, FORMS.index(targets[i].kind), i),
+        )
+        folded_into[keep] = [i for i in members if targets[i].kind != targets[keep].kind]
+    gone = {i for folded in folded_into.values() for i in folded}
+    return [(i, folded_into.get(i, [])) for i in range(len(targets)) if i not in gone]
+
+
+def _merged_note(loc: Locality, folded: list[Target]) -> Message:
+    """'một mục tiêu nêu theo 3 cách, cũng nêu là: thêm 3 xã; 76,47% số xã'."""
+    forms = _in_words(loc, folded[-1])
+    for t in reversed(folded[:-1]):
+        forms = msg("targets.forms", first=_in_words(loc, t), rest=forms)
+    return msg("targets.merged", n=len(folded) + 1, forms=forms)
+
+
+def _in_words(loc: Locality, t: Target) -> Message:
+    """A target as the planner tables say it ('thêm 3 xã', '39/51 xã', '76,47% số xã')."""
+    value = t.low if t.high is None else msg("target.range", low=t.low, high=t.high)
+    if t.kind == "share":
+        return msg("target.share", value=value)
+    unit_key = f"unit.{loc.info(t.metric).unit}"
+    unit = msg(unit_key) if has(unit_key) else ""
+    if t.kind == "increment":
+        return msg("target.increment", value=value, unit=unit)
+    total = None
+    if t.metric in metrics.COMMUNE_STANDARDS:
+        total = _commune_total(loc, t)[0]
+    if total is not None:
+        return msg("target.level_of", value=value, total=total, unit=unit)
+    return msg("target.level", value=value, unit=unit)
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from ntm_forecast.assess.targets import (
     TARGET_CODE_COLUMNS,
     Thresholds,
     assess_target,
-    assess_targets,
+    target_table,
 )
 from ntm_forecast.domain import metrics
 from ntm_forecast.domain.schema import Locality
@@ -72,19 +72,20 @@ def whatif(
     search: bool = True,
 ) -> pd.DataFrame:
     """One block of the target table (in codes) per pace factor, plus `required_pace_p80`."""
-    blocks = []
+    blocks, kept = [], []
     for pace in paces:
         fc = forecast_locality(loc, ctx, horizon=horizon, n_paths=n_paths, seed=seed, pace=pace)
-        t = assess_targets(fc, thresholds=thresholds)
+        # `kept`: each row's target; the same rows at every pace (a form kept for its answer)
+        t, kept = target_table(fc, thresholds=thresholds)
         t.insert(0, "pace", float(pace))
         blocks.append(t)
     frame = pd.concat(blocks, ignore_index=True)
-    needed = [np.nan] * len(loc.targets)
+    needed = [np.nan] * len(kept)
     if search:
         # A target is searched when it has a probability at today's pace (1.0 if given).
         base = blocks[list(paces).index(1.0)] if 1.0 in paces else blocks[0]
-        for i in range(len(loc.targets)):
-            if base.loc[i, "status"] in SEARCHABLE:
-                needed[i] = required_pace(loc, ctx, i, horizon=horizon, seed=seed)
+        for row, i in enumerate(kept):
+            if base.loc[row, "status"] in SEARCHABLE:
+                needed[row] = required_pace(loc, ctx, i, horizon=horizon, seed=seed)
     frame["required_pace_p80"] = np.tile(needed, len(paces)) if needed else []
     return frame[WHATIF_COLUMNS]

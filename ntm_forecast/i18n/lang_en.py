@@ -297,6 +297,13 @@ MESSAGES: dict[str, str] = {
     "note.uses_total": "this row uses the stated total {value} for the end of {year}",
     "note.baseline_floor": "baseline {value} is a floor stated before the end of {year}",
     "note.already_reached": "already reached at the baseline ({base} ≥ {value})",
+    # --- one target stated several ways; totals and bases read elsewhere (targets.py) --
+    "targets.merged": "one target stated {n} ways, also as: {forms}",
+    "targets.forms": "{first}; {rest}",
+    "targets.total_later": "the total of {total} communes is the one stated in {year}, after "
+    "the target year",
+    "targets.counted_from": "additions counted from {value} ({when}), stated after the year "
+    "began: what was added before it is not counted, so the probability is a floor",
     # --- notes of the forecast (forecast.py, history.py, models.py) ---------------------
     "fc.unpinned": "{metric} {value}% in {year} says every commune is at the standard, but "
     "the number of communes is not known",

@@ -301,6 +301,12 @@ MESSAGES: dict[str, str] = {
     "note.uses_total": "dòng này dùng tổng {value} được nêu cho cuối năm {year}",
     "note.baseline_floor": "số gốc {value} là mức sàn nêu trước cuối năm {year}",
     "note.already_reached": "đã đạt từ năm gốc ({base} ≥ {value})",
+    # --- one target stated several ways; totals and bases read elsewhere (targets.py) --
+    "targets.merged": "một mục tiêu nêu theo {n} cách, cũng nêu là: {forms}",
+    "targets.forms": "{first}; {rest}",
+    "targets.total_later": "tổng {total} xã là số nêu năm {year}, sau năm mục tiêu",
+    "targets.counted_from": "phần tăng tính từ mức {value} ({when}), nêu khi năm đã bắt đầu: "
+    "phần tăng trước đó không được tính, nên khả năng đạt là mức thấp nhất",
     # --- notes of the forecast (forecast.py, history.py, models.py) ---------------------
     "fc.unpinned": "{metric} {value}% năm {year} cho biết mọi xã đã đạt chuẩn, nhưng chưa "
     "biết tổng số xã",

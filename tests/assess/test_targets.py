@@ -5,26 +5,43 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
-from engine_fixtures import context, locality, obs, params_localities, rich_province, target
+from engine_fixtures import (
+    commune_series,
+    context,
+    locality,
+    obs,
+    params_localities,
+    rich_province,
+    target,
+)
 
 from ntm_forecast.assess.targets import (
     PACE_CATEGORIES,
     TARGET_CODE_COLUMNS,
     Decided,
     Thresholds,
+    assess_target,
     assess_targets,
     pace_category,
     settle,
+    target_table,
 )
 from ntm_forecast.engine.forecast import Context, cut_at, forecast_locality
 from ntm_forecast.i18n.messages import Message, render_notes
 
-# rich_province: 100 communes; NTM 20, 26, 32, 38, 44, 50 at the ends of 2016–2021.
+
+def stated_in(source: str, planned: dict) -> dict:
+    return {**planned, "source": source}
+
+
+# rich_province: 100 communes; NTM 20, 26, 32, 38, 44, 50 at the ends of 2016–2021. Rows 0–2
+# are three targets of three sources (one source's forms of one target make one row).
 TARGETS = [
     target("communes_ntm", 2023, "level", 60),  # 0
-    target("communes_ntm", 2023, "increment", 5),  # 1
-    target("communes_ntm", 2023, "share", 60),  # 2: 60% of 100 communes
+    stated_in("plan_b.txt", target("communes_ntm", 2023, "increment", 5)),  # 1
+    stated_in("plan_c.txt", target("communes_ntm", 2023, "share", 60)),  # 2: 60% of 100
     target("communes_ntm", 2025, "maintain", 100),  # 3
     target("communes_advanced", 2024, "increment", min=1, max=6),  # 4: a range
     target("communes_ntm", 2024, "level", 40),  # 5: already reached
@@ -208,19 +225,19 @@ def test_thresholds_status():
     assert th.status(0.29) == "unlikely"
 
 
+VILLAGE_ADDITIONS = [
+    obs("villages_ntm", 2019, 4, kind="increment", unit="villages"),
+    obs("villages_ntm", 2020, 6, kind="increment", unit="villages"),
+    obs("villages_ntm", 2021, 7, kind="increment", unit="villages"),
+]
+
+
 def test_additions_only_answers_only_increment_targets():
-    loc = locality(
-        [
-            obs("villages_ntm", 2019, 4, kind="increment", unit="villages"),
-            obs("villages_ntm", 2020, 6, kind="increment", unit="villages"),
-            obs("villages_ntm", 2021, 7, kind="increment", unit="villages"),
-        ],
-        [
-            target("villages_ntm", 2023, "increment", 5, unit="villages"),
-            target("villages_ntm", 2023, "level", 30, unit="villages"),
-        ],
-        origin_year=2021,
-    )
+    plans = [
+        target("villages_ntm", 2023, "increment", 5, unit="villages"),
+        stated_in("other.txt", target("villages_ntm", 2023, "level", 30, unit="villages")),
+    ]
+    loc = locality(VILLAGE_ADDITIONS, plans, origin_year=2021)
     t = assess_targets(forecast_locality(loc, context([loc]), n_paths=1000))
     inc, lvl = t.iloc[0], t.iloc[1]
     assert inc.model == "additions_only" and 0 < inc.probability < 1
@@ -261,11 +278,14 @@ def test_hau_giang_39_communes_in_2022(real):
     assert r.status in ("likely", "at_risk", "unlikely")
 
 
-def test_hau_giang_share_target_matches_the_level(real):
+def test_hau_giang_2022_target_stated_three_ways_is_one_row(real):
     t = real["hau_giang"]
-    share = _row(t, "communes_ntm", 2022, "share", 76.47)
     level = _row(t, "communes_ntm", 2022, "level", 39)
-    assert share.probability == level.probability
+    same = t[(t.metric == "communes_ntm") & (t.target_year == 2022)]
+    assert list(same.index) == [level.name]
+    merged = level.notes[0]
+    assert (merged.code, merged.values["n"]) == ("targets.merged", 3)
+    assert "thêm 3 xã; 76,47% số xã" in render_notes(level.notes, "vi")
 
 
 def test_hau_giang_ocop_116_note_says_it_does_not_add_up(real):
@@ -364,3 +384,115 @@ def test_a_shortfall_stated_before_the_last_week_with_more_pending_is_not_a_miss
     assert settle(locality(rows, plan), locality(rows, plan).targets[0]) == Decided(None)
     alone = locality(rows[:2], plan)
     assert settle(alone, alone.targets[0]).met is False
+
+
+# --- one target, one row ------------------------------------------------------------------
+
+
+def _hau_giang_shaped(*plans: dict):
+    """51 communes, NTM 29, 32, 36 at the ends of 2019–2021; the plans as given."""
+    rows = commune_series([2019, 2020, 2021], [29, 32, 36], 51)
+    loc = locality(rows, plans)
+    return forecast_locality(loc, context([loc]), n_paths=1000, seed=0)
+
+
+THREE_WAYS = [
+    target("communes_ntm", 2022, "increment", 3),
+    target("communes_ntm", 2022, "level", 39),
+    target("communes_ntm", 2022, "share", 76.47),
+]
+
+
+def test_a_target_stated_three_ways_in_one_source_is_one_row():
+    other = stated_in("other.txt", target("communes_ntm", 2022, "increment", 2))
+    fc = _hau_giang_shaped(*THREE_WAYS, other)
+    t = assess_targets(fc)
+    assert list(zip(t.target_kind, t.target_value)) == [("level", 39), ("increment", 2)]
+    level = t.iloc[0]
+    # the kept row's probability is its own: the level's, as if it had been stated alone
+    alone = assess_target(fc, fc.locality.targets[1])
+    assert level.probability == pytest.approx(alone["probability"], abs=1e-4)
+    merged = level.notes[0]
+    assert (merged.code, merged.values["n"]) == ("targets.merged", 3)
+    assert render_notes(level.notes, "vi").startswith(
+        "một mục tiêu nêu theo 3 cách, cũng nêu là: thêm 3 xã; 76,47% số xã; "
+    )
+    assert "also as: 3 more communes; 76.47% of communes" in render_notes(level.notes, "en")
+    table, kept = target_table(fc)
+    assert kept == [1, 3]  # each row's target in the params file
+    pd.testing.assert_frame_equal(table, t)
+
+
+def test_a_form_the_data_answer_is_kept_before_one_they_do_not():
+    # Advanced communes known by their yearly additions only: a level cannot be answered,
+    # the addition stated beside it in the same source can (it was the level's row alone).
+    rows = [
+        *commune_series([2019, 2020, 2021], [29, 32, 36], 51),
+        obs("communes_advanced", 2019, 2, kind="increment"),
+        obs("communes_advanced", 2020, 3, kind="increment"),
+        obs("communes_advanced", 2021, 4, kind="increment"),
+    ]
+    plans = [
+        target("communes_advanced", 2023, "level", 15),
+        target("communes_advanced", 2023, "increment", 4),
+    ]
+    loc = locality(rows, plans, origin_year=2021)
+    t = assess_targets(forecast_locality(loc, context([loc]), n_paths=1000, seed=0))
+    assert len(t) == 1
+    row = t.iloc[0]
+    assert (row.target_kind, row.model) == ("increment", "additions_only")
+    assert 0 < row.probability < 1 and row.status in ("likely", "at_risk", "unlikely")
+    assert "cũng nêu là: 15/51 xã" in render_notes(row.notes, "vi")
+
+
+# --- every target with a series gets a probability ----------------------------------------
+
+
+def test_an_addition_in_the_year_the_paths_start_counts_from_the_figure_they_start_from():
+    # Cần Thơ (2025)'s OCOP: its newest figure is of February 2026, so its paths start inside
+    # 2026, the year of its '+30 in 2026' (it read 'the year before is not simulated').
+    rows = [
+        obs("ocop_total", 2019, 40, as_of="2019-12"),
+        obs("ocop_total", 2020, 52, as_of="2020-12"),
+        obs("ocop_total", 2022, 75, as_of="2022-02-24"),
+    ]
+    loc = locality(rows, [target("ocop_total", 2022, "increment", 10)], origin_year=2021)
+    fc = forecast_locality(loc, context([loc]), n_paths=1000, seed=0)
+    pf = fc["ocop_total"]
+    assert int(pf.years[0]) == 2022
+    r = assess_targets(fc).iloc[0]
+    assert r.probability == pytest.approx(np.mean(pf.values[:, 0] - 75 >= 10), abs=1e-4)
+    assert 0 < r.probability < 1
+    floor = [n for n in r.notes if n.code == "targets.counted_from"]
+    assert [n.values for n in floor] == [{"value": 75, "when": "2022-02-24"}]
+
+
+def test_an_addition_counts_from_the_year_end_before_when_one_is_stated():
+    rows = [
+        obs("ocop_total", 2020, 52, as_of="2020-12"),
+        obs("ocop_total", 2021, 70, as_of="2021-12"),
+        obs("ocop_total", 2022, 75, as_of="2022-02-24"),
+    ]
+    loc = locality(rows, [target("ocop_total", 2022, "increment", 10)], origin_year=2021)
+    fc = forecast_locality(loc, context([loc]), n_paths=1000, seed=0)
+    r = assess_targets(fc).iloc[0]
+    assert r.probability == pytest.approx(np.mean(fc["ocop_total"].at(2022) - 70 >= 10), abs=1e-4)
+    assert not any(n.code == "targets.counted_from" for n in r.notes)
+
+
+def _share_stated_before_its_total():
+    # NTM 10…26 at the ends of 2017–2021; the number of communes first stated in mid-2023.
+    rows = [obs("communes_ntm", y, v) for y, v in zip(range(2017, 2022), (10, 14, 18, 22, 26))]
+    rows.append(obs("communes_total", 2023, 100, as_of="2023-06"))
+    return locality(rows, [target("communes_ntm", 2022, "share", 30)], origin_year=2021)
+
+
+def test_a_share_reads_a_total_stated_after_its_year_and_says_so():
+    loc = _share_stated_before_its_total()
+    r = assess_targets(forecast_locality(loc, context([loc]), n_paths=400, seed=0)).iloc[0]
+    assert 0 < r.probability < 1
+    codes = [(n.code, n.values) for n in r.notes][:2]
+    assert codes == [
+        ("note.share_count", {"pct": 30, "total": 100, "count": 30}),
+        ("targets.total_later", {"total": 100, "year": 2023}),
+    ]

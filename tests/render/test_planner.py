@@ -8,8 +8,11 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+from engine_fixtures import commune_series, context, locality, target
 from export_fixtures import META, target_frame
 
+from ntm_forecast.assess.targets import assess_targets
+from ntm_forecast.engine.forecast import forecast_locality
 from ntm_forecast.i18n.numbers import fmt_number, fmt_percent
 from ntm_forecast.render import planner
 
@@ -154,3 +157,17 @@ def test_target_words_of_metrics_outside_the_core_list():
     assert planner.target_words(row, "en") == "5 more products"
     row = {**row, "metric": "urban_civilised_share", "target_kind": "level", "target_value": 100}
     assert planner.target_words(row, "vi") == "100%"
+
+
+def test_a_target_stated_three_ways_is_counted_once_in_the_headline():
+    # Hậu Giang's 2022 plan: "thêm 3 xã", "39/51 xã", "76,47% số xã" in one source.
+    plans = [
+        target("communes_ntm", 2022, "increment", 3),
+        target("communes_ntm", 2022, "level", 39),
+        target("communes_ntm", 2022, "share", 76.47),
+    ]
+    loc = locality(commune_series([2019, 2020, 2021], [29, 32, 36], 51), plans)
+    t = assess_targets(forecast_locality(loc, context([loc]), n_paths=500, seed=0))
+    text = planner.headline(t, "vi", communes_total={2021: 51})
+    assert text.startswith("1 mục tiêu sắp tới: ")
+    assert "xa nhất là 39/51 xã (xã đạt chuẩn NTM) năm 2022" in text
