@@ -274,3 +274,17 @@ def test_every_document_says_first_when_its_newest_figure_is(reports, monkeypatc
     assert first[1].startswith(stamp)  # the Word file, under the title
     wb = load_workbook(tmp_path / "report.xlsx")
     assert all(ws["A1"].value.startswith(stamp) for ws in wb.worksheets)
+
+
+def test_hau_giangs_past_targets_read_as_its_own_figures_settle_them(reports):
+    rep = reports["vi"]
+    t = rep.targets
+    # 35/51 by 2020 against its own 32 at the end of 2020: a miss, not "chưa rõ"
+    ntm = t[t.metric == "communes_ntm"]
+    assert list(ntm[ntm.target_value == 35].status) == ["missed"]
+    # "thêm 3 xã", "39/51 xã", "76,47% số xã" of 2022: one row, the others in its note
+    of_2022 = ntm[ntm.target_year == 2022]
+    assert list(of_2022.target_kind) == ["level"]
+    past = rep.past_table().frame
+    row = past[(past.iloc[:, 2] == "35/51 xã") & (past.iloc[:, 3] == "2020")]
+    assert list(row.iloc[:, 4]) == ["Không đạt"]
