@@ -89,9 +89,18 @@ class Event:
     kind: str
 
 
+def published(plan: Target) -> float:
+    """When a plan was published, by `history.known_at`'s reading of a date (the end of its
+    month, its day, the end of a bare year), read as of the year it was stated in: a plan
+    describes a later year, which must not date it. An undated plan: by its target year."""
+    if not plan.as_of:
+        return float(plan.year)
+    return known_at(plan.model_copy(update={"year": plan.as_of_key[0]}))
+
+
 def event_cut(plan: Target) -> float:
     """The earlier of the plan's publication and the end of the year before its target year."""
-    return min(known_at(plan), float(plan.year))
+    return min(published(plan), float(plan.year))
 
 
 def known_by(loc: Locality, until: float) -> Locality:

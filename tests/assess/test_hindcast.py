@@ -75,12 +75,15 @@ def test_a_plan_stated_inside_its_year_is_its_own_kind_and_cut_at_the_year_befor
         targets=[
             stated("communes_ntm", 2020, "level", 44, as_of="2020-10"),
             stated("communes_ntm", 2019, "level", 39, as_of="2018-06"),
+            stated("communes_ntm", 2021, "level", 50, as_of="2016"),
         ],
     )
     by_year = {e.plan.year: e for e in plan_events([loc], 2021)}
     assert by_year[2020].kind == "in_year" and by_year[2019].kind == "level"
     assert event_cut(by_year[2020].plan) == 2020.0
     assert event_cut(by_year[2019].plan) == pytest.approx(2018.5)
+    # a plan of 2016 for 2021 is known from the end of 2016, not from the year it aims at
+    assert event_cut(by_year[2021].plan) == 2017.0
 
 
 def backcast_pair():

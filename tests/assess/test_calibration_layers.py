@@ -1,4 +1,4 @@
-"""The probability layers fitted on past plans, and the rule that keeps one."""
+"""The probability layers of assess/calibration.py, and the rule that keeps one."""
 
 from __future__ import annotations
 
