@@ -171,13 +171,15 @@ def calibrated_loo(p, kind, met, provinces) -> np.ndarray:
     return leave_province_out(provinces, fit_predict)
 
 
-def prospective_base_rate(years, kind, met, min_events: int = 5) -> np.ndarray:
-    """For an event of year Y: the share met of the events of years before Y of its kind (at
-    least `min_events` of them), else of all kinds, else 0.5. Frozen: no later year enters."""
-    years, kind, met = np.asarray(years), np.asarray(kind, object), np.asarray(met, float)
-    out = np.empty(len(years))
-    for i, (year, k) in enumerate(zip(years, kind)):
-        earlier = years < year
+def prospective_base_rate(ends, cuts, kind, met, min_events: int = 5) -> np.ndarray:
+    """For an event assessed at its cut: the share met of the events whose year had ended by
+    that cut (`ends` ≤ cut: their outcome could be known) of its kind (at least `min_events`
+    of them), else of all kinds, else 0.5. Frozen: nothing the trend could not have known."""
+    ends, cuts = np.asarray(ends, float), np.asarray(cuts, float)
+    kind, met = np.asarray(kind, object), np.asarray(met, float)
+    out = np.empty(len(ends))
+    for i, (cut, k) in enumerate(zip(cuts, kind)):
+        earlier = ends <= cut + 1e-9
         same = earlier & (kind == k)
         if same.sum() >= min_events:
             out[i] = met[same].mean()

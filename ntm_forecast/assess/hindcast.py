@@ -152,7 +152,7 @@ def observable(loc: Locality, t: Target) -> bool:
     end = period_end(t.metric, t.year)
     # A series that stops before the year's end (the old communes in 2025) closes with the
     # figures of its last month, as `settle` reads them.
-    start = end - LAST_MONTH if end < t.year + 1.0 - EPS else end
+    start = end - LAST_MONTH + 2 * EPS if end < t.year + 1.0 - EPS else end
     wanted = (t.metric, f"{t.metric}_share")
     merged = on_merged_communes(t.year)
     return any(
@@ -315,8 +315,9 @@ def with_candidates(table: pd.DataFrame, amounts: dict | None = None) -> pd.Data
     kind = calibration_kind(out).loc[counted].to_numpy(object)
     out.loc[counted, "p_always_met"] = 1.0
     out.loc[counted, "p_base_rate_loo"] = cal.base_rate_loo(met)
-    years = part["target_year"].to_numpy()
-    out.loc[counted, "p_base_rate_kind"] = cal.prospective_base_rate(years, kind, met)
+    ends = [period_end(m, y) for m, y in zip(part["metric"], part["target_year"])]
+    cuts = part["cut"].to_numpy(float)
+    out.loc[counted, "p_base_rate_kind"] = cal.prospective_base_rate(ends, cuts, kind, met)
     with_p = part["p_trend"].notna().to_numpy()
     if with_p.any():
         out.loc[counted[with_p], "p_calibrated"] = cal.calibrated_loo(

@@ -221,7 +221,9 @@ def _decide(s: Series, cumulative: bool, kind: str, year: int, value: float, end
     if kind in ("level", "share"):
         before = [p for p in s.points if p.t <= end + EPS]
         after = [p for p in s.points if end + EPS < p.t <= end + 0.5]
-        final = [p for p in before if p.t >= end - closing - EPS]
+        # June's figures, not May's: a month-end date sits at its month's end (t = y + m/12).
+        final = [p for p in before if p.t > end - closing + EPS] if closing else []
+        final = final or [p for p in before if abs(p.t - end) < EPS]
         if final:
             return final[-1].value >= value - EPS, final[-1], final[-1].value
         if before and before[-1].value >= value - EPS and cumulative:
@@ -262,8 +264,10 @@ def settle(loc: Locality, t: Target, s: Series | None = None) -> Decided:
         end = period_end(t.metric, t.year)
         metric, found = t.metric, _decide(s, cumulative, t.kind, t.year, t.low, end)
     met, point, value = found
-    # A year-end figure below the target is a miss whatever a source said was coming.
-    early = met is False and _early(loc, metric, t.year, point, value)
+    # A year-end figure below the target is a miss whatever a source said was coming (so is
+    # the old communes' last figure, of June 2025: no later one of them can come).
+    end = period_end(t.metric, t.year)
+    early = met is False and _early(loc, metric, t.year, point, value, end)
     if early and _more_to_come(loc, t.metric, t.year):
         return Decided(None)
     return _decided(loc, metric, t.year, *found)
@@ -331,13 +335,15 @@ def _stated(loc: Locality, metric: str, year: int, point, value):
     return None
 
 
-def _early(loc: Locality, metric: str, year: int, point, value) -> bool:
-    """Whether the figure that decided a target is dated before the last week of its year
-    (a stated increment without a point: the observation it was read from)."""
+def _early(loc: Locality, metric: str, year: int, point, value, end: float) -> bool:
+    """Whether the figure that decided a target is dated before the last week of its year,
+    or before the last month of a series that stops early (`end`; a stated increment
+    without a point: the observation it was read from)."""
+    final = year + LAST_WEEK if end >= year + 1.0 - EPS else end - LAST_MONTH + EPS
     if point is not None:
-        return point.t < year + LAST_WEEK
+        return point.t < final
     stated = _stated(loc, metric, year, point, value)
-    return stated is None or stated.t < year + LAST_WEEK
+    return stated is None or stated.t < final
 
 
 def _more_to_come(loc: Locality, metric: str, year: int) -> bool:

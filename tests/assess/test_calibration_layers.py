@@ -58,22 +58,37 @@ def test_kinds_are_pooled_toward_the_common_line():
     assert 0 < unseen < 1  # a kind not fitted gets the common line
 
 
+def _rate(years, kind, met, cuts=None):
+    ends = np.asarray(years, float) + 1.0
+    cuts = ends - 1.0 if cuts is None else np.asarray(cuts, float)  # planned a year ahead
+    return cal.prospective_base_rate(ends, cuts, kind, met)
+
+
 def test_the_prospective_base_rate_uses_only_earlier_years():
     years = np.array([2016] * 5 + [2017] * 5 + [2018] * 5)
     kind = np.array(["level"] * 15, dtype=object)
     met = np.array([1.0] * 5 + [0.0] * 5 + [1.0] * 5)
-    rate = cal.prospective_base_rate(years, kind, met)
+    rate = _rate(years, kind, met)
     assert list(rate) == [0.5] * 5 + [1.0] * 5 + [0.5] * 5
     later = met.copy()
     later[years == 2018] = 0.0  # the last year's outcomes change no rate of that year
-    np.testing.assert_array_equal(cal.prospective_base_rate(years, kind, later), rate)
+    np.testing.assert_array_equal(_rate(years, kind, later), rate)
+
+
+def test_the_prospective_base_rate_knows_only_what_had_ended_by_the_plans_cut():
+    # A plan for 2018 stated (cut) in 2016 cannot know how the plans for 2017 ended.
+    years = np.array([2016] * 5 + [2017] * 5 + [2018])
+    kind = np.array(["level"] * 11, dtype=object)
+    met = np.array([1.0] * 5 + [0.0] * 5 + [1.0])
+    cuts = np.array([2016.0] * 5 + [2017.0] * 5 + [2017.0])
+    assert _rate(years, kind, met, cuts)[-1] == 1.0  # the 2016 plans only, not 2017's
 
 
 def test_the_prospective_base_rate_falls_back_to_all_kinds_then_to_a_half():
     years = np.array([2016] * 6 + [2017, 2017])
     kind = np.array(["level"] * 6 + ["share", "level"], dtype=object)
     met = np.array([1, 1, 1, 0, 1, 1, 0, 0], dtype=float)
-    rate = cal.prospective_base_rate(years, kind, met)
+    rate = _rate(years, kind, met)
     assert rate[6] == pytest.approx(5 / 6)  # no earlier share: all kinds
     assert rate[7] == pytest.approx(5 / 6)
     assert rate[0] == 0.5  # nothing earlier

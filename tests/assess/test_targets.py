@@ -496,3 +496,25 @@ def test_a_share_reads_a_total_stated_after_its_year_and_says_so():
         ("note.share_count", {"pct": 30, "total": 100, "count": 30}),
         ("targets.total_later", {"total": 100, "year": 2023}),
     ]
+
+
+def _old_communes_2025(*figures):
+    total = obs("communes_total", 2025, 100, as_of="2025-06")
+    return locality(
+        [total, *figures], [target("communes_ntm", 2025, "level", 80)], origin_year=2025
+    )
+
+
+@pytest.mark.parametrize(
+    ("as_of", "met"),
+    [("2025-06", False), ("2025-06-30", False), ("2025-06-15", False), ("2025-05", None)],
+)
+def test_the_old_communes_june_figure_decides_a_2025_target(as_of, met):
+    loc = _old_communes_2025(obs("communes_ntm", 2025, 75, as_of=as_of))
+    assert settle(loc, loc.targets[0]).met is met  # May's figure is not the last one
+
+
+def test_nothing_pending_spares_the_old_communes_last_figure():
+    pending = {**obs("communes_ntm_pending", 2025, 6, as_of="2025-06"), "unit": "communes"}
+    loc = _old_communes_2025(obs("communes_ntm", 2025, 75, as_of="2025-06"), pending)
+    assert settle(loc, loc.targets[0]).met is False  # no later figure of them can come
