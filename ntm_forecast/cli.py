@@ -320,8 +320,8 @@ def review(
     names = {slug: loc.name for slug, loc in loaded.localities.items()}
     table = run_review(loaded.localities.values(), period=years)
     summary = review_summary(table)
+    newest = newest_of(loaded.localities.values())
     if output is not None:
-        newest = newest_of(loaded.localities.values())
         written = write_review(
             output, table, summary, lang="vi", period=years, names=names, newest=newest
         )
@@ -329,7 +329,8 @@ def review(
             typer.echo(str(path))
         return EXIT_OK
     if fmt == "table":  # the reader's table in Vietnamese; csv and json keep the codes
-        typer.echo(review_text(table, summary, "vi", names), nl=False)
+        text = review_text(table, summary, "vi", names, period=years, newest=newest)
+        typer.echo(text, nl=False)
         return EXIT_OK
     return emit([table], fmt, None)
 

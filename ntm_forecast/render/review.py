@@ -3,7 +3,9 @@ Excel workbook and one chart of the share of targets met by province, each in on
 
 The review's tables (`assess.review`) hold codes; here they get names, metric labels, the
 outcome in words (đã đạt / không đạt / chưa rõ) and numbers in the language's style. In the
-workbook the figures stay numbers.
+workbook the figures stay numbers. Each says first when its newest figure is from (the CSV
+files, for machines, hold the codes only). The country's targets standing in for a unit's own
+are said so ("chỉ tiêu chung cả nước") and left out of the counts and the chart, counted apart.
 """
 
 from __future__ import annotations
@@ -18,17 +20,17 @@ from matplotlib.ticker import FuncFormatter
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
-from ntm_forecast.assess.review import OUTCOMES, SUMMARY_COLUMNS, TOTAL
-from ntm_forecast.files import atomic_write_bytes, atomic_write_text
+from ntm_forecast.assess.review import COUNT_COLUMNS, NATIONAL_COLUMNS, OUTCOMES, TOTAL
+from ntm_forecast.files import atomic_write_bytes, fixed_zip_times
 from ntm_forecast.i18n.labels import STATUS_COLOURS, code_label, column_label, data_as_of
-from ntm_forecast.i18n.messages import has, metric_label, word
+from ntm_forecast.i18n.messages import has, metric_label, render_notes, word
 from ntm_forecast.i18n.numbers import fmt_number, fmt_percent, fmt_year, is_missing
 from ntm_forecast.i18n.textsafe import chart_text, xml_text
 from ntm_forecast.render import excel
 from ntm_forecast.render.charts import in_rc, new_figure, png_bytes
 from ntm_forecast.render.planner import PlannerTable, target_words
 from ntm_forecast.render.tables import render
-from ntm_forecast.render.word import PICTURE_WIDTH, add_table, new_document, save_document
+from ntm_forecast.render.word import FIXED_TIME, PICTURE_WIDTH, add_table, new_document
 
 FILES = {
     "csv": "review.csv",
@@ -46,13 +48,14 @@ TEXT_COLUMNS = [
     "metric",
     "target_year",
     "target",
+    "set_by",
     "outcome",
     "decided_value",
     "decided_as_of",
     "decided_source",
     "stated",
+    "forms",
 ]
-COUNTS = SUMMARY_COLUMNS[4:8]  # set, met, missed, unknown
 
 
 def header(column: str, lang: str) -> str:
@@ -121,7 +124,9 @@ def in_words(table: pd.DataFrame, lang: str, names: dict | None = None) -> pd.Da
         for kind, share_of in zip(table["target_kind"], table["share_of"], strict=True)
     ]
     out["share_of"] = _or_none(_share_of, table["share_of"], lang)
+    out["set_by"] = [word(f"review.set_by.{code}", lang) for code in table["set_by"]]
     out["outcome"] = [outcome_word(o, lang) for o in table["outcome"]]
+    out["forms"] = [render_notes([forms], lang) for forms in table["forms"]]
     out["decided_metric"] = _or_none(metric_label, table["decided_metric"], lang)
     targets = [_target(row, lang) for _, row in table.iterrows()]
     out.insert(out.columns.get_loc("outcome"), "target", targets)
@@ -142,20 +147,38 @@ def review_text_table(table: pd.DataFrame, lang: str, names: dict | None = None)
     return pd.DataFrame({header(c, lang): worded[c].to_list() for c in TEXT_COLUMNS})
 
 
+def _has_national(summary: pd.DataFrame) -> bool:
+    return bool(summary["set_national"].iloc[-1])
+
+
 def summary_text_table(summary: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The counts per locality as text, the last row every locality together."""
+    """The counts per locality as text, the last row every locality together; the national
+    stand-ins counted apart where there are any."""
+    columns = ["name", *COUNT_COLUMNS, "share_met"]
+    columns += NATIONAL_COLUMNS if _has_national(summary) else []
     cells = {"name": _summary_names(summary, lang)}
-    cells.update({c: [str(int(x)) for x in summary[c]] for c in COUNTS})
+    cells.update({c: [str(int(x)) for x in summary[c]] for c in COUNT_COLUMNS + NATIONAL_COLUMNS})
     cells["share_met"] = [fmt_percent(x, lang, digits=1) for x in summary["share_met"]]
-    return pd.DataFrame({header(c, lang): cells[c] for c in ["name", *COUNTS, "share_met"]})
+    return pd.DataFrame({header(c, lang): cells[c] for c in columns})
 
 
 def review_text(
-    table: pd.DataFrame, summary: pd.DataFrame, lang: str, names: dict | None = None
+    table: pd.DataFrame,
+    summary: pd.DataFrame,
+    lang: str,
+    names: dict | None = None,
+    *,
+    period: tuple[int, int],
+    newest: tuple[int, int | None] | None,
 ) -> str:
-    """What `review --format table` prints: each target, then the counts (the total last)."""
+    """What `review --format table` prints: when the newest figure is from, each target,
+    then the counts (the total last); one line where the period holds no target."""
+    if table.empty:
+        return word("review.empty", lang, **_period(period)) + "\n"
     targets = render(review_text_table(table, lang, names), "table")
-    return targets + "\n" + render(summary_text_table(summary, lang), "table")
+    counts = render(summary_text_table(summary, lang), "table")
+    dated = data_as_of(newest, lang)
+    return (f"{dated}\n" if dated else "") + targets + "\n" + counts
 
 
 # ---------------------------------------------------------------- the chart
@@ -163,8 +186,9 @@ def review_text(
 
 def by_province(table: pd.DataFrame) -> pd.DataFrame:
     """Targets set, met, missed and unknown per province (a district's under its parent; the
-    country's own targets left out), the highest share met first."""
-    rows = table[table["level"] != "national"]
+    country's own targets and its stand-ins for a unit's left out), the highest share met
+    first."""
+    rows = table[(table["level"] != "national") & (table["set_by"] == "locality")]
     counts = pd.crosstab(rows["province"], rows["outcome"]).reindex(columns=list(OUTCOMES))
     counts = counts.fillna(0).astype(int)
     counts.insert(0, "set", counts.sum(axis=1))
@@ -230,7 +254,7 @@ def workbook_bytes(
     lang: str,
     period: tuple[int, int],
     names: dict | None = None,
-    newest: tuple[int, int | None] | None = None,
+    newest: tuple[int, int | None] | None,
 ) -> bytes:
     """Two sheets: the counts per locality (the share met a percentage), every target; each
     says first when the newest figure is from."""
@@ -246,7 +270,7 @@ def workbook_bytes(
     wb.remove(wb.active)
     _sheet(wb, "review.sheet_summary", counts, note=note, lang=lang)
     ws = wb[word("review.sheet_summary", lang)]
-    share = SUMMARY_COLUMNS.index("share_met") + 1
+    share = counts.columns.get_loc("share_met") + 1
     for row in range(excel.HEADER_ROW + 1, excel.HEADER_ROW + 1 + len(counts)):
         ws.cell(row=row, column=share).number_format = excel.PERCENT
     targets = in_words(table, lang, names)
@@ -260,8 +284,7 @@ def workbook_bytes(
 # ---------------------------------------------------------------- the document
 
 
-def document(
-    path: str | os.PathLike[str],
+def document_bytes(
     table: pd.DataFrame,
     summary: pd.DataFrame,
     *,
@@ -269,11 +292,11 @@ def document(
     lang: str,
     period: tuple[int, int],
     names: dict | None = None,
-    newest: tuple[int, int | None] | None = None,
-) -> Path:
+    newest: tuple[int, int | None] | None,
+) -> bytes:
     """Title, when the newest figure is from, how outcomes are read, the totals in one
-    sentence, the counts per locality, the chart, then every target with its outcome
-    (coloured) and its deciding figure."""
+    sentence (and the national stand-ins in another), the counts per locality, the chart,
+    then every target with its outcome (coloured) and its deciding figure."""
     doc = new_document()
     doc.add_heading(xml_text(word("review.title", lang, **_period(period))), level=0)
     if newest:
@@ -281,9 +304,11 @@ def document(
     doc.add_paragraph(xml_text(word("review.method", lang))).runs[0].italic = True
     total = summary.iloc[-1]
     share = fmt_percent(total["share_met"], lang, digits=1)
-    counts = {c: int(total[c]) for c in COUNTS}
+    counts = {c: int(total[c]) for c in COUNT_COLUMNS + NATIONAL_COLUMNS}
     headline = word("review.headline", lang, share=share, **counts)
     doc.add_paragraph(xml_text(headline)).runs[0].bold = True
+    if _has_national(summary):
+        doc.add_paragraph(xml_text(word("review.headline_national", lang, **counts)))
     doc.add_heading(xml_text(word("review.heading_summary", lang)), level=1)
     add_table(doc, PlannerTable(summary_text_table(summary, lang), []))
     doc.add_heading(xml_text(word("review.heading_chart", lang)), level=1)
@@ -291,7 +316,13 @@ def document(
     doc.add_heading(xml_text(word("review.heading_targets", lang)), level=1)
     statuses = [OUTCOME_STATUS[o] for o in table["outcome"]]
     add_table(doc, PlannerTable(review_text_table(table, lang, names), statuses))
-    return save_document(doc, path)
+    # As word.save_document, into memory: fixed times, equal input, equal bytes.
+    props = doc.core_properties
+    props.created = props.modified = props.last_printed = FIXED_TIME
+    props.revision = 1
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return fixed_zip_times(buffer.getvalue())
 
 
 def write_review(
@@ -302,22 +333,21 @@ def write_review(
     lang: str,
     period: tuple[int, int],
     names: dict | None = None,
-    newest: tuple[int, int | None] | None = None,
+    newest: tuple[int, int | None] | None,
 ) -> list[Path]:
     """review.csv and review_summary.csv (codes), review.xlsx, review.docx and review.png
-    (in ``lang``) in ``folder``, each written whole or not at all; `newest` is when the
-    newest figure reviewed is from (`domain.history.newest_of`)."""
+    (in ``lang``) in ``folder``; `newest` is when the newest figure reviewed is from
+    (`domain.history.newest_of`). Every file is made before the first is written, each
+    written whole: a failure in the making leaves the folder as it was."""
     folder = Path(folder)
     chart = png_bytes(draw_share_met(table, lang=lang, period=period, names=names))
     kw = {"lang": lang, "period": period, "names": names, "newest": newest}
-    sheets = workbook_bytes(table, summary, **kw)
     # CSV files for Excel carry a BOM so that the diacritics survive.
-    return [
-        atomic_write_text(folder / FILES["csv"], render(table, "csv"), encoding="utf-8-sig"),
-        atomic_write_text(
-            folder / FILES["summary_csv"], render(summary, "csv"), encoding="utf-8-sig"
-        ),
-        atomic_write_bytes(folder / FILES["xlsx"], sheets),
-        document(folder / FILES["docx"], table, summary, chart=chart, **kw),
-        atomic_write_bytes(folder / FILES["png"], chart),
-    ]
+    made = {
+        "csv": render(table, "csv").encode("utf-8-sig"),
+        "summary_csv": render(summary, "csv").encode("utf-8-sig"),
+        "xlsx": workbook_bytes(table, summary, **kw),
+        "docx": document_bytes(table, summary, chart=chart, **kw),
+        "png": chart,
+    }
+    return [atomic_write_bytes(folder / FILES[kind], data) for kind, data in made.items()]

@@ -9,6 +9,7 @@ from engine_fixtures import locality, obs, target
 
 from ntm_forecast.assess.review import REVIEW_COLUMNS, SUMMARY_COLUMNS, review, review_summary
 from ntm_forecast.assess.targets import Decided, assess_target, settle
+from ntm_forecast.domain.national_targets import national_shares, with_national_targets
 from ntm_forecast.domain.paths import PathForecast
 from ntm_forecast.engine.forecast import LocalityForecast
 from ntm_forecast.i18n.numbers import fmt_percent
@@ -191,8 +192,75 @@ def test_the_share_met_is_not_rounded_before_it_is_shown():
     # 6 of 11 is 54,5%: a share rounded to 0,5455 first would be shown as 54,6%.
     outcomes = ["met"] * 6 + ["missed"] + ["unknown"] * 4
     table = pd.DataFrame(
-        {"locality": "x", "name": "X", "level": "province", "province": "x", "outcome": outcomes}
-    )
+        {"locality": "x", "name": "X", "level": "province", "province": "x",
+         "set_by": "locality", "outcome": outcomes}
+    )  # fmt: skip
     total = review_summary(table).iloc[-1]
     assert total["share_met"] == 6 / 11
     assert fmt_percent(total["share_met"], "vi", digits=1) == "54,5%"
+
+
+def stated_three_ways(source: str, as_of: str) -> list[dict]:
+    """Hậu Giang's 2022: "thêm 3 xã", "39/51 xã", "76,47% số xã" in one source."""
+    forms = [target("communes_ntm", 2022, "increment", 3), target("communes_ntm", 2022, value=39),
+             target("communes_ntm", 2022, "share", 76.47)]  # fmt: skip
+    return [{**t, "source": source, "as_of": as_of} for t in forms]
+
+
+def test_one_target_stated_three_ways_is_one_row_the_repeats_still_counted():
+    rows = [obs("communes_total", 2021, 51), obs("communes_ntm", 2021, 36),
+            obs("communes_ntm", 2022, 40)]  # fmt: skip
+    plan = [
+        *stated_three_ways("nq.txt", "2021-12"),
+        *stated_three_ways("kh.txt", "2022-03")[:2],  # the increment and the level again
+        target("communes_ntm", 2022, value=45),  # another amount: another target
+    ]
+    table = review([locality(rows, plan)])
+    assert list(zip(table.target_kind, table.target_value, strict=True)) == [
+        ("level", 39), ("level", 45)
+    ]  # fmt: skip
+    three = table.iloc[0]
+    assert (three.outcome, three.stated, three.target_source) == ("met", 2, "nq.txt")
+    # the other forms named once each, though the second source repeats the increment
+    assert three.forms.code == "targets.merged" and three.forms.values["n"] == 3
+    assert three.forms.render("vi").endswith("thêm 3 xã; 76,47% số xã")
+    assert pd.isna(table.iloc[1].forms)
+    assert review_summary(table).iloc[-1].set == 2
+
+
+def test_a_form_the_data_answer_is_kept_before_one_they_do_not():
+    # Only the year's addition is known: the level 39 is unknown, the increment 3 met.
+    rows = [obs("communes_ntm", 2022, 4, kind="increment")]
+    table = review([locality(rows, stated_three_ways("nq.txt", "2021-12")[:2])])
+    assert list(zip(table.target_kind, table.outcome, strict=True)) == [("increment", "met")]
+
+
+def national_standing_in() -> list:
+    country = locality([obs("communes_ntm", 2025, 6000)],
+                       [target("communes_ntm", 2026, "share", 65)],
+                       slug="vietnam", name="Cả nước", level="national")  # fmt: skip
+    rows = [{**obs(m, 2025, x), "after_merger": True}
+            for m, x in (("communes_total", 100), ("communes_ntm", 70))]  # fmt: skip
+    own = locality(rows, [target("ocop_total", 2026, value=10)], slug="tinh")
+    return [country, with_national_targets(own, national_shares(country))]
+
+
+def test_the_countrys_share_standing_in_is_said_so_and_counted_apart():
+    table = review(national_standing_in(), period=(2026, 2030))
+    tinh = table[table.locality == "tinh"].set_index("metric")
+    assert tinh.loc["communes_ntm", "set_by"] == "national"  # 70 of 100 ≥ 65%: met
+    assert (tinh.loc["ocop_total", "set_by"], tinh.loc["ocop_total", "outcome"]) == (
+        "locality", "unknown"
+    )  # fmt: skip
+    summary = review_summary(table).set_index("locality")
+    assert tuple(summary.loc["tinh", ["set", "met", "unknown"]]) == (1, 0, 1)
+    assert tuple(summary.loc["tinh", ["set_national", "met_national"]]) == (1, 1)
+    # the country's own target is its own, not a stand-in
+    assert tuple(summary.loc["total", ["set", "set_national", "met_national"]]) == (2, 1, 1)
+
+
+def test_an_empty_period_is_an_empty_table_and_zero_counts():
+    table = review([province()], period=(1990, 1991))
+    assert table.empty and list(table.columns) == REVIEW_COLUMNS
+    total = review_summary(table).iloc[-1]
+    assert (total.set, total.set_national) == (0, 0) and np.isnan(total.share_met)
