@@ -59,6 +59,7 @@ TABLES := data/public/public_observations.csv data/public/provinces_to_2021.csv 
 params: $(VENV)/.installed ## Add the figures of data/ to params/ (ntm-forecast import; idempotent)
 	$(BIN)/ntm-forecast import $(TABLES) --into params --origin-year 2025
 	$(BIN)/python data/annotate.py
+	$(BIN)/ntm-forecast hindcast params --format csv --output /dev/null --write-layer params/probability_layer.json
 
 .PHONY: clean
 clean: ## Remove the virtual environment and the outputs

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ntm_forecast.assess.calibration import session_layer
 from ntm_forecast.domain.history import newest_of
 from ntm_forecast.engine.session import open_session
 from ntm_forecast.errors import EXIT_FAILED, EXIT_OK, InputError, Problem
@@ -43,6 +44,7 @@ from ntm_forecast.files import atomic_write_text, ensure_writable_dir
 from ntm_forecast.i18n.messages import check_lang
 from ntm_forecast.render.export import export_summary
 from ntm_forecast.render.planner import PAST
+from ntm_forecast.render.tables import rests_on
 from ntm_forecast.version import __version__
 
 DEFAULT_NOTEBOOK = Path("notebooks/locality_report.ipynb")
@@ -232,7 +234,13 @@ def run_batch(
         _recover(output, [r.slug for r in runs])
 
     newest = newest_of(session.chosen)
-    meta = {"data_as_of": newest, "version": __version__, "seed": seed, "n_paths": n_paths}
+    meta = {
+        "data_as_of": newest,
+        "rests_on": rests_on(session_layer(session), lang),
+        "version": __version__,
+        "seed": seed,
+        "n_paths": n_paths,
+    }
     result.export_error = _write_summary(runs, output, lang, meta, all_targets=all_targets)
     result.finished_at = _now()
     _write_run_json(result, settings, workers, notebook)

@@ -130,7 +130,9 @@ def targets(
     fmt: Format = "table",
     output: Output = None,
 ) -> int:
-    """The probability that each plan target is reached, with the pace it needs."""
+    """The probability that each plan target is reached, with the pace it needs (the one the
+    folder's probability layer gives, the trend alone beside it)."""
+    from ntm_forecast.assess.calibration import session_layer
     from ntm_forecast.assess.targets import assess_targets
     from ntm_forecast.engine.forecast import forecast_locality
     from ntm_forecast.engine.session import open_session
@@ -140,11 +142,13 @@ def targets(
     check_lang(lang)
     th = _thresholds(likely, unlikely)
     session = open_session(params)
+    layer = session_layer(session)
     frames = [
         in_words(
             assess_targets(
                 forecast_locality(loc, session.context, horizon=horizon, n_paths=paths, seed=seed),
                 thresholds=th,
+                layer=layer,
             ),
             lang,
         )
@@ -253,14 +257,25 @@ def hindcast(
     seed: Seed = 0,
     fmt: Format = "table",
     output: Output = None,
+    write_layer: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-layer",
+            help="write the kept layer, fitted on every counted plan, to this file "
+            "(probability_layer.json beside the params files: the reports read it)",
+        ),
+    ] = None,
 ) -> int:
     """Past plans scored as events, each assessed from what was published before it; the
     candidate probabilities' Brier scores (90% intervals resampling provinces) and the layer
     the README rule keeps."""
+    import json
+
     from ntm_forecast.assess.calibration import kept_layer
+    from ntm_forecast.assess.hindcast import fit_layer, scores
     from ntm_forecast.assess.hindcast import hindcast as run_hindcast
-    from ntm_forecast.assess.hindcast import scores
     from ntm_forecast.engine.session import open_session
+    from ntm_forecast.files import atomic_write_text
     from ntm_forecast.i18n.messages import word
     from ntm_forecast.render.tables import emit, notes_in_words, scores_in_words
 
@@ -268,12 +283,15 @@ def hindcast(
     events = run_hindcast(
         session.chosen, n_paths=paths, seed=seed, pool=list(session.context.localities.values())
     )
+    table = scores(events, seed=seed)
+    kept = kept_layer(table)
+    if write_layer is not None:
+        text = json.dumps(fit_layer(events, kept).to_dict(), indent=1, sort_keys=True) + "\n"
+        atomic_write_text(write_layer, text)
     code = emit([notes_in_words(events, "vi")], fmt, output)  # no --lang: the default
     if fmt == "table" and output is None:
-        table = scores(events, seed=seed)
         typer.echo("")
         typer.echo(scores_in_words(table, "en").to_string(index=False))  # console: English
-        kept = kept_layer(table)
         typer.echo(word("hindcast.kept", "en", layer=word(f"calibration.layer.{kept}", "en")))
     return code
 

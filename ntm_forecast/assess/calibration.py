@@ -20,6 +20,7 @@ Numpy only: deterministic, and cheap to import.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -130,6 +131,21 @@ class PlanSignal:
             if (kind == k).sum() >= self.min_events
         }
         return self
+
+    def to_dict(self) -> dict:
+        return {
+            "min_events": self.min_events,
+            "min_sd": self.min_sd,
+            "pooled": list(self.pooled_),
+            "by_kind": {k: list(v) for k, v in self.by_kind_.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PlanSignal:
+        signal = cls(int(data["min_events"]), float(data["min_sd"]))
+        signal.pooled_ = tuple(float(x) for x in data["pooled"])
+        signal.by_kind_ = {k: tuple(float(x) for x in v) for k, v in data["by_kind"].items()}
+        return signal
 
     def probability(self, amounts: np.ndarray, threshold, plan: float, kind: str) -> float:
         """The share of paths reaching `threshold` (a number, or one per path), each path
@@ -260,3 +276,56 @@ def kept_layer(scores: pd.DataFrame) -> str:
     if able.empty:
         return "trend"
     return str(able.sort_values(["brier", "candidate"]).iloc[0]["candidate"])
+
+
+# --- the layer a report leads with -------------------------------------------------------
+
+LAYER_FILE = "probability_layer.json"  # beside the params files it was fitted on
+
+
+@dataclass(frozen=True)
+class ProbabilityLayer:
+    """The probability the README rule keeps, fitted on every counted past plan: `trend` (the
+    paths as they are) or `plan_signal` (the paths weighted by past plans' errors). What a
+    report's probabilities rest on: `name`, and the events and provinces it was fitted on."""
+
+    name: str
+    events: int
+    provinces: int
+    signal: PlanSignal | None = None
+
+    def kind_of(self, stated: str, *, in_year: bool) -> str:
+        """The kind a target is weighted as: in-year where the layer has that kind."""
+        if in_year and self.signal is not None and "in_year" in self.signal.by_kind_:
+            return "in_year"
+        return stated
+
+    def probability(self, amounts, threshold, plan: float, kind: str) -> float:
+        if self.signal is None:
+            return float(np.mean(np.asarray(amounts) >= np.asarray(threshold) - 1e-9))
+        return self.signal.probability(np.asarray(amounts), threshold, plan, kind)
+
+    def to_dict(self) -> dict:
+        out = {"layer": self.name, "events": self.events, "provinces": self.provinces}
+        if self.signal is not None:
+            out["plan_signal"] = self.signal.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ProbabilityLayer:
+        signal = data.get("plan_signal")
+        return cls(
+            str(data["layer"]),
+            int(data["events"]),
+            int(data["provinces"]),
+            PlanSignal.from_dict(signal) if signal is not None else None,
+        )
+
+
+TREND = ProbabilityLayer("trend", 0, 0)  # no fitted layer: the paths as they are
+
+
+def session_layer(session) -> ProbabilityLayer:
+    """The layer a session's folder holds (`Session.layer`), else the trend alone."""
+    record = getattr(session, "layer", None)
+    return ProbabilityLayer.from_dict(record) if record else TREND

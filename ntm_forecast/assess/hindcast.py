@@ -30,7 +30,7 @@ years); `calibration.candidate_scores` scores them with provinces resampled.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -349,16 +349,16 @@ def scores(events: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0) -> pd.Dat
     return cal.candidate_scores(events[events["met"].notna()], n_boot=n_boot, seed=seed)
 
 
-def fit_kept_layer(events: pd.DataFrame, layer: str) -> Callable[[float, str], float]:
-    """The layer fitted on every counted event, as (trend probability, kind) → probability:
-    `trend` as it is, `calibrated` the calibration layer. The plan signal reweights paths,
-    which a trend probability alone does not carry, so it cannot be given this way."""
+def fit_layer(events: pd.DataFrame, layer: str) -> cal.ProbabilityLayer:
+    """The layer the rule kept, fitted on every counted event, for the reports: the trend as
+    it is, or the plan signal of all past plans' errors. (The calibration layer maps a trend
+    probability; the rule has not kept it, so the reports do not carry it.)"""
+    counted = events[events["met"].notna()]
+    provinces = int(counted["province"].nunique())
     if layer == "trend":
-        return lambda p, kind: float(p)
-    if layer != "calibrated":
-        raise ValueError(f"layer {layer!r} is not a map of the trend probability")
-    counted = events[events["met"].notna() & events["p_trend"].notna()]
-    kinds = calibration_kind(events).loc[counted.index]
-    fitted = cal.KindCalibration().fit(counted["p_trend"], kinds, counted["met"])
-    # A kind with no factor of its own (in-year plans, where too few) gets the common line.
-    return lambda p, kind: float(fitted.predict_proba([p], [kind])[0])
+        return cal.ProbabilityLayer("trend", len(counted), provinces)
+    if layer != "plan_signal":
+        raise ValueError(f"layer {layer!r} is not one the reports can lead with")
+    kinds = calibration_kind(events).loc[counted.index].to_numpy(object)
+    signal = cal.PlanSignal().fit(counted["plan_error"].to_numpy(float), kinds)
+    return cal.ProbabilityLayer("plan_signal", len(counted), provinces, signal)

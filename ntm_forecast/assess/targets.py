@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ntm_forecast.assess.calibration import TREND, ProbabilityLayer
 from ntm_forecast.domain import metrics
 from ntm_forecast.domain.checks import check_locality
 from ntm_forecast.domain.history import (
@@ -57,8 +58,9 @@ TARGET_CODE_COLUMNS = [
     "projected_median",
     "projected_p10",
     "projected_p90",
-    "probability",
+    "probability",  # the one the README rule keeps (`calibration.ProbabilityLayer`)
     "probability_max",
+    "probability_trend",  # the paths as they are, beside it
     "required_per_year",
     "recent_per_year",
     "pace_ratio",
@@ -386,6 +388,7 @@ def assess_target(
     *,
     thresholds: Thresholds = Thresholds(),
     notes: dict | None = None,
+    layer: ProbabilityLayer = TREND,
 ) -> dict:
     loc = fc.locality
     row = dict.fromkeys(TARGET_CODE_COLUMNS, np.nan)
@@ -487,7 +490,10 @@ def assess_target(
         if not math.isnan(base_value) and base_value >= low - EPS:
             said.insert(0, msg("note.already_reached", base=base_value, value=low))
     recent = _recent_pace(s, base_year)
-    p = float(np.mean(x >= over - EPS))
+    p_trend = float(np.mean(x >= over - EPS))
+    kind = layer.kind_of(t.kind, in_year=bool(t.as_of) and t.as_of_key[0] == t.year)
+    plan = float(np.median(over))
+    p = layer.probability(x, over, plan, kind)
     q = np.quantile(x, [0.1, 0.5, 0.9])
     row.update(
         baseline_year=base_year,
@@ -496,7 +502,10 @@ def assess_target(
         projected_p10=q[0],
         projected_p90=q[2],
         probability=p,
-        probability_max=float(np.mean(x >= over_max - EPS)) if over_max is not None else np.nan,
+        probability_max=(
+            layer.probability(x, over_max, plan, kind) if over_max is not None else np.nan
+        ),
+        probability_trend=p_trend,
         required_per_year=required,
         recent_per_year=_f(recent),
         earliest_year_p50=_first_year(by_year, low, 0.5),
@@ -525,20 +534,25 @@ def findings_by_target(loc: Locality) -> dict:
     return out
 
 
-def assess_targets(fc: LocalityForecast, *, thresholds: Thresholds = Thresholds()) -> pd.DataFrame:
+def assess_targets(
+    fc: LocalityForecast, *, thresholds: Thresholds = Thresholds(), layer: ProbabilityLayer = TREND
+) -> pd.DataFrame:
     """The target table of one locality (TARGET_CODE_COLUMNS): one row per target (a target
-    stated several ways once, see the module's docstring), in the order of its params file."""
-    return target_table(fc, thresholds=thresholds)[0]
+    stated several ways once, see the module's docstring), in the order of its params file;
+    `probability` from `layer` (the trend alone by default), `probability_trend` beside it."""
+    return target_table(fc, thresholds=thresholds, layer=layer)[0]
 
 
 def target_table(
-    fc: LocalityForecast, *, thresholds: Thresholds = Thresholds()
+    fc: LocalityForecast, *, thresholds: Thresholds = Thresholds(), layer: ProbabilityLayer = TREND
 ) -> tuple[pd.DataFrame, list[int]]:
     """The target table of :func:`assess_targets` and, for each of its rows, the index of its
     target in ``fc.locality.targets``."""
     loc = fc.locality
     notes = findings_by_target(loc)
-    rows = [assess_target(fc, t, thresholds=thresholds, notes=notes) for t in loc.targets]
+    rows = [
+        assess_target(fc, t, thresholds=thresholds, notes=notes, layer=layer) for t in loc.targets
+    ]
     kept = []
     for i, folded in _one_row_per_target(loc.targets, rows):
         if folded:

@@ -724,8 +724,9 @@ SELECTION = Selection(
         "percent": ("bounded_trend", "drift", "ets"),
         "money": ("bounded_trend", "drift", "ets"),
     },
-    # The rule of the README re-run on the figures to 2025 (issue 17): the coverage term kept
-    # on the data to 2021 (0,843 [0,724; 0,952]) no longer passes it (0,893 [0,784; 1,006]).
-    hazard=HazardStructure(time_varying=False, coverage=False, phase=False, push=False),
-    growth=GrowthStructure(stock=False),
+    # The revised rule of the README (issue 18), origins 2015–2024: no commune structure has
+    # both coverages in their bands; coverage (on −log(1 − c)) lies nearest them. For OCOP the
+    # stock is eligible where the base is not; size then breaks the 50% band.
+    hazard=HazardStructure(time_varying=False, coverage=True, phase=False, push=False),
+    growth=GrowthStructure(stock=True, size=False),
 )

@@ -7,6 +7,7 @@ be valid; a broken neighbour is left out of the pool with a warning.
 
 from __future__ import annotations
 
+import json
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -16,7 +17,11 @@ from ntm_forecast.domain.params import Loaded, discover, load_many
 from ntm_forecast.domain.schema import Locality
 from ntm_forecast.engine.forecast import Context
 from ntm_forecast.errors import InputError, Problem
-from ntm_forecast.files import atomic_write_bytes
+from ntm_forecast.files import atomic_write_bytes, read_text
+
+# The probability layer fitted on the folder's past plans (`ntm-forecast hindcast
+# --write-layer`), read as it is: the assessment turns it into probabilities.
+LAYER_FILE = "probability_layer.json"
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class Session:
     paths: dict[str, Path]
     loaded: Loaded
     context: Context
+    layer: dict | None = None  # the folder's LAYER_FILE, or None: the trend alone
 
     @property
     def warnings(self) -> list[str]:
@@ -82,4 +88,21 @@ def open_session(paths: Sequence[str | Path] | None = None) -> Session:
                 for f in sorted(missing)
             ]
         )
-    return Session(picked, dict(everything.paths), loaded, ctx)
+    return Session(picked, dict(everything.paths), loaded, ctx, _layer(sorted(folders)))
+
+
+def _layer(folders: list[Path]) -> dict | None:
+    """The first folder's layer file; a broken one is a user's mistake (one line, exit 2)."""
+    for folder in folders:
+        path = folder / LAYER_FILE
+        if not path.is_file():
+            continue
+        try:
+            data = json.loads(read_text(path))
+        except ValueError as exc:
+            expected = "a layer written by `ntm-forecast hindcast`"
+            raise InputError.at(path, "json", expected, exc) from None
+        if not isinstance(data, dict) or data.get("layer") not in ("trend", "plan_signal"):
+            raise InputError.at(path, "layer", "trend or plan_signal", repr(data)[:60])
+        return data
+    return None

@@ -71,6 +71,8 @@ def run_note(meta: dict, lang: str = "vi") -> str:
     """One line saying what produced a document, first when its newest figure is from:
     data date, locality, origin year, seed, paths, version."""
     parts = [data_as_of(meta.get("data_as_of"), lang)] if meta.get("data_as_of") else []
+    if meta.get("rests_on"):
+        parts.append(str(meta["rests_on"]))
     if meta.get("locality"):
         parts.append(str(meta["locality"]))
     if not is_missing(meta.get("origin_year")):

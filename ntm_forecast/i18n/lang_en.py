@@ -28,6 +28,7 @@ MESSAGES: dict[str, str] = {
     "col.projected_p90": "Projected P90",
     "col.probability": "Probability",
     "col.probability_max": "Probability (upper)",
+    "col.probability_trend": "Probability (trend alone)",
     "col.required_per_year": "Required per year",
     "col.recent_per_year": "Recent per year",
     "col.pace_ratio": "Pace ratio",
@@ -332,8 +333,9 @@ MESSAGES: dict[str, str] = {
     "calibration.layer.always_met": "plan always met (reference)",
     "calibration.layer.base_rate_loo": "base rate (leave-one-out, reference)",
     "calibration.rests_on.trend": "Probability from the trend of the figures alone.",
-    "calibration.rests_on.calibrated": (
-        "Probability from the trend, calibrated on how often {n} past plans of this kind were met."
+    "calibration.rests_on.plan_signal": (
+        "Probability: the trend's paths weighted by the errors of {events} past plans with a "
+        "known outcome ({provinces} provinces); the trend alone is the column beside it."
     ),
     # --- review: every target of a period and its outcome (`ntm-forecast review`) ----------
     "review.share_ntm_count": "{pct}% of the NTM communes = {count} (median of the paths)",

@@ -32,6 +32,7 @@ MESSAGES: dict[str, str] = {
     "col.projected_p90": "Dự báo P90",
     "col.probability": "Khả năng đạt",
     "col.probability_max": "Khả năng đạt cận trên",
+    "col.probability_trend": "Khả năng đạt (chỉ theo xu hướng)",
     "col.required_per_year": "Tốc độ cần/năm",
     "col.recent_per_year": "Tốc độ gần đây/năm",
     "col.pace_ratio": "Tỷ lệ tốc độ",
@@ -337,8 +338,9 @@ MESSAGES: dict[str, str] = {
     "calibration.layer.always_met": "kế hoạch luôn đạt (tham chiếu)",
     "calibration.layer.base_rate_loo": "tỷ lệ đạt chung (bỏ từng mục tiêu, tham chiếu)",
     "calibration.rests_on.trend": "Khả năng đạt chỉ dựa trên xu hướng của số liệu.",
-    "calibration.rests_on.calibrated": (
-        "Khả năng đạt theo xu hướng, hiệu chỉnh theo mức đạt của {n} kế hoạch trước cùng loại."
+    "calibration.rests_on.plan_signal": (
+        "Khả năng đạt: các đường mô phỏng theo xu hướng, gia trọng theo sai số của {events} "
+        "kế hoạch trước đã có kết quả ({provinces} tỉnh); cột «chỉ theo xu hướng» để bên cạnh."
     ),
     # --- review: every target of a period and its outcome (`ntm-forecast review`) ----------
     "review.share_ntm_count": "{pct}% số xã đạt chuẩn NTM = {count} xã (trung vị các đường mô phỏng)",

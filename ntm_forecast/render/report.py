@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ntm_forecast.assess.backtest import backtest_scores, summarise
+from ntm_forecast.assess.calibration import ProbabilityLayer, session_layer
 from ntm_forecast.assess.targets import Thresholds, assess_targets
 from ntm_forecast.assess.whatif import whatif as run_whatif
 from ntm_forecast.domain import metrics
@@ -27,6 +28,7 @@ from ntm_forecast.i18n.messages import check_lang, metric_label, render, word
 from ntm_forecast.i18n.textsafe import escape_html
 from ntm_forecast.render import planner
 from ntm_forecast.render.export import chart_targets, commune_ceiling, export_locality
+from ntm_forecast.render.tables import rests_on
 from ntm_forecast.version import __version__
 
 WHATIF_PACES = (0.8, 1.0, 1.2, 1.5)
@@ -63,9 +65,18 @@ class Report:
         return {self.locality.slug: self.locality.name}
 
     @cached_property
+    def layer(self) -> ProbabilityLayer:
+        """What the probabilities rest on: the folder's fitted layer, else the trend alone."""
+        return session_layer(self.session)
+
+    def rests_on(self) -> str:
+        """One line: what the report's probability rests on."""
+        return rests_on(self.layer, self.lang)
+
+    @cached_property
     def targets(self) -> pd.DataFrame:
         """The target table in codes; each block and file puts it in the report's language."""
-        return assess_targets(self.forecast, thresholds=self.thresholds)
+        return assess_targets(self.forecast, thresholds=self.thresholds, layer=self.layer)
 
     @cached_property
     def whatif(self) -> pd.DataFrame:
@@ -157,6 +168,7 @@ class Report:
                 totals[y] = totals[last]
         return {
             "data_as_of": newest_figure(self.locality),
+            "rests_on": self.rests_on(),
             "locality": self.locality.name,
             "slug": self.locality.slug,
             "origin_year": fc.origin_year,
@@ -206,6 +218,7 @@ class Report:
         loc, fc = self.locality, self.forecast
         _display(f"<h1>{escape_html(loc.name)}</h1>")
         _display(f"<p><i>{escape_html(data_as_of(newest_figure(loc), self.lang))}</i></p>")
+        _display(f"<p><i>{escape_html(self.rests_on())}</i></p>")
         self._paragraph(
             self.word(
                 "report.header",

@@ -34,6 +34,13 @@ def in_words(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
+def rests_on(layer, lang: str) -> str:
+    """One line: what a report's probability rests on (a `calibration.ProbabilityLayer`)."""
+    return word(
+        f"calibration.rests_on.{layer.name}", lang, events=layer.events, provinces=layer.provinces
+    )
+
+
 def notes_in_words(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The `notes` codes of an analysis table as one line in ``lang`` (`note`)."""
     out = table.rename(columns={"notes": "note"})

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 from engine_fixtures import commune_series, locality, obs, rich_province, target
 
+from ntm_forecast.assess import calibration as cal
 from ntm_forecast.assess.calibration import CANDIDATES
 from ntm_forecast.assess.hindcast import (
     EVENT_COLUMNS,
     event_context,
     event_cut,
-    fit_kept_layer,
+    fit_layer,
     hindcast,
     known_by,
     observable,
@@ -186,14 +189,19 @@ def test_the_scores_are_deterministic(events):
     pd.testing.assert_frame_equal(scores(events, n_boot=200), scores(events, n_boot=200))
 
 
-def test_the_kept_layer_fitted_on_every_event_maps_a_trend_probability(events):
-    identity = fit_kept_layer(events, "trend")
-    assert identity(0.3, "level") == 0.3
-    layer = fit_kept_layer(events, "calibrated")
-    low, high = layer(0.1, "level"), layer(0.9, "level")
-    assert 0 < low < 1 and 0 < high < 1 and low != high
+def test_the_layer_for_the_reports_is_fitted_on_every_counted_event(events):
+    trend = fit_layer(events, "trend")
+    paths = np.arange(10.0)
+    assert trend.probability(paths, 5, 5, "level") == 0.5  # the paths as they are
+    signal = fit_layer(events, "plan_signal")
+    counted = events[events.met.notna()]
+    assert (signal.events, signal.provinces) == (len(counted), counted.province.nunique())
+    again = cal.ProbabilityLayer.from_dict(json.loads(json.dumps(signal.to_dict())))
+    assert again.to_dict() == signal.to_dict()
+    # a path near the plan weighs more than one far above it: the plan as a signal
+    assert signal.probability(np.array([5.0, 50.0]), 40, 5, "level") < 0.5
     with pytest.raises(ValueError):
-        fit_kept_layer(events, "plan_signal")
+        fit_layer(events, "calibrated")
 
 
 def test_the_hindcast_forecasts_with_the_selection_it_is_given():

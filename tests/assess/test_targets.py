@@ -518,3 +518,17 @@ def test_nothing_pending_spares_the_old_communes_last_figure():
     pending = {**obs("communes_ntm_pending", 2025, 6, as_of="2025-06"), "unit": "communes"}
     loc = _old_communes_2025(obs("communes_ntm", 2025, 75, as_of="2025-06"), pending)
     assert settle(loc, loc.targets[0]).met is False  # no later figure of them can come
+
+
+def test_the_kept_layer_leads_and_the_trend_stands_beside_it():
+    from ntm_forecast.assess.calibration import PlanSignal, ProbabilityLayer
+
+    loc = rich_province(targets=[target("communes_ntm", 2024, "level", 90)])
+    fc = forecast_locality(loc, context([loc]), n_paths=2000, seed=0)
+    trend = assess_targets(fc).iloc[0]
+    assert trend.probability == trend.probability_trend  # the default: the trend alone
+    signal = PlanSignal().fit([0.0] * 12, ["level"] * 12)  # plans met on the nose
+    weighted = assess_targets(fc, layer=ProbabilityLayer("plan_signal", 12, 3, signal)).iloc[0]
+    assert weighted.probability_trend == trend.probability
+    assert weighted.probability != trend.probability  # paths near the plan weigh more
+    assert weighted.status == Thresholds().status(weighted.probability)

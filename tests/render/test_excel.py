@@ -38,7 +38,7 @@ def test_sheets_headers_numbers_and_formats(tmp_path):
     assert count.value == 39 and count.number_format == "#,##0"
     assert ws.cell(row=5, column=column(ws, "Chỉ tiêu")).value == "Xã đạt chuẩn NTM nâng cao"
     assert ws.cell(row=3, column=column(ws, "Dự báo P90")).value == first.projected_p90
-    assert ws.max_column == 24
+    assert ws.max_column == 25
 
 
 def test_the_full_table_says_codes_and_notes_in_the_sheets_language(tmp_path):
@@ -63,8 +63,8 @@ def test_first_sheet_is_the_planners_table(tmp_path):
     ]  # fmt: skip
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
     # coming targets, lowest probability first; no probability last
-    assert [r[2] for r in rows] == ["39/51 xã", "76,47% số xã", "80 sản phẩm", "thêm 1–2 xã",
-                                    "34/51 xã", "10 thôn", "duy trì 100%"]  # fmt: skip
+    assert [r[2] for r in rows] == ["39/51 xã", "76,47% số xã", "80 sản phẩm", "34/51 xã",
+                                    "thêm 1–2 xã", "10 thôn", "duy trì 100%"]  # fmt: skip
     assert rows[0][:4] == ["Hậu Giang", "Xã đạt chuẩn NTM", "39/51 xã", 2022]
     assert rows[0][4] == target_frame().iloc[0].probability
     assert ws.cell(row=3, column=5).number_format == "0.0%"
@@ -77,9 +77,9 @@ def test_first_sheet_is_the_planners_table(tmp_path):
 def test_status_cells_are_coloured(tmp_path):
     ws = load_workbook(write(tmp_path / "r.xlsx"))["Mục tiêu"]
     j = column(ws, "Đánh giá")
-    colours = [ws.cell(row=i, column=j).fill.fgColor.rgb for i in (3, 4, 6, 8)]
+    colours = [ws.cell(row=i, column=j).fill.fgColor.rgb for i in (3, 4, 7, 8)]
     assert colours == ["00FFC7CE", "00FFEB9C", "00C6EFCE", "00D9D9D9"]
-    assert ws.cell(row=6, column=j).value == "Có khả năng đạt"
+    assert ws.cell(row=7, column=j).value == "Có khả năng đạt"
 
 
 def test_data_sheet_keeps_sources(tmp_path):
@@ -102,7 +102,7 @@ def test_english_workbook(tmp_path):
     assert ws.cell(row=3, column=column(ws, "Status")).value == "Unlikely"
     assert ws.cell(row=3, column=column(ws, "Metric")).value == "NTM communes"
     assert ws.cell(row=3, column=column(ws, "Target")).value == "39/51 communes"
-    assert ws.cell(row=6, column=column(ws, "Target")).value == "1–2 more communes"
+    assert ws.cell(row=7, column=column(ws, "Target")).value == "1–2 more communes"
 
 
 def test_two_writes_are_identical_bytes(tmp_path):

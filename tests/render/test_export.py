@@ -94,9 +94,9 @@ def test_every_format_written_and_vietnamese_survives(tmp_path):
         "chart_communes_ntm.png", "forecast.csv", "report.docx", "report.xlsx", "targets.csv",
     ]  # fmt: skip
     ws = load_workbook(tmp_path / "report.xlsx")["Mục tiêu"]
-    assert ws.cell(row=6, column=2).value == "Xã đạt chuẩn NTM nâng cao"
+    assert ws.cell(row=7, column=2).value == "Xã đạt chuẩn NTM nâng cao"
     doc = Document(tmp_path / "report.docx")
-    assert "Xã đạt chuẩn NTM nâng cao" in [c.text for c in doc.tables[0].rows[4].cells]
+    assert "Xã đạt chuẩn NTM nâng cao" in [c.text for c in doc.tables[0].rows[5].cells]
     assert len(doc.inline_shapes) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
 

@@ -18,7 +18,7 @@ from ntm_forecast.render import planner
 
 NAMES = {"hau_giang": "Hậu Giang"}
 TOTALS = META["communes_total"]
-COMING = ["unlikely", "at_risk", "at_risk", "likely", "likely", "insufficient", "not_modelled"]
+COMING = ["unlikely", "at_risk", "at_risk", "at_risk", "likely", "insufficient", "not_modelled"]
 
 
 def test_coming_first_by_probability_and_past_apart():
@@ -48,7 +48,12 @@ def test_vietnamese_table():
         f"{median} ({low}–{high})", "6", fmt_number(r.recent_per_year, "vi", digits=1),
     ]  # fmt: skip
     assert re.fullmatch(r"\d+(,\d)?%", frame.iloc[0]["Khả năng đạt"])
-    assert frame["Mục tiêu"].tolist()[1:4] == ["76,47% số xã", "80 sản phẩm", "thêm 1–2 xã"]
+    assert frame["Mục tiêu"].tolist()[1:5] == [
+        "76,47% số xã",
+        "80 sản phẩm",
+        "34/51 xã",
+        "thêm 1–2 xã",
+    ]
     assert frame.iloc[6]["Mục tiêu"] == "duy trì 100%"
     assert frame.iloc[5].tolist()[4:] == ["", "Chưa đủ dữ liệu", "", "", "", ""]  # never NaN
     assert table.statuses == COMING
@@ -70,8 +75,8 @@ def test_english_table():
         "Limited progress",
     ]
     assert re.fullmatch(r"\d+(\.\d)?%", frame.iloc[0]["Probability"])
-    assert frame["Target"].tolist()[1:4] == ["76.47% of communes", "80 products",
-                                             "1–2 more communes"]  # fmt: skip
+    assert frame["Target"].tolist()[1:5] == ["76.47% of communes", "80 products",
+                                             "34/51 communes", "1–2 more communes"]  # fmt: skip
 
 
 def test_past_targets_in_words_never_as_percentages():
@@ -88,12 +93,12 @@ def test_headline_sentence():
     p = t.iloc[0].probability
     text = planner.headline(t, "vi", names=NAMES, communes_total=TOTALS)
     assert text == (
-        "7 mục tiêu sắp tới: 2 có khả năng đạt, 2 có nguy cơ không đạt, 1 khó đạt, "
+        "7 mục tiêu sắp tới: 1 có khả năng đạt, 3 có nguy cơ không đạt, 1 khó đạt, "
         "2 chưa đánh giá được; xa nhất là 39/51 xã (xã đạt chuẩn NTM) năm 2022, "
         f"khả năng đạt {fmt_percent(p, 'vi', digits=1)}."
     )
     en = planner.headline(t, "en", names=NAMES, communes_total=TOTALS)
-    assert en.startswith("7 coming targets: 2 likely, 2 at risk, 1 unlikely, 2 not assessed;")
+    assert en.startswith("7 coming targets: 1 likely, 3 at risk, 1 unlikely, 2 not assessed;")
     assert en.endswith(
         f"furthest behind: 39/51 communes (NTM communes) in 2022, probability "
         f"{fmt_percent(p, 'en', digits=1)}."
