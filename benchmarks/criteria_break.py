@@ -35,6 +35,9 @@ def main() -> None:
     for label, until in (("end of 2021", 2022.0), ("now", None)):
         for standard in metrics.COMMUNE_STANDARDS:
             ph = fit_pooled_hazard(standard, localities, until=until, structure=structure)
+            if ph.borrowed_from:
+                print(f"{label:<14} {standard:<19} {'':>9}  (no pool: borrows {ph.borrowed_from})")
+                continue
             if not ph.n_intervals:
                 print(f"{label:<14} {standard:<19} {0:>9}  (no intervals: prior only)")
                 continue

@@ -40,11 +40,16 @@ def test_the_defaults_are_the_comparison_winners(selection):
 def test_comparison_table_in_the_readme(selection):
     table, _ = selection
     for row in table.itertuples():
-        if row.family != "commune" or row.term == "-":
+        if row.family == "commune":
+            assert row.n >= 150  # the goal: at least 150 commune forecasts
+        else:
+            assert row.n >= 20  # and 20 OCOP ones
+        coverage = f"{_vi(row.coverage_80, 3)} [{_vi(row.coverage_80_lo, 3)}; "
+        assert coverage in README or row.term == "nearest", (row.term, coverage)
+        if row.term in ("-", "nearest"):
             continue
         text = f"{_vi(row.ratio_vs_without, 3)} [{_vi(row.lo, 3)}; {_vi(row.hi, 3)}]"
         assert text in README, text
-        assert row.n >= 60  # the goal: at least 60 commune forecasts
     base = table[(table.family == "commune") & (table.term == "-")].iloc[0]
     assert f"| {base.n} ({base.localities}) |" in README
 
@@ -102,3 +107,16 @@ def test_results_example_in_the_readme(tmp_path):
         line = f"| {slug} | {metric} | {year} | {kind} |"
         text = [x for x in README.splitlines() if x.startswith(line)]
         assert text and f"| {p:.4g} |" in text[0], (line, p)
+
+
+def test_the_layer_beside_the_params_is_the_one_the_rule_keeps(pool):
+    """`params/probability_layer.json` is what `hindcast --write-layer` writes from params/."""
+    import json
+
+    from ntm_forecast.assess.calibration import kept_layer
+    from ntm_forecast.assess.hindcast import fit_layer
+
+    events = hindcast(pool, pool=pool)
+    fresh = fit_layer(events, kept_layer(scores(events))).to_dict()
+    stored = json.loads((Path(__file__).parents[1] / "params/probability_layer.json").read_text())
+    assert stored == json.loads(json.dumps(fresh))
