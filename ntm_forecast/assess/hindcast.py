@@ -104,8 +104,10 @@ def event_cut(plan: Target) -> float:
 
 
 def known_by(loc: Locality, until: float) -> Locality:
-    """The locality as published by `until` (fractional years), forecast from the year-end
-    at or before it (a figure published since is a floor for the year it sits in)."""
+    """The locality as published by `until` (fractional years). Its origin is the year `until`
+    falls in, minus one: a cut at 2018.5 forecasts from the end of 2017 as the paths' start,
+    with what 2018 published so far read as floors of that year (the engine's convention:
+    year Y runs from Y to Y + 1)."""
     obs = tuple(o for o in loc.observations if known_at(o) <= until + EPS)
     origin = math.ceil(until - EPS) - 1
     return loc.model_copy(update={"origin_year": origin, "observations": obs})
