@@ -22,6 +22,7 @@ _LAZY = {
     "load_locality": ("ntm_forecast.domain.params", "load_locality"),
     "load_many": ("ntm_forecast.domain.params", "load_many"),
     "word": ("ntm_forecast.i18n.messages", "word"),
+    "display_name": ("ntm_forecast.domain.names", "display_name"),
 }
 
 __all__ = ["__version__", *_LAZY]
