@@ -176,13 +176,14 @@ class LocalityForecast:
         seen = [
             m
             for m in self.locality.metrics_observed()
-            if m in self.paths
-            or any(
+            if any(
                 o.kind == "level" and o.metric == m and o.status != "plan"
                 for o in self.locality.observations
             )
         ]
-        return sorted(seen, key=_metric_order)
+        # A forecast with no figure of the locality's own (a unit's sum of its members'
+        # paths) has its rows too: what a chart draws, the table holds.
+        return sorted(dict.fromkeys([*seen, *self.paths]), key=_metric_order)
 
     def to_frame(self) -> pd.DataFrame:
         """The forecast table: observed rows, then forecast rows, per metric."""

@@ -538,6 +538,9 @@ def test_a_units_ocop_after_the_merger_is_its_members_sum_where_it_has_none_of_i
     assert np.array_equal(fc["ocop_total"].at(2027), sum(p["ocop_total"].at(2027) for p in parts))
     assert fc["communes_ntm"].model != "sum_of_members"  # its own merged communes
     assert "ocop_total" not in _reasons(fc)
+    # the forecast table holds what the chart draws, though the unit states no OCOP figure
+    rows = fc.to_frame()
+    assert set(rows[rows["metric"] == "ocop_total"]["model"]) == {"sum_of_members"}
     # with a history of its own, the unit's own OCOP forecast stands
     ocop = [obs("ocop_total", y, v) for y, v in ((2023, 40), (2024, 48), (2025, 58))]
     own = unit.model_copy(
