@@ -45,6 +45,9 @@ RATIO = "0.00"
 PERCENT_COLUMNS = {"probability", "probability_max", "own_weight"}
 YEAR_COLUMNS = {"year", "target_year", "baseline_year", "earliest_year_p50", "earliest_year_p80"}
 RATIO_COLUMNS = {"pace_ratio"}
+# The planner's pace cells (words elsewhere) and the target table's columns they come from.
+PACE_COLUMNS = {"pace_needed": "required_per_year", "pace_recent": "recent_per_year"}
+DECIMAL_COLUMNS = {*PACE_COLUMNS, *PACE_COLUMNS.values()}
 
 # Header and code words for the data sheet, whose "status" is the data status, not a target's.
 DATA_KEYS = {"status": "status_data"}
@@ -63,6 +66,8 @@ def number_format(column: str, value: float) -> str:
         return YEAR
     if column in RATIO_COLUMNS:
         return RATIO
+    if column in DECIMAL_COLUMNS:
+        return DECIMAL
     return COUNT if isinstance(as_number(value), int) else DECIMAL
 
 
@@ -173,10 +178,8 @@ def write_planner_sheet(
             if value == "":
                 value = None
             cell = put(ws, i, j, value)
-            if column == "probability" and value is not None:
-                cell.number_format = PERCENT
-            elif column == "target_year":
-                cell.number_format = YEAR
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                cell.number_format = number_format(column, value)
             if column in ("status_label", "outcome"):
                 cell.fill = fill
             widths[j - 1] = max(widths[j - 1], len(str(value)) if value is not None else 0)
@@ -191,14 +194,25 @@ def _finish_sheet(ws, widths: list[int], n_columns: int, n_rows: int) -> None:
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(n_columns)}{HEADER_ROW + n_rows}"
 
 
+def coming_numbers(targets: pd.DataFrame, lang: str, **kw) -> tuple[list[dict], list[str]]:
+    """The planner's coming rows with every figure a number: the pace cells, which the
+    planner writes as words, are put back as the target table's numbers (same order)."""
+    rows, statuses = planner.coming_records(targets, lang, numbers=True, **kw)
+    coming, _ = planner.split(targets)
+    for row, (_, target) in zip(rows, coming.iterrows(), strict=True):
+        for cell, source in PACE_COLUMNS.items():
+            row[cell] = _cell_value(float(target[source]))
+    return rows, statuses
+
+
 def _planner_sheets(wb: Workbook, targets, *, note, lang, names, communes_total) -> None:
-    kw = {"names": names, "communes_total": communes_total, "numbers": True}
-    rows, statuses = planner.coming_records(targets, lang, **kw)
+    kw = {"names": names, "communes_total": communes_total}
+    rows, statuses = coming_numbers(targets, lang, **kw)
     ws = wb.create_sheet(sheet_name("targets", lang))
     write_planner_sheet(ws, rows, statuses, planner.COMING_COLUMNS, note=note, lang=lang)
     full = wb.create_sheet(sheet_name("all_targets", lang))
     write_sheet(full, targets, TARGET_COLUMNS, note=note, lang=lang)
-    rows, statuses = planner.past_records(targets, lang, **kw)
+    rows, statuses = planner.past_records(targets, lang, numbers=True, **kw)
     if rows:
         ws = wb.create_sheet(sheet_name("past", lang))
         write_planner_sheet(ws, rows, statuses, planner.PAST_COLUMNS, note=note, lang=lang)

@@ -4,8 +4,12 @@ import pytest
 from export_fixtures import META, data_frame, forecast_frame, summary_frame, target_frame
 from openpyxl import load_workbook
 
+from openpyxl.utils import get_column_letter
+
+from ntm_forecast.i18n.labels import column_label
 from ntm_forecast.render.excel import write_locality_workbook, write_summary_workbook
-from ntm_forecast.render.tables import in_words
+from ntm_forecast.render.planner import COMING_COLUMNS
+from ntm_forecast.render.tables import TARGET_COLUMNS, in_words
 
 
 def write(path, lang="vi", targets=None):
@@ -38,7 +42,7 @@ def test_sheets_headers_numbers_and_formats(tmp_path):
     assert count.value == 39 and count.number_format == "#,##0"
     assert ws.cell(row=5, column=column(ws, "Chỉ tiêu")).value == "Xã đạt chuẩn NTM nâng cao"
     assert ws.cell(row=3, column=column(ws, "Dự báo P90")).value == first.projected_p90
-    assert ws.max_column == 25
+    assert ws.max_column == len(TARGET_COLUMNS)
 
 
 def test_the_full_table_says_codes_and_notes_in_the_sheets_language(tmp_path):
@@ -48,30 +52,43 @@ def test_the_full_table_says_codes_and_notes_in_the_sheets_language(tmp_path):
     ):
         wb = load_workbook(write(tmp_path / f"{lang}.xlsx", lang))
         ws = wb.worksheets[1]
-        share = [c.value for c in ws[6]]  # the share target: its note is a Message
-        assert share[-6:-4] == ["at_risk", label]  # the code kept for filters, then words
-        assert share[-1] == note
+        # the share target (row 6): the status code kept for filters, then words; its note
+        # a Message in the sheet's language
+        status = column(ws, column_label("status", lang))
+        assert [ws.cell(row=6, column=j).value for j in (status, status + 1)] == ["at_risk", label]
+        assert ws.cell(row=6, column=column(ws, column_label("note", lang))).value == note
 
 
 def test_first_sheet_is_the_planners_table(tmp_path):
     ws = load_workbook(write(tmp_path / "r.xlsx"))["Mục tiêu"]
     headers = [c.value for c in ws[2]]
-    assert headers == [
-        "Địa phương", "Chỉ tiêu", "Mục tiêu", "Năm mục tiêu", "Khả năng đạt", "Đánh giá",
-        "Tiến độ (chuẩn SDG)", "Dự báo (trung vị, khoảng 80%)", "Tốc độ cần/năm",
-        "Tốc độ gần đây/năm",
+    assert headers == [column_label(c, "vi") for c in COMING_COLUMNS]
+    assert headers[:6] == [
+        "Địa phương", "Chỉ tiêu", "Mục tiêu", "Năm mục tiêu", "Khả năng đạt", "Đánh giá"
     ]  # fmt: skip
-    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
+    rows = [dict(zip(headers, (c.value for c in r))) for r in ws.iter_rows(min_row=3)]
     # coming targets, lowest probability first; no probability last
-    assert [r[2] for r in rows] == ["39/51 xã", "76,47% số xã", "80 sản phẩm", "34/51 xã",
-                                    "thêm 1–2 xã", "10 thôn", "duy trì 100%"]  # fmt: skip
-    assert rows[0][:4] == ["Hậu Giang", "Xã đạt chuẩn NTM", "39/51 xã", 2022]
-    assert rows[0][4] == target_frame().iloc[0].probability
+    assert [r["Mục tiêu"] for r in rows] == ["39/51 xã", "76,47% số xã", "80 sản phẩm",
+                                             "34/51 xã", "thêm 1–2 xã", "10 thôn",
+                                             "duy trì 100%"]  # fmt: skip
+    assert list(rows[0].values())[:4] == ["Hậu Giang", "Xã đạt chuẩn NTM", "39/51 xã", 2022]
+    assert rows[0]["Khả năng đạt"] == target_frame().iloc[0].probability
     assert ws.cell(row=3, column=5).number_format == "0.0%"
-    assert rows[0][6] == "Tiến bộ hạn chế"  # pace ratio 2.7 / 6 < 0.5
-    assert rows[0][8] == "6"  # (39 − 33) in one year
-    assert rows[5][4] is None and rows[5][7] is None  # nothing: an empty cell
-    assert ws.auto_filter.ref == "A2:J9"
+    assert rows[0]["Tiến độ (chuẩn SDG)"] == "Tiến bộ hạn chế"  # pace ratio 2.7 / 6 < 0.5
+    assert rows[5]["Khả năng đạt"] is None  # nothing: an empty cell
+    assert rows[5]["Dự báo (trung vị, khoảng 80%)"] is None
+    assert ws.auto_filter.ref == f"A2:{get_column_letter(len(COMING_COLUMNS))}9"
+
+
+def test_the_planners_pace_cells_are_numbers(tmp_path):
+    ws = load_workbook(write(tmp_path / "r.xlsx"))["Mục tiêu"]
+    needed = ws.cell(row=3, column=column(ws, "Tốc độ cần/năm"))
+    assert needed.value == 6 and needed.data_type == "n"  # (39 − 33) in one year
+    assert needed.number_format == "#,##0.0"
+    recent = ws.cell(row=3, column=column(ws, "Tốc độ gần đây/năm"))
+    assert recent.data_type == "n" and recent.value == target_frame().iloc[0].recent_per_year
+    # a target with no pace keeps an empty cell, not "" or 0
+    assert ws.cell(row=8, column=column(ws, "Tốc độ cần/năm")).value is None
 
 
 def test_status_cells_are_coloured(tmp_path):
@@ -123,7 +140,7 @@ def test_summary_workbook(tmp_path):
     scored = [x for x in p if x is not None]
     assert scored == sorted(scored) and p[len(scored) :] == [None, None]  # by probability
     assert {ws.cell(row=i, column=1).value for i in range(3, 12)} == {"Hậu Giang", "Hà Tĩnh"}
-    assert ws.auto_filter.ref == "A2:J11"
+    assert ws.auto_filter.ref == f"A2:{get_column_letter(len(COMING_COLUMNS))}11"
     assert wb["Mục tiêu đã qua"].max_row == 2 + 3
 
 
