@@ -3,7 +3,6 @@ import math
 import pytest
 from export_fixtures import META, data_frame, forecast_frame, summary_frame, target_frame
 from openpyxl import load_workbook
-
 from openpyxl.utils import get_column_letter
 
 from ntm_forecast.i18n.labels import column_label
