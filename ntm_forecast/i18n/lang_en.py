@@ -248,6 +248,15 @@ MESSAGES: dict[str, str] = {
     "report.run_seed": "seed {seed}",
     "report.run_paths": "{paths} simulated paths",
     "report.more_rows": "Chart {part} of {parts}",
+    # --- the Word report ------------------------------------------------------------------
+    "word.page": "Page {page} of {pages}",
+    "word.none_assessed": "None of the {n} coming targets can be assessed yet ({why}); each is "
+    "listed below.",
+    "word.appendix": "Appendix: {title}",
+    "word.backtest_means": "The model was run again from the figures of earlier years, as if the "
+    "later ones were unknown, and compared with the actual figures: the smaller the errors (MAE, "
+    "CRPS) the better, and when the 80% range holds the actual value about 8 times in 10 the "
+    "probabilities in this report can be trusted.",
     # --- the headline -------------------------------------------------------------------
     "headline.counts": "{n} coming targets: {likely} likely, {at_risk} at risk, "
     "{unlikely} unlikely",

@@ -252,6 +252,14 @@ MESSAGES: dict[str, str] = {
     "report.run_seed": "hạt giống ngẫu nhiên {seed}",
     "report.run_paths": "{paths} đường mô phỏng",
     "report.more_rows": "Biểu đồ {part}/{parts}",
+    # --- the Word report ------------------------------------------------------------------
+    "word.page": "Trang {page}/{pages}",
+    "word.none_assessed": "Chưa đánh giá được khả năng đạt của mục tiêu nào trong {n} mục tiêu "
+    "sắp tới ({why}); từng mục tiêu được nêu dưới đây.",
+    "word.appendix": "Phụ lục: {title}",
+    "word.backtest_means": "Mô hình được chạy lại từ số liệu của những năm trước, như thể chưa biết "
+    "các năm sau, rồi so với số liệu thực tế: sai số (MAE, CRPS) càng nhỏ càng tốt, và khi khoảng "
+    "80% chứa giá trị thực tế khoảng 8 trên 10 lần thì các khả năng nêu trong báo cáo đáng tin.",
     # --- the headline -------------------------------------------------------------------
     "headline.counts": "{n} mục tiêu sắp tới: {likely} có khả năng đạt, {at_risk} có nguy cơ "
     "không đạt, {unlikely} khó đạt",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -123,11 +123,16 @@ def export_locality(
     lang: str = "vi",
     output_dir: str | os.PathLike[str],
     figures: dict | None = None,
+    whatif: pd.DataFrame | None = None,
+    warnings: Sequence[str] | None = None,
+    backtest: pd.DataFrame | None = None,
 ) -> list[Path]:
     """forecast.csv, targets.csv, report.xlsx, report.docx and chart_<metric>.png.
 
     `targets` is the assessment's table in codes (TARGET_CODE_COLUMNS); `figures` (metric ->
-    PNG bytes) are fan charts already rendered from `fans`."""
+    PNG bytes) are fan charts already rendered from `fans`. The Word report also shows the
+    what-if table (`assess.whatif`, in codes), the data warnings (in words) and the model's
+    checks (`assess.backtest.summarise`) when given."""
     formats, out = _check(formats, lang, output_dir)
     worded = in_words(targets, lang)  # the tables of targets.csv and the workbook
     written: list[Path] = []
@@ -166,6 +171,9 @@ def export_locality(
                     charts=charts,
                     meta=meta,
                     lang=lang,
+                    whatif=whatif,
+                    warnings=warnings,
+                    backtest=backtest,
                 )
             )
     return written

@@ -1,4 +1,4 @@
-"""A short Word report: what the forecast says about each target, the table, charts, sources."""
+"""The Word reports: a locality's planning annex and the batch summary, sized to A4."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from pathlib import Path
 import pandas as pd
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.image.image import Image
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Mm
+from docx.shared import Cm, Emu, Mm, Pt
 
 from ntm_forecast.files import atomic_write_bytes, fixed_zip_times
 from ntm_forecast.i18n.labels import STATUS_COLOURS, column_label, run_note, status_label
@@ -22,9 +24,13 @@ from ntm_forecast.i18n.messages import LANGS, metric_label, word
 from ntm_forecast.i18n.numbers import fmt_number, fmt_percent, fmt_year, is_missing
 from ntm_forecast.i18n.textsafe import xml_text
 from ntm_forecast.render import planner
+from ntm_forecast.version import __version__
 
-FIXED_TIME = datetime(2000, 1, 1)  # fixed document times: equal input, equal bytes
-PICTURE_WIDTH = Cm(22)
+FIXED_TIME = datetime(2000, 1, 1)  # a document with no figure behind it
+PICTURE_HEADROOM = Cm(1)
+TABLE_FONT = Pt(9)
+ASSESSED = ("likely", "at_risk", "unlikely")  # the statuses that come with a probability
+BACKTEST_COLUMNS = ["metric", "model", "n", "mae", "crps", "crps_vs_drift", "coverage_80"]
 
 
 def target_sentence(row: pd.Series, communes_total: dict | None, lang: str) -> str:
@@ -59,15 +65,70 @@ def target_sentence(row: pd.Series, communes_total: dict | None, lang: str) -> s
     return text
 
 
-def new_document() -> DocxDocument:
+def new_document(orientation: WD_ORIENT = WD_ORIENT.LANDSCAPE) -> DocxDocument:
     doc = Document()
-    # A4 landscape: the target table is wide.
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = Mm(297), Mm(210)
+    _orient(doc.sections[0], orientation)
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2))
+        setattr(doc.sections[0], side, Cm(2))
     return doc
+
+
+def _orient(section, orientation: WD_ORIENT) -> None:
+    """A4 in the given orientation (landscape where the tables are wide)."""
+    section.orientation = orientation
+    short, long = Mm(210), Mm(297)
+    landscape = orientation == WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = (long, short) if landscape else (short, long)
+
+
+def new_section(doc: DocxDocument, orientation: WD_ORIENT) -> None:
+    """A new page in `orientation` (header, footer and margins carry over)."""
+    _orient(doc.add_section(WD_SECTION.NEW_PAGE), orientation)
+
+
+def usable_box(section) -> tuple[int, int]:
+    """Width and height (EMU) inside the margins."""
+    width = section.page_width - section.left_margin - section.right_margin
+    return width, section.page_height - section.top_margin - section.bottom_margin
+
+
+def add_picture(doc: DocxDocument, path: str | os.PathLike[str]) -> None:
+    """A picture as large as the page allows, its shape kept: never wider than the usable
+    width, never taller than the usable height less a line (a heading may share its page)."""
+    width, height = usable_box(doc.sections[-1])
+    height -= PICTURE_HEADROOM
+    image = Image.from_file(str(path))
+    aspect = image.px_height / image.px_width
+    fitted = min(width, int(height / aspect))
+    doc.add_picture(str(path), width=Emu(fitted), height=Emu(int(fitted * aspect)))
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A field Word and LibreOffice fill in (PAGE, NUMPAGES); '1' until they do."""
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), instruction)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def page_furniture(doc: DocxDocument, header: str, lang: str) -> None:
+    """The header names the document; the footer says 'Trang X/Y' (the later sections keep
+    both: they are linked to the first)."""
+    section = doc.sections[0]
+    section.header.paragraphs[0].text = xml_text(header)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    # The words around the two numbers, in the language's order.
+    text = word("word.page", lang, page="\0PAGE\0", pages="\0NUMPAGES\0")
+    for i, part in enumerate(text.split("\0")):
+        if i % 2:
+            _field(footer, part)
+        elif part:
+            footer.add_run(part)
 
 
 def _shade(cell, colour: str) -> None:
@@ -78,12 +139,20 @@ def _shade(cell, colour: str) -> None:
     cell._tc.get_or_add_tcPr().append(shading)
 
 
+def _repeat_header(row) -> None:
+    """The header row again on every page a long table runs onto."""
+    mark = OxmlElement("w:tblHeader")
+    mark.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(mark)
+
+
 def add_table(doc: DocxDocument, table: planner.PlannerTable) -> None:
     """The planner's table: header in bold, status cells coloured (python-docx escapes XML)."""
     frame = table.frame
     coloured = {column_label(c, x) for c in ("status_label", "outcome") for x in LANGS}
     out = doc.add_table(rows=1, cols=len(frame.columns))
     out.style = "Table Grid"
+    _repeat_header(out.rows[0])
     for cell, column in zip(out.rows[0].cells, frame.columns, strict=True):
         cell.text = ""
         cell.paragraphs[0].add_run(xml_text(column)).bold = True
@@ -93,38 +162,99 @@ def add_table(doc: DocxDocument, table: planner.PlannerTable) -> None:
             cell.text = xml_text(value)
             if column in coloured and i < len(table.statuses):
                 _shade(cell, STATUS_COLOURS.get(table.statuses[i], "D9D9D9"))
+    for cell in (c for r in out.rows for c in r.cells):
+        for run in cell.paragraphs[0].runs:
+            run.font.size = TABLE_FONT
 
 
 def _paragraph(doc: DocxDocument, text: str, style: str | None = None):
     return doc.add_paragraph(xml_text(text), style=style)
 
 
+def _bullets(doc: DocxDocument, lines) -> None:
+    for line in lines:
+        _paragraph(doc, line, style="List Bullet")
+
+
+def _none_assessed(coming: pd.DataFrame, lang: str) -> str:
+    """Why the coming targets have no table: how many of each status."""
+    counts = coming["status"].value_counts(sort=False)
+    why = "; ".join(f"{status_label(s, lang).lower()}: {n}" for s, n in counts.items())
+    return word("word.none_assessed", lang, n=len(coming), why=why)
+
+
 def _targets_part(doc, targets, lang, *, names, communes_total, with_locality) -> None:
+    """The headline; the coming targets (a table when any has a probability, else one
+    sentence), a sentence each; the past targets. No coming targets: the headline says so."""
     kw = {"names": names, "communes_total": communes_total}
     _paragraph(doc, planner.headline(targets, lang, **kw)).runs[0].bold = True
-    doc.add_heading(word("report.coming", lang), level=1)
-    coming = planner.coming_table(targets, lang, **kw)
-    if len(coming):
-        add_table(doc, coming)
-    else:
-        _paragraph(doc, word("report.no_coming", lang))
-    past = planner.past_table(targets, lang, **kw)
-    if len(past):
-        doc.add_heading(word("report.past", lang), level=1)
-        add_table(doc, past)
     coming_rows, _ = planner.split(targets)
     if not coming_rows.empty:
-        doc.add_heading(word("report.findings", lang), level=1)
+        doc.add_heading(word("report.coming", lang), level=1)
+        if coming_rows["status"].isin(ASSESSED).any():
+            add_table(doc, planner.coming_table(targets, lang, **kw))
+        else:
+            _paragraph(doc, _none_assessed(coming_rows, lang))
+        doc.add_heading(word("report.findings", lang), level=2)
         for _, row in coming_rows.iterrows():
             text = target_sentence(row, communes_total, lang)
             if with_locality:
                 text = f"{(names or {}).get(row['locality'], row['locality'])}: {text}"
             _paragraph(doc, text, style="List Bullet")
+    past = planner.past_table(targets, lang, **kw)
+    if len(past):
+        doc.add_heading(word("report.past", lang), level=1)
+        add_table(doc, past)
 
 
-def save_document(doc: DocxDocument, path: str | os.PathLike[str]) -> Path:
+def _assessed(table: planner.PlannerTable) -> planner.PlannerTable:
+    """The rows with a probability (a target the forecasts cannot assess has none to vary)."""
+    keep = [status in ASSESSED for status in table.statuses]
+    return planner.PlannerTable(
+        table.frame[keep].reset_index(drop=True),
+        [s for s, k in zip(table.statuses, keep, strict=True) if k],
+    )
+
+
+def _whatif_part(doc, whatif: pd.DataFrame, lang: str, communes_total) -> None:
+    table = _assessed(planner.whatif_table(whatif, lang, communes_total=communes_total))
+    if not len(table):  # nothing to vary: the targets part said why
+        return
+    doc.add_heading(word("report.whatif", lang), level=1)
+    _paragraph(doc, word("report.whatif_note", lang))
+    add_table(doc, table)
+
+
+def _backtest_part(doc, backtest: pd.DataFrame, lang: str) -> None:
+    """An appendix on a page of its own: what the checks mean, then their scores."""
+    doc.add_page_break()
+    doc.add_heading(word("word.appendix", lang, title=word("report.backtest", lang)), level=1)
+    if backtest.empty:
+        _paragraph(doc, word("report.no_backtest", lang))
+        return
+    _paragraph(doc, word("word.backtest_means", lang))
+    shown = backtest[[c for c in BACKTEST_COLUMNS if c in backtest.columns]]
+    add_table(doc, planner.PlannerTable(planner.display_frame(shown, lang), []))
+
+
+def document_time(meta: dict) -> datetime:
+    """The first day of the month of the newest figure: a date the data fix, not the clock,
+    so a rerun on the same figures writes the same bytes."""
+    newest = meta.get("data_as_of")
+    if not newest:
+        return FIXED_TIME
+    year, month = newest
+    return datetime(int(year), int(month or 1), 1)
+
+
+def save_document(
+    doc: DocxDocument, path: str | os.PathLike[str], *, title: str, meta: dict
+) -> Path:
     props = doc.core_properties
-    props.created = props.modified = props.last_printed = FIXED_TIME
+    props.author = props.last_modified_by = f"ntm-forecast {meta.get('version', __version__)}"
+    props.title = xml_text(title)
+    props.comments = ""
+    props.created = props.modified = props.last_printed = document_time(meta)
     props.revision = 1
     buffer = io.BytesIO()
     doc.save(buffer)
@@ -139,34 +269,44 @@ def write_locality_report(
     charts: Sequence[str | os.PathLike[str]],
     meta: dict,
     lang: str,
+    whatif: pd.DataFrame | None = None,
+    warnings: Sequence[str] | None = None,
+    backtest: pd.DataFrame | None = None,
 ) -> Path:
-    """Title, headline, coming and past targets, one sentence per coming target, charts,
-    sources."""
+    """A planning annex, top-down: title, data date and what the probability rests on,
+    headline, coming targets (a sentence each), past targets, charts, what-if, data warnings,
+    sources; the model checks as an appendix. A part given as None is left out."""
     doc = new_document()
     name = meta["locality"]
-    doc.add_heading(xml_text(word("report.title", lang, name=name)), level=0)
+    title = word("report.title", lang, name=name)
+    page_furniture(doc, name, lang)
+    doc.add_heading(xml_text(title), level=0)
     _paragraph(doc, run_note(meta, lang)).runs[0].italic = True
+    communes_total = meta.get("communes_total")
     names = {meta["slug"]: name} if meta.get("slug") else None
     _targets_part(
-        doc,
-        targets,
-        lang,
-        names=names,
-        communes_total=meta.get("communes_total"),
-        with_locality=False,
+        doc, targets, lang, names=names, communes_total=communes_total, with_locality=False
     )
     if charts:
         doc.add_heading(word("report.chart", lang), level=1)
         for chart in charts:
-            doc.add_picture(str(chart), width=PICTURE_WIDTH)
-
+            add_picture(doc, chart)
+    if whatif is not None:
+        _whatif_part(doc, whatif, lang, communes_total)
+    if warnings is not None:
+        doc.add_heading(word("report.warnings", lang), level=1)
+        if warnings:
+            _bullets(doc, warnings)
+        else:
+            _paragraph(doc, word("report.no_warnings", lang))
     sources = data[["source", "quote"]].drop_duplicates()
     if not sources.empty:
         doc.add_heading(word("report.sources", lang), level=1)
-        for source, quote in sources.itertuples(index=False):
-            text = str(source) if is_missing(quote) else f"{source}: “{quote}”"
-            _paragraph(doc, text, style="List Bullet")
-    return save_document(doc, path)
+        pairs = sources.itertuples(index=False)
+        _bullets(doc, (str(s) if is_missing(q) else f"{s}: “{q}”" for s, q in pairs))
+    if backtest is not None:
+        _backtest_part(doc, backtest, lang)
+    return save_document(doc, path, title=title, meta=meta)
 
 
 def write_summary_report(
@@ -178,13 +318,18 @@ def write_summary_report(
     lang: str,
     names: dict | None = None,
 ) -> Path:
-    """The batch's targets: headline, coming and past tables, a sentence each, the charts."""
+    """The batch's targets: headline, coming and past tables (landscape), a sentence each,
+    the charts (portrait)."""
     doc = new_document()
-    doc.add_heading(word("report.summary_title", lang), level=0)
+    title = word("report.summary_title", lang)
+    page_furniture(doc, title, lang)
+    doc.add_heading(title, level=0)
     note = run_note(meta, lang)
     if note:
         _paragraph(doc, note).runs[0].italic = True
     _targets_part(doc, summary, lang, names=names or {}, communes_total=None, with_locality=True)
-    for chart in charts:
-        doc.add_picture(str(chart), width=PICTURE_WIDTH)
-    return save_document(doc, path)
+    if charts:  # tall: a portrait page shows them twice the size a landscape one would
+        new_section(doc, WD_ORIENT.PORTRAIT)
+        for chart in charts:
+            add_picture(doc, chart)
+    return save_document(doc, path, title=title, meta=meta)

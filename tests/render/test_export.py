@@ -3,6 +3,7 @@ import pytest
 from docx import Document
 from export_fixtures import META, data_frame, fan_frame, forecast_frame, summary_frame, target_frame
 from openpyxl import load_workbook
+from test_word import BACKTEST, whatif_frame
 
 from ntm_forecast.engine.forecast import FORECAST_COLUMNS
 from ntm_forecast.errors import InputError
@@ -180,3 +181,17 @@ def test_summary_of_hundreds_of_targets_has_images_of_40(tmp_path):
                                        "summary_4.png"]  # fmt: skip
     export_summary(many.head(10), formats="png", output_dir=tmp_path)
     assert sorted(p.name for p in tmp_path.glob("*.png")) == ["summary.png"]  # no stale parts
+
+
+def test_the_word_report_gets_the_whatif_the_warnings_and_the_checks(tmp_path):
+    warning = "Sản phẩm OCOP năm 2022: tổng 116 được nêu không bằng số gốc 66 cộng 30 (= 96)"
+    export_locality(
+        forecast=forecast_frame(), targets=target_frame(), data=data_frame(), fans={},
+        meta=META, formats=["docx"], output_dir=tmp_path, whatif=whatif_frame(),
+        warnings=[warning], backtest=BACKTEST,
+    )  # fmt: skip
+    doc = Document(tmp_path / "report.docx")
+    assert warning in [p.text for p in doc.paragraphs]
+    _, _, what_if, checks = doc.tables
+    assert what_if.rows[0].cells[-1].text == "Hệ số tốc độ cần cho 80%"
+    assert checks.rows[2].cells[1].text != checks.rows[1].cells[1].text  # drift, hazard
