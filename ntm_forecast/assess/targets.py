@@ -16,8 +16,12 @@ share, else the increment, among the forms the data answer (a probability or an 
 before those they do not; its probability is its own, and its notes say how many forms were
 merged and the others in words. Forms of the same kind (two levels) stay rows of their own.
 
-The table holds codes, never words: `status`, `pace_category` and `notes` (Messages with their
-values); the reader's language is applied where the table is shown (`render.tables.in_words`).
+The table holds codes, never words: `status`, `pace_category`, `notes` and `reason` (Messages
+with their values); the reader's language is applied where the table is shown
+(`render.tables.in_words`).
+
+`reason` says in a few words why a coming target stands where it does, from the quantities the
+assessment used (:func:`reasons`); a target without a probability gets the reason it has none.
 """
 
 from __future__ import annotations
@@ -70,6 +74,7 @@ TARGET_CODE_COLUMNS = [
     "earliest_year_p80",
     "model",
     "notes",
+    "reason",  # why a coming target stands where it does (Messages; empty for past ones)
 ]
 
 EPS = 1e-9
@@ -414,11 +419,13 @@ def assess_target(
             else msg("note.uses_total", value=t.low, year=t.year)
         )
 
-    def finish(status: str, extra: str = "") -> dict:
+    def finish(status: str, extra: str = "", why: tuple = ()) -> dict:
         row["status"] = status
         row["pace_category"] = pace_category(row["pace_ratio"])
         # Computed notes as Messages; a params file's own note, last, as written.
         row["notes"] = tuple(x for x in [extra, *said, t.note] if x)
+        # A coming target without a probability: the reason it has none is its note.
+        row["reason"] = why or ((extra,) if extra and status in UNSCORED else ())
         return row
 
     pf = fc.paths.get(t.metric)
@@ -429,7 +436,7 @@ def assess_target(
         low, high, how, later = _share_to_count(fc, t)
         said[:0] = [how, later] if later else [how]
         if low is None:
-            return finish("insufficient")
+            return finish("insufficient", why=(how,))
     # A share of each path's NTM communes is a threshold per path (`over`, `over_max`); the
     # pace and the earliest years read its median.
     over, over_max = low, high
@@ -515,7 +522,81 @@ def assess_target(
         row["pace_ratio"] = recent / required
     if pf.note:
         said.append(_model_note(pf))
-    return finish(thresholds.status(p))
+    unit_key = f"unit.{loc.info(t.metric).unit}"
+    why = reasons(
+        row,
+        threshold=low,
+        unit=msg(unit_key) if has(unit_key) else "",
+        own_weight=pf.own_weight,
+        years=len({p.year for p in s.points} | {y for y, _, _ in s.increments}),
+    )
+    return finish(thresholds.status(p), why=why)
+
+
+UNSCORED = ("insufficient", "not_modelled")  # coming, without a probability
+OWN_WEIGHT_LOW = 0.5  # below it, the provinces' pool weighs more than the locality's figures
+FEW_YEARS = 2  # this many years of figures or fewer is "few"
+LAYER_MOVED = 0.15  # |probability - probability_trend| this large is said
+
+
+def reasons(row: dict, *, threshold: float, unit, own_weight: float, years: int) -> tuple:
+    """Why a scored target stands where it does, in words from the quantities used:
+
+    1. reached: the figure of the base year is at the target already (`reason.already_reached`,
+       alone: counts do not fall, so nothing else bears on it);
+    2. else the pace needed a year (`required_per_year`) against the recent one: enough if
+       recent ≥ needed (but slowing where the median projected pace falls short of the need);
+       short by a factor (needed / recent) if recent > 0; stalled if not; without a recent
+       pace, the need and the median projected pace;
+    3. the forecast rests mostly on the provinces' pool (own weight < OWN_WEIGHT_LOW): few
+       years of figures (≤ FEW_YEARS) or the weight itself;
+    4. the kept layer moved the probability by LAYER_MOVED or more from the trend: up or down;
+    5. none of these: the projected median and its 80% range (a reason is never empty).
+    """
+    out = []
+    base, required, recent = row["baseline_value"], row["required_per_year"], row["recent_per_year"]
+    median, year = row["projected_median"], row["target_year"]
+    if not math.isnan(base) and base >= threshold - EPS and row["target_kind"] != "increment":
+        return (msg("reason.already_reached", base=base, year=row["baseline_year"]),)
+    if not math.isnan(required) and required > EPS:
+        projected = median
+        if row["target_kind"] != "increment":
+            projected = (median - base) / (year - row["baseline_year"])
+        pace = {"required": round(required, 1), "unit": unit}
+        if math.isnan(recent):
+            out.append(msg("reason.pace_needed", **pace, projected=round(projected, 1)))
+        elif recent >= required - EPS and projected < required - EPS:
+            slower = round(projected, 1)
+            out.append(
+                msg("reason.pace_slowing", **pace, recent=round(recent, 1), projected=slower)
+            )
+        elif recent >= required - EPS:
+            out.append(msg("reason.pace_enough", **pace, recent=round(recent, 1)))
+        elif recent > EPS:
+            times = round(required / recent, 1)
+            out.append(msg("reason.pace_short", **pace, recent=round(recent, 1), times=times))
+        else:
+            out.append(msg("reason.pace_stalled", **pace))
+    if own_weight < OWN_WEIGHT_LOW:
+        if years <= FEW_YEARS:
+            out.append(msg("reason.few_years", n=years))
+        else:
+            out.append(msg("reason.pooled", weight=round(100 * own_weight)))
+    moved = row["probability"] - row["probability_trend"]
+    if abs(moved) >= LAYER_MOVED:
+        trend = round(100 * row["probability_trend"], 1)
+        out.append(msg("reason.layer_up" if moved > 0 else "reason.layer_down", trend=trend))
+    if not out:
+        out.append(
+            msg(
+                "reason.projected",
+                median=round(median, 1),
+                low=round(row["projected_p10"], 1),
+                high=round(row["projected_p90"], 1),
+                year=year,
+            )
+        )
+    return tuple(out)
 
 
 def _model_note(pf) -> str:

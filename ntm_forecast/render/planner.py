@@ -5,8 +5,9 @@ CSV files and second sheets (`tables.in_words`); this module reads its codes and
 (or a targets.csv read back: the codes are there too) and makes what goes into the
 notebook, the HTML report, the Word report and the first sheet of each workbook:
 
-- coming targets first, most at risk first (lowest probability), then past targets in
-  their own short table with their outcome in words, never as 0% or 100%;
+- coming targets first, most at risk first (lowest probability), each with its reason in
+  words, then past targets in their own short table with their outcome in words, never as
+  0% or 100%;
 - every cell is text in the chosen language's style, empty where there is nothing;
 - a headline sentence (how many are likely, at risk, unlikely, and the one furthest behind);
 - the what-if as one row per coming target and one column per pace factor.
@@ -26,7 +27,7 @@ from ntm_forecast.i18n.labels import (
     pace_category_label,
     status_label,
 )
-from ntm_forecast.i18n.messages import LANGS, has, word
+from ntm_forecast.i18n.messages import LANGS, has, render_notes, word
 from ntm_forecast.i18n.messages import metric_label as _metric_label
 from ntm_forecast.i18n.numbers import fmt_number, fmt_percent, fmt_year, is_missing
 from ntm_forecast.i18n.textsafe import escape_html
@@ -39,6 +40,7 @@ COMING_COLUMNS = [
     "target_year",
     "probability",
     "status_label",
+    "reason",
     "pace_category",
     "projection",
     "pace_needed",
@@ -137,6 +139,14 @@ def _projection(row, lang: str) -> str:
     return f"{mid} ({fmt_number(lo, lang, digits=1)}–{fmt_number(hi, lang, digits=1)})"
 
 
+def reason_words(reason: object, lang: str) -> str:
+    """A row's reason in ``lang``: Messages in codes, or the text of a table already in words
+    (a workbook's or a targets.csv read back)."""
+    if isinstance(reason, (tuple, list)):
+        return render_notes(reason, lang)
+    return "" if is_missing(reason) else str(reason)
+
+
 def coming_records(
     targets: pd.DataFrame,
     lang: str,
@@ -162,6 +172,7 @@ def coming_records(
                 if numbers
                 else fmt_percent(p, lang, digits=PERCENT_DIGITS),
                 "status_label": status_label(str(r["status"]), lang),
+                "reason": reason_words(r.get("reason"), lang),
                 "pace_category": pace_category_label(r.get("pace_category"), lang),
                 "projection": _projection(r, lang),
                 "pace_needed": fmt_number(r.get("required_per_year"), lang, digits=1),

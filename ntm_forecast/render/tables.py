@@ -27,8 +27,10 @@ FORMATS = ("table", "csv", "json")
 
 def in_words(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """A target (or what-if) table in codes as readers get it: each status followed by its
-    words (`status_label`), the notes as one line in ``lang`` (`note`, where `notes` was)."""
+    words (`status_label`), the notes as one line in ``lang`` (`note`, where `notes` was),
+    and the reason as one line in ``lang``."""
     out = notes_in_words(table, lang)
+    out["reason"] = [render_notes(reason, lang) for reason in table["reason"]]
     labels = [status_label(status, lang) for status in table["status"]]
     out.insert(out.columns.get_loc("status") + 1, "status_label", labels)
     return out

@@ -532,3 +532,120 @@ def test_the_kept_layer_leads_and_the_trend_stands_beside_it():
     assert weighted.probability_trend == trend.probability
     assert weighted.probability != trend.probability  # paths near the plan weigh more
     assert weighted.status == Thresholds().status(weighted.probability)
+
+
+# --- the reason in words ----------------------------------------------------------------
+
+
+def test_every_coming_target_has_a_reason_and_past_ones_none(assessed):
+    _, t = assessed
+    coming = ~t.status.isin(["met", "missed", "past"])
+    assert all(len(r) > 0 and all(isinstance(m, Message) for m in r) for r in t.reason[coming])
+    assert all(r == () for r in t.reason[~coming])
+    # a row without a probability gives the reason it has none (its note)
+    insufficient = t[t.status == "insufficient"]
+    assert [r[0].code for r in insufficient.reason] == ["fc.insufficient", "note.beyond_horizon"]
+    assert t.reason[5][0].code == "reason.already_reached" and len(t.reason[5]) == 1
+
+
+def _scored(**values) -> dict:
+    """A scored target row as `reasons` reads it: 60 communes by 2023 from 50 in 2021."""
+    row = {
+        "target_kind": "level",
+        "target_year": 2023,
+        "baseline_year": 2021,
+        "baseline_value": 50.0,
+        "required_per_year": 5.0,
+        "recent_per_year": 6.0,
+        "projected_median": 62.0,
+        "projected_p10": 57.0,
+        "projected_p90": 66.0,
+        "probability": 0.7,
+        "probability_trend": 0.7,
+    }
+    return {**row, **values}
+
+
+def _codes(row: dict, threshold: float = 60.0, own_weight: float = 1.0, years: int = 6):
+    from ntm_forecast.assess.targets import reasons
+
+    found = reasons(row, threshold=threshold, unit="xã", own_weight=own_weight, years=years)
+    return [(m.code, m.values) for m in found]
+
+
+def test_reason_pace_enough_short_stalled_and_slowing():
+    assert _codes(_scored()) == [
+        ("reason.pace_enough", {"required": 5.0, "unit": "xã", "recent": 6.0})
+    ]
+    short = _codes(_scored(recent_per_year=2.0))
+    assert short == [
+        ("reason.pace_short", {"required": 5.0, "unit": "xã", "recent": 2.0, "times": 2.5})
+    ]
+    assert _codes(_scored(recent_per_year=0.0))[0][0] == "reason.pace_stalled"
+    # recent pace enough, but the median path adds (54 − 50) / 2 = 2 a year
+    slowing = _codes(_scored(projected_median=54.0))
+    assert slowing == [
+        (
+            "reason.pace_slowing",
+            {"required": 5.0, "unit": "xã", "recent": 6.0, "projected": 2.0},
+        )
+    ]
+    # no recent pace: the need beside the projected one
+    assert _codes(_scored(recent_per_year=float("nan"))) == [
+        ("reason.pace_needed", {"required": 5.0, "unit": "xã", "projected": 6.0})
+    ]
+
+
+def test_reason_few_years_and_pooled():
+    assert _codes(_scored(), own_weight=0.2, years=1)[1] == ("reason.few_years", {"n": 1})
+    assert _codes(_scored(), own_weight=0.2, years=5)[1] == ("reason.pooled", {"weight": 20})
+    assert len(_codes(_scored(), own_weight=0.5, years=1)) == 1  # its own figures weigh enough
+
+
+def test_reason_already_reached_says_only_that():
+    row = _scored(baseline_value=61.0, probability=1.0, probability_trend=0.5)
+    assert _codes(row, own_weight=0.0, years=1) == [
+        ("reason.already_reached", {"base": 61.0, "year": 2021})
+    ]
+    # an addition is never reached by the level it starts from
+    added = _scored(target_kind="increment", baseline_value=61.0, required_per_year=5.0)
+    assert _codes(added, threshold=5.0)[0][0] == "reason.pace_enough"
+
+
+def test_reason_the_kept_layer_moved_it():
+    up = _codes(_scored(probability=0.55, probability_trend=0.4))
+    assert up[-1] == ("reason.layer_up", {"trend": 40.0})
+    down = _codes(_scored(probability=0.2, probability_trend=0.4))
+    assert down[-1] == ("reason.layer_down", {"trend": 40.0})
+    assert len(_codes(_scored(probability=0.54, probability_trend=0.4))) == 1  # 0.14: not said
+
+
+def test_reason_never_empty():
+    row = _scored(required_per_year=float("nan"), recent_per_year=float("nan"))
+    assert _codes(row) == [
+        ("reason.projected", {"median": 62.0, "low": 57.0, "high": 66.0, "year": 2023})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "values", "vi", "en"),
+    [
+        ("reason.pace_enough", {"required": 3, "unit": "xã", "recent": 5},
+         "cần 3 xã/năm, gần đây bình quân 5: đủ nếu giữ tốc độ",
+         "needs 3 xã a year, lately 5 on average: enough if the pace holds"),
+        ("reason.pace_short", {"required": 4.5, "unit": "xã", "recent": 1.5, "times": 3.0},
+         "cần 4,5 xã/năm, gần đây bình quân 1,5: phải nhanh hơn 3 lần",
+         "needs 4.5 xã a year, lately 1.5 on average: 3 times as fast is needed"),
+        ("reason.few_years", {"n": 1},
+         "mới có số liệu của 1 năm: dự báo dựa chủ yếu vào mức chung các tỉnh",
+         "figures of 1 year(s) only: the forecast rests mostly on the provinces' common level"),
+        ("reason.already_reached", {"base": 61, "year": 2025},
+         "đã đạt từ năm gốc (61 năm 2025)", "reached already in the base year (61 in 2025)"),
+        ("reason.layer_up", {"trend": 11.7},
+         "các kế hoạch trước thường đạt: xác suất cao hơn xu hướng đơn thuần (11,7%)",
+         "earlier plans were usually met: the probability is above the trend alone (11.7%)"),
+    ],
+)  # fmt: skip
+def test_reason_words_in_both_languages(code, values, vi, en):
+    m = Message(code, **values)
+    assert m.render("vi") == vi and m.render("en") == en

@@ -35,16 +35,19 @@ def test_vietnamese_table():
     table = planner.coming_table(t, "vi", names=NAMES, communes_total=TOTALS)
     frame = table.frame
     assert list(frame.columns) == [
-        "Địa phương", "Chỉ tiêu", "Mục tiêu", "Năm mục tiêu", "Khả năng đạt", "Đánh giá",
+        "Địa phương", "Chỉ tiêu", "Mục tiêu", "Năm mục tiêu", "Khả năng đạt", "Đánh giá", "Lý do",
         "Tiến độ (chuẩn SDG)", "Dự báo (trung vị, khoảng 80%)", "Tốc độ cần/năm",
         "Tốc độ gần đây/năm",
     ]  # fmt: skip
     r = t.iloc[0]  # 39 of 51 communes in 2022: the least likely
     median, low, high = (fmt_number(r[c], "vi") for c in ("projected_median", "projected_p10",
                                                             "projected_p90"))  # fmt: skip
+    recent = fmt_number(round(r.recent_per_year, 1), "vi")
+    times = fmt_number(round(6 / r.recent_per_year, 1), "vi")
     assert frame.iloc[0].tolist() == [
         "Hậu Giang", "Xã đạt chuẩn NTM", "39/51 xã", "2022",
-        fmt_percent(r.probability, "vi", digits=1), "Khó đạt", "Tiến bộ hạn chế",
+        fmt_percent(r.probability, "vi", digits=1), "Khó đạt",
+        f"cần 6 xã/năm, gần đây bình quân {recent}: phải nhanh hơn {times} lần", "Tiến bộ hạn chế",
         f"{median} ({low}–{high})", "6", fmt_number(r.recent_per_year, "vi", digits=1),
     ]  # fmt: skip
     assert re.fullmatch(r"\d+(,\d)?%", frame.iloc[0]["Khả năng đạt"])
@@ -55,7 +58,9 @@ def test_vietnamese_table():
         "thêm 1–2 xã",
     ]
     assert frame.iloc[6]["Mục tiêu"] == "duy trì 100%"
-    assert frame.iloc[5].tolist()[4:] == ["", "Chưa đủ dữ liệu", "", "", "", ""]  # never NaN
+    assert frame.iloc[5].tolist()[4:] == [
+        "", "Chưa đủ dữ liệu", "chưa đủ số liệu để dự báo", "", "", "", ""
+    ]  # never NaN; the reason it has no probability
     assert table.statuses == COMING
     html = table.to_html()
     assert "<th>Khả năng đạt</th>" in html and "background-color:#C6EFCE" in html
@@ -65,13 +70,16 @@ def test_vietnamese_table():
 def test_english_table():
     t = target_frame()
     frame = planner.coming_table(t, "en", names=NAMES, communes_total=TOTALS).frame
-    assert frame.iloc[0].tolist()[:7] == [
+    recent = fmt_number(round(t.iloc[0].recent_per_year, 1), "en")
+    assert frame.iloc[0].tolist()[:8] == [
         "Hậu Giang",
         "NTM communes",
         "39/51 communes",
         "2022",
         fmt_percent(t.iloc[0].probability, "en", digits=1),
         "Unlikely",
+        f"needs 6 communes a year, lately {recent} on average: "
+        f"{fmt_number(round(6 / t.iloc[0].recent_per_year, 1), 'en')} times as fast is needed",
         "Limited progress",
     ]
     assert re.fullmatch(r"\d+(\.\d)?%", frame.iloc[0]["Probability"])
