@@ -30,7 +30,7 @@ from ntm_forecast.render import excel
 from ntm_forecast.render.charts import in_rc, new_figure, png_bytes
 from ntm_forecast.render.planner import PlannerTable, target_words
 from ntm_forecast.render.tables import render
-from ntm_forecast.render.word import FIXED_TIME, PICTURE_WIDTH, add_table, new_document
+from ntm_forecast.render.word import FIXED_TIME, add_picture, add_table, new_document
 
 FILES = {
     "csv": "review.csv",
@@ -312,7 +312,7 @@ def document_bytes(
     doc.add_heading(xml_text(word("review.heading_summary", lang)), level=1)
     add_table(doc, PlannerTable(summary_text_table(summary, lang), []))
     doc.add_heading(xml_text(word("review.heading_chart", lang)), level=1)
-    doc.add_picture(io.BytesIO(chart), width=PICTURE_WIDTH)
+    add_picture(doc, chart)
     doc.add_heading(xml_text(word("review.heading_targets", lang)), level=1)
     statuses = [OUTCOME_STATUS[o] for o in table["outcome"]]
     add_table(doc, PlannerTable(review_text_table(table, lang, names), statuses))

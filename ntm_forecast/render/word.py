@@ -92,15 +92,17 @@ def usable_box(section) -> tuple[int, int]:
     return width, section.page_height - section.top_margin - section.bottom_margin
 
 
-def add_picture(doc: DocxDocument, path: str | os.PathLike[str]) -> None:
-    """A picture as large as the page allows, its shape kept: never wider than the usable
-    width, never taller than the usable height less a line (a heading may share its page)."""
+def add_picture(doc: DocxDocument, picture: bytes | str | os.PathLike[str]) -> None:
+    """A picture (PNG bytes or file) as large as the page allows, its shape kept: never wider
+    than the usable width, never taller than the usable height less a line (a heading may
+    share its page)."""
+    data = picture if isinstance(picture, bytes) else Path(picture).read_bytes()
     width, height = usable_box(doc.sections[-1])
     height -= PICTURE_HEADROOM
-    image = Image.from_file(str(path))
+    image = Image.from_blob(data)
     aspect = image.px_height / image.px_width
     fitted = min(width, int(height / aspect))
-    doc.add_picture(str(path), width=Emu(fitted), height=Emu(int(fitted * aspect)))
+    doc.add_picture(io.BytesIO(data), width=Emu(fitted), height=Emu(int(fitted * aspect)))
 
 
 def _field(paragraph, instruction: str) -> None:
