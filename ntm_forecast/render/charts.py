@@ -82,7 +82,7 @@ def fan_chart(
     """Observed points, forecast median and 50/80/95% bands, the ceiling, and each target.
 
     ``fan`` has columns year, kind, value, median, p025, p10, p25, p75, p90, p975; ``ceiling`` is
-    a number or a Series indexed by year; ``targets`` has target_year, target_value, probability.
+    a number or a Series indexed by year; ``targets`` is `export.chart_targets`' table.
     """
     fig = draw_fan(
         fan, title=title, metric_label=metric_label, ceiling=ceiling, targets=targets, lang=lang
@@ -165,8 +165,10 @@ def draw_fan(
     elif not is_missing(ceiling):
         ax.axhline(float(ceiling), linestyle="--", color="grey", label=_w("ceiling", lang))
 
+    if targets is not None:
+        targets = targets.assign(level=marker_levels(targets, fan)).dropna(subset=["level"])
     if targets is not None and not targets.empty:
-        status = targets["status"] if "status" in targets else pd.Series("", index=targets.index)
+        status = targets["status"]
         groups = (
             (~status.isin(PAST_MARKS), "target", "*", "#c00000"),
             (status == "met", "target_met", "P", "#2e7d32"),
@@ -178,7 +180,7 @@ def draw_fan(
                 continue
             ax.plot(
                 part["target_year"],
-                part["target_value"],
+                part["level"],
                 marker=marker,
                 linestyle="none",
                 markersize=12,
@@ -188,9 +190,11 @@ def draw_fan(
         for row, code in zip(targets.itertuples(index=False), status, strict=True):
             # A past target's outcome is a fact (✓ met, ✗ missed), never a percentage.
             text = PAST_MARKS.get(code) or fmt_percent(row.probability, lang, digits=1) or "—"
+            if row.target_kind == "increment":  # why the marker sits above the line
+                text = f"+{fmt_number(row.target_value, lang)}: {text}"
             ax.annotate(
                 text,
-                (row.target_year, row.target_value),
+                (row.target_year, row.level),
                 xytext=(8, 6),
                 textcoords="offset points",
                 color="#c00000" if code not in PAST_MARKS else "#404040",
@@ -205,6 +209,30 @@ def draw_fan(
     ax.grid(True, alpha=0.3)
     fig.legend(loc="outside right upper", fontsize="small")
     return fig
+
+
+def marker_levels(targets: pd.DataFrame, fan: pd.DataFrame) -> pd.Series:
+    """Where each target sits on the fan's scale: a level as stated; an addition ("thêm …") on
+    the year-end before its year (the paths' median, else the last figure by then); a share
+    at the count it means (`count`). NaN where there is nothing to stand on."""
+    median = fan[fan["kind"] == "forecast"].set_index("year")["median"]
+    observed = fan[fan["kind"] == "observed"].sort_values("year")
+
+    def year_end_before(year: int) -> float:
+        if year - 1 in median.index:
+            return float(median[year - 1])
+        known = observed[observed["year"] <= year - 1]
+        return float(known["value"].iloc[-1]) if len(known) else float("nan")
+
+    def level(row) -> float:
+        if row.target_kind == "increment":
+            return year_end_before(int(row.target_year)) + row.target_value
+        if row.target_kind == "share":
+            return row.count
+        return row.target_value
+
+    levels = [level(row) for row in targets.itertuples(index=False)]
+    return pd.Series(levels, index=targets.index, dtype=float)
 
 
 def overview_parts(summary: pd.DataFrame, size: int = MAX_BARS) -> list[pd.DataFrame]:

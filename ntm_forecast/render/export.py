@@ -70,10 +70,29 @@ def commune_ceiling(metric: str, meta: dict) -> pd.Series | None:
     return pd.Series({int(y): float(v) for y, v in totals.items()})
 
 
+# The targets a fan chart draws: those with a level on its scale (not "maintain 100%").
+CHARTED_KINDS = ("level", "increment", "share")
+# The notes in which the assessment says the count a share target means.
+SHARE_COUNT_NOTES = ("note.share_count", "review.share_ntm_count")
+
+
 def chart_targets(targets: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Only level targets sit on the same scale as the fan of cumulative values."""
-    rows = targets[(targets["metric"] == metric) & (targets["target_kind"] == "level")]
-    return rows[["target_year", "target_value", "probability", "status"]]
+    """The targets of ``metric`` a fan chart draws (`charts.marker_levels` places them): a
+    level as stated, an addition ("thêm …") on the level before it, a share at `count`, the
+    count the assessment read it as (its note), NaN where it had none.
+
+    ``targets`` is the assessment's table in codes (its notes are Messages)."""
+    rows = targets[(targets["metric"] == metric) & targets["target_kind"].isin(CHARTED_KINDS)]
+    out = rows[["target_year", "target_kind", "target_value", "probability", "status"]].copy()
+    out["count"] = [_share_count(notes) for notes in rows["notes"]]
+    return out
+
+
+def _share_count(notes) -> float:
+    for note in notes:
+        if getattr(note, "code", None) in SHARE_COUNT_NOTES:
+            return float(note.values["count"])
+    return float("nan")
 
 
 def _fan_charts(

@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from export_fixtures import fan_frame, summary_frame
+from export_fixtures import fan_frame, summary_frame, target_frame
 
 from ntm_forecast.render.charts import (
     MAX_BARS,
@@ -13,6 +13,7 @@ from ntm_forecast.render.charts import (
     overview_parts,
     target_overview_charts,
 )
+from ntm_forecast.render.export import chart_targets
 
 
 def png_size(path):
@@ -22,7 +23,10 @@ def png_size(path):
 
 
 def write_fan(path, lang="vi"):
-    targets = pd.DataFrame({"target_year": [2022], "target_value": [39.0], "probability": [0.7059]})
+    targets = pd.DataFrame(
+        {"target_year": [2022], "target_kind": ["level"], "target_value": [39.0],
+         "probability": [0.7059], "status": ["at_risk"], "count": [np.nan]}
+    )  # fmt: skip
     return fan_chart(
         fan_frame(),
         title="Xã đạt chuẩn NTM nâng cao — Hậu Giang",
@@ -92,7 +96,9 @@ def test_past_targets_are_marked_not_given_a_percentage(tmp_path):
     targets = pd.DataFrame(
         {
             "target_year": [2020, 2020, 2024],
+            "target_kind": ["level"] * 3,
             "target_value": [30.0, 40.0, 45.0],
+            "count": [np.nan] * 3,
             "probability": [float("nan"), float("nan"), 0.4],
             "status": ["met", "missed", "at_risk"],
         }
@@ -111,3 +117,29 @@ def test_a_dollar_in_a_name_is_not_mathtext(tmp_path):
         targets=None, lang="en", path=tmp_path / "d.png",
     )  # fmt: skip
     assert png_size(path) == (1200, 675)
+
+
+def test_a_level_an_addition_and_a_share_each_get_a_marker_with_their_probability():
+    codes = target_frame()  # the assessment's table: 39 xã (2022), 76,47% số xã (2023), ...
+    addition = codes.iloc[[0]].assign(target_year=2023, target_kind="increment", target_value=3.0)
+    codes = pd.concat([codes.iloc[[0, 3]], addition], ignore_index=True)
+    fig = draw_fan(fan_frame(), title="t", metric_label="m", ceiling=51.0,
+                   targets=chart_targets(codes, "communes_ntm"), lang="vi")  # fmt: skip
+    marks = {(t.xy[0], round(t.xy[1], 6)): t.get_text() for t in fig.axes[0].texts}
+    median_2022 = fan_frame().query("kind == 'forecast' and year == 2022")["median"].item()
+    assert marks == {
+        (2022, 39.0): "11,8%",  # the level as stated
+        (2023, 39.0): "34,8%",  # 76,47% of 51 communes: the count the assessment read
+        (2023, round(median_2022 + 3.0, 6)): "+3: 11,8%",  # the year-end before, plus 3
+    }
+
+
+def test_an_addition_after_the_last_figure_stands_on_it_and_a_share_without_a_count_is_left_out():
+    targets = pd.DataFrame(
+        {"target_year": [2020, 2023], "target_kind": ["increment", "share"],
+         "target_value": [2.0, 80.0], "probability": [np.nan, 0.5], "status": ["met", "at_risk"],
+         "count": [np.nan, np.nan]}
+    )  # fmt: skip
+    fig = draw_fan(fan_frame(), title="t", metric_label="m", ceiling=None, targets=targets,
+                   lang="vi")  # fmt: skip
+    assert [(t.xy, t.get_text()) for t in fig.axes[0].texts] == [((2020, 30.0), "+2: ✓")]
