@@ -10,6 +10,7 @@ import ast
 import importlib
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -248,6 +249,22 @@ def test_batch_with_the_real_notebook(tmp_path):
     assert "Đánh giá khả năng đạt mục tiêu" in html
     assert "Khả năng đạt" in html and "Năm mục tiêu" in html
     assert "data:image/png;base64" in html
+    # top-down, like a planning annex: the targets first, the model's checks last
+    headings = [
+        re.sub(r"<[^>]+>", "", h).strip()
+        for h in re.findall(r"<h[1-3][^>]*>(.*?)</h[1-3]>", html, re.DOTALL)
+    ]
+    sections = [
+        "Các mục tiêu sắp tới",
+        "Biểu đồ dự báo",
+        "Kịch bản tốc độ",
+        "Cảnh báo về số liệu",
+        "Số liệu và nguồn",
+        "Phụ lục: kiểm định mô hình trên số liệu quá khứ",
+    ]
+    assert headings[0].startswith("Báo cáo dự báo xây dựng nông thôn mới — tỉnh Điện Biên")
+    assert [h for h in headings if h in sections] == sections
+    assert html.index("Các mục tiêu sắp tới") < html.index("<img alt=")  # a fan chart
     # a document: no code, and not the notebook's bilingual instructions
     assert "rep.show_targets()" not in html and "Run All Cells" not in html
     summary = (tmp_path / "summary.csv").read_text(encoding="utf-8-sig")

@@ -21,6 +21,7 @@ from ntm_forecast.domain import metrics
 from ntm_forecast.domain.checks import check_locality, parent_finding
 from ntm_forecast.domain.history import newest_figure
 from ntm_forecast.domain.members import MEMBERS_SOURCE
+from ntm_forecast.domain.names import display_name
 from ntm_forecast.engine.forecast import LocalityForecast, forecast_locality
 from ntm_forecast.engine.session import Session, load_session, open_session
 from ntm_forecast.i18n.labels import data_as_of
@@ -215,8 +216,11 @@ class Report:
         _display(f"<p>{escape_html(text)}</p>")
 
     def show_header(self) -> None:
+        """The title (the locality's name with what it is), the data date, what the
+        probabilities rest on, the run, and the headline: what a planner reads first."""
         loc, fc = self.locality, self.forecast
-        _display(f"<h1>{escape_html(loc.name)}</h1>")
+        name = display_name(loc, self.session.loaded.localities, self.lang)
+        _display(f"<h1>{escape_html(self.word('report.title', name=name))}</h1>")
         _display(f"<p><i>{escape_html(data_as_of(newest_figure(loc), self.lang))}</i></p>")
         _display(f"<p><i>{escape_html(self.rests_on())}</i></p>")
         self._paragraph(
@@ -284,6 +288,14 @@ class Report:
             return
         _display(Image(data=self.fan_png(metric), format="png"))
 
+    def show_fan_charts(self) -> None:
+        """Every chart of `chart_metrics` under one heading."""
+        if not self.chart_metrics:
+            return
+        self._heading("report.chart")
+        for metric in self.chart_metrics:
+            self.show_fan_chart(metric)
+
     def show_targets(self) -> None:
         self._heading("report.targets")
         self._heading("report.coming", level=3)
@@ -303,9 +315,11 @@ class Report:
         _display(self.whatif_table().to_html())
 
     def show_backtest(self) -> None:
-        self._heading("report.backtest")
+        """The model's checks, last: an appendix, with what its ratio means in one sentence."""
+        self._heading("report.appendix")
         bt = self.backtest
         if len(bt):
+            self._paragraph(self.word("report.appendix_note"))
             _display(planner.html_table(planner.display_frame(bt, self.lang)))
         else:
             self._paragraph(self.word("report.no_backtest"))

@@ -288,3 +288,75 @@ def test_hau_giangs_past_targets_read_as_its_own_figures_settle_them(reports):
     past = rep.past_table().frame
     row = past[(past.iloc[:, 2] == "35/51 xã") & (past.iloc[:, 3] == "2020")]
     assert list(row.iloc[:, 4]) == ["Không đạt"]
+
+
+COMING_TARGETS = """- metric: ocop_total
+  year: 2026
+  kind: level
+  value: 200
+  source: plan.txt
+  quote: 200 sản phẩm OCOP
+- metric: communes_ntm
+  year: 2027
+  kind: level
+  value: 60
+  source: plan.txt
+  quote: 60 xã
+"""
+
+
+@pytest.fixture(scope="module")
+def with_coming(tmp_path_factory):
+    """Hậu Giang with two coming targets: one scored, one it cannot be (merged in 2025)."""
+    path = _folder(tmp_path_factory.mktemp("coming"))
+    text = path.read_text(encoding="utf-8").replace("targets:\n", "targets:\n" + COMING_TARGETS)
+    path.write_text(text, encoding="utf-8")
+    return report.build(path, n_paths=N_PATHS, seed=0)
+
+
+def _notebook_calls() -> list[str]:
+    """The `rep.show_*()` calls of the locality notebook, in its cell order."""
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / "locality_report.ipynb", as_version=4)
+    source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    return re.findall(r"rep\.(show_\w+)\(\)", source)
+
+
+def test_the_notebook_reads_top_down_like_a_planning_annex(with_coming, monkeypatch):
+    blocks: list = []
+    monkeypatch.setattr(report, "_display", blocks.append)
+    for call in _notebook_calls():
+        getattr(with_coming, call)()
+    text = [b if isinstance(b, str) else "<img>" for b in blocks]
+    headings = [_plain(b).strip() for b in text if re.match(r"<h\d>", b)]
+    assert headings == [
+        "Báo cáo dự báo xây dựng nông thôn mới — tỉnh Hậu Giang (đến 30/6/2025)",
+        "Đánh giá khả năng đạt mục tiêu",
+        "Các mục tiêu sắp tới",
+        "Các mục tiêu đã qua",
+        "Biểu đồ dự báo",
+        "Kịch bản tốc độ",
+        "Cảnh báo về số liệu",
+        "Số liệu và nguồn",
+        "Phụ lục: kiểm định mô hình trên số liệu quá khứ",
+    ]
+    at = {h: i for i, h in enumerate(_plain(b).strip() for b in text)}
+    # the data date, what the probability rests on and the headline come before the targets
+    assert at[with_coming.headline()] < at["Các mục tiêu sắp tới"]
+    assert text.index("<img>") > at["Biểu đồ dự báo"] > at["Các mục tiêu sắp tới"]
+    # the appendix: one plain sentence of what its table means, then the table
+    assert len(with_coming.backtest)
+    after = _plain(text[at[headings[-1]] + 1])
+    assert "số nhỏ hơn 1 nghĩa là mô hình dự báo sát hơn cách ngoại suy đơn giản" in after
+    assert text[-1].startswith('<table class="ntm-table"')
+
+
+def test_every_coming_target_says_why(with_coming):
+    for lang, header in (("vi", "Lý do"), ("en", "Why")):
+        rep = report.Report(with_coming.session, with_coming.forecast, lang)
+        frame = rep.coming_table().frame
+        assert len(frame) == 2 and all(frame[header].str.len() > 0)
+    why = with_coming.coming_table().frame["Lý do"].tolist()
+    assert why[0].startswith("cần 25 sản phẩm/năm, gần đây bình quân")  # (200 − 175) in 2026
+    assert why[1].startswith("đã sáp nhập vào")  # why it has no probability
