@@ -114,7 +114,7 @@ MESSAGES: dict[str, str] = {
     "reason.layer_down": "earlier plans usually fell short of the trend: the probability is below the trend alone ({trend}%)",
     "reason.projected": "forecast for {year}: {median} (80% range {low}–{high})",
     "report.appendix": "Appendix: backtest of the model on past data",
-    "report.appendix_note": "Column \"CRPS against drift\": below 1 means the model forecast closer than simple extrapolation (the old average pace).",
+    "report.appendix_note": 'The model was run again from the figures of earlier years, as if the later ones were unknown, and compared with what happened. Column "CRPS against drift": below 1 means the model forecast closer than simple extrapolation (the old average pace); the probabilities in the report deserve trust when the 80% interval holds the outcome about 8 times in 10.',
     "level.national": "national",
     "level.province": "province",
     "level.district": "district",
@@ -266,11 +266,6 @@ MESSAGES: dict[str, str] = {
     "word.page": "Page {page} of {pages}",
     "word.none_assessed": "None of the {n} coming targets can be assessed yet ({why}); each is "
     "listed below.",
-    "word.appendix": "Appendix: {title}",
-    "word.backtest_means": "The model was run again from the figures of earlier years, as if the "
-    "later ones were unknown, and compared with the actual figures: the smaller the errors (MAE, "
-    "CRPS) the better, and when the 80% range holds the actual value about 8 times in 10 the "
-    "probabilities in this report can be trusted.",
     # --- the headline -------------------------------------------------------------------
     "headline.counts": "{n} coming targets: {likely} likely, {at_risk} at risk, "
     "{unlikely} unlikely",

@@ -118,7 +118,7 @@ MESSAGES: dict[str, str] = {
     "reason.layer_down": "các kế hoạch trước thường không đạt như xu hướng báo: xác suất thấp hơn xu hướng đơn thuần ({trend}%)",
     "reason.projected": "dự báo năm {year}: {median} (khoảng 80%: {low}–{high})",
     "report.appendix": "Phụ lục: kiểm định mô hình trên số liệu quá khứ",
-    "report.appendix_note": "Cột «CRPS so với mô hình xu hướng»: số nhỏ hơn 1 nghĩa là mô hình dự báo sát hơn cách ngoại suy đơn giản (giữ tốc độ bình quân cũ).",
+    "report.appendix_note": "Mô hình được chạy lại từ số liệu của những năm trước, như thể chưa biết các năm sau, rồi so với số liệu thực tế. Cột «CRPS so với mô hình xu hướng»: số nhỏ hơn 1 nghĩa là mô hình dự báo sát hơn cách ngoại suy đơn giản (giữ tốc độ bình quân cũ); khoảng 80% chứa giá trị thực tế khoảng 8 trên 10 lần thì các khả năng nêu trong báo cáo mới đáng tin.",
     "level.national": "cả nước",
     "level.province": "tỉnh",
     "level.district": "huyện",
@@ -270,10 +270,6 @@ MESSAGES: dict[str, str] = {
     "word.page": "Trang {page}/{pages}",
     "word.none_assessed": "Chưa đánh giá được khả năng đạt của mục tiêu nào trong {n} mục tiêu "
     "sắp tới ({why}); từng mục tiêu được nêu dưới đây.",
-    "word.appendix": "Phụ lục: {title}",
-    "word.backtest_means": "Mô hình được chạy lại từ số liệu của những năm trước, như thể chưa biết "
-    "các năm sau, rồi so với số liệu thực tế: sai số (MAE, CRPS) càng nhỏ càng tốt, và khi khoảng "
-    "80% chứa giá trị thực tế khoảng 8 trên 10 lần thì các khả năng nêu trong báo cáo đáng tin.",
     # --- the headline -------------------------------------------------------------------
     "headline.counts": "{n} mục tiêu sắp tới: {likely} có khả năng đạt, {at_risk} có nguy cơ "
     "không đạt, {unlikely} khó đạt",

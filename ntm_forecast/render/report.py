@@ -170,7 +170,7 @@ class Report:
         return {
             "data_as_of": newest_figure(self.locality),
             "rests_on": self.rests_on(),
-            "locality": self.locality.name,
+            "locality": display_name(self.locality, self.session.loaded.localities, self.lang),
             "slug": self.locality.slug,
             "origin_year": fc.origin_year,
             "seed": fc.seed,

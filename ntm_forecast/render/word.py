@@ -230,11 +230,11 @@ def _whatif_part(doc, whatif: pd.DataFrame, lang: str, communes_total) -> None:
 def _backtest_part(doc, backtest: pd.DataFrame, lang: str) -> None:
     """An appendix on a page of its own: what the checks mean, then their scores."""
     doc.add_page_break()
-    doc.add_heading(word("word.appendix", lang, title=word("report.backtest", lang)), level=1)
+    doc.add_heading(word("report.appendix", lang), level=1)
     if backtest.empty:
         _paragraph(doc, word("report.no_backtest", lang))
         return
-    _paragraph(doc, word("word.backtest_means", lang))
+    _paragraph(doc, word("report.appendix_note", lang))
     shown = backtest[[c for c in BACKTEST_COLUMNS if c in backtest.columns]]
     add_table(doc, planner.PlannerTable(planner.display_frame(shown, lang), []))
 

@@ -240,7 +240,7 @@ def test_a_formula_name_is_never_a_live_formula(hostile, tmp_path):
         for ws in wb.worksheets
         for row in ws.iter_rows(min_row=3)
         for c in row
-        if c.value == HOSTILE_FORMULA
+        if isinstance(c.value, str) and HOSTILE_FORMULA in c.value
     ]
     assert named and all(c.data_type == "s" for c in named)
     xml = zipfile.ZipFile(tmp_path / "report.docx").read("word/document.xml").decode()

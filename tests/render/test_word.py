@@ -189,12 +189,12 @@ def test_the_report_reads_top_down_like_a_planning_annex(tmp_path):
     assert headings(doc) == [
         "Các mục tiêu sắp tới", "Khả năng đạt các mục tiêu", "Các mục tiêu đã qua",
         "Biểu đồ dự báo", "Kịch bản tốc độ", "Cảnh báo về số liệu", "Nguồn số liệu",
-        "Phụ lục: Kiểm định mô hình trên số liệu quá khứ",
+        "Phụ lục: kiểm định mô hình trên số liệu quá khứ",
     ]  # fmt: skip
     coming, past, what_if, checks = doc.tables
     assert (len(coming.rows), len(past.rows), len(what_if.rows)) == (1 + 7, 1 + 3, 1 + 5)
     assert [c.text for c in checks.rows[0].cells][:2] == ["Chỉ tiêu", "Mô hình"]
-    appendix = paragraphs.index("Phụ lục: Kiểm định mô hình trên số liệu quá khứ")
+    appendix = paragraphs.index("Phụ lục: kiểm định mô hình trên số liệu quá khứ")
     assert paragraphs[appendix + 1].startswith("Mô hình được chạy lại từ số liệu")
 
 
