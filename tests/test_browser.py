@@ -96,6 +96,11 @@ def lab(tmp_path_factory):
         shutil.copy(ROOT / "params" / name, root / "params" / name)
     home = root / "home"
     home.mkdir()
+    # Every cell in the page: JupyterLab 4 otherwise renders only the cells on screen, and the
+    # report puts its targets at the top, far from where "run all" leaves the view.
+    tracker = home / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     port = _free_port()
     env = {
         **os.environ,
