@@ -292,6 +292,8 @@ MESSAGES: dict[str, str] = {
     "sheet.past": "Past targets",
     "sheet.forecast": "Forecast",
     "sheet.data": "Data",
+    "sheet.whatif": "What-if",
+    "sheet.whatif_none": "No coming target has a probability yet, so there is no pace to vary.",
     # --- warnings (checks.py) -----------------------------------------------------------
     "warn.falling": "{metric} falls from {a} ({when_a}) to {b} ({when_b}); a cumulative count "
     "should not fall (merged communes, or a conflict of sources)",

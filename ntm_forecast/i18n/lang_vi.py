@@ -296,6 +296,9 @@ MESSAGES: dict[str, str] = {
     "sheet.past": "Mục tiêu đã qua",
     "sheet.forecast": "Dự báo",
     "sheet.data": "Số liệu",
+    "sheet.whatif": "Kịch bản tốc độ",
+    "sheet.whatif_none": "Không có mục tiêu sắp tới nào đánh giá được khả năng đạt, nên không có "
+    "kịch bản tốc độ để so sánh.",
     # --- warnings (checks.py) -----------------------------------------------------------
     "warn.falling": "{metric} giảm từ {a} ({when_a}) xuống {b} ({when_b}); số lũy kế không "
     "thể giảm (sáp nhập xã, hoặc các nguồn mâu thuẫn)",

@@ -41,6 +41,7 @@ COUNT = "#,##0"
 DECIMAL = "#,##0.0"
 YEAR = "0"  # a year never takes a thousands separator
 RATIO = "0.00"
+PACE_FACTOR = "#,##0.00"
 
 PERCENT_COLUMNS = {"probability", "probability_max", "own_weight"}
 YEAR_COLUMNS = {"year", "target_year", "baseline_year", "earliest_year_p50", "earliest_year_p80"}
@@ -161,8 +162,11 @@ def write_planner_sheet(
     *,
     note: str,
     lang: str,
+    formats: dict[str, str] | None = None,
 ) -> None:
-    """The planner's table: words and formatted figures, the probability a real percentage."""
+    """The planner's table: words and formatted figures, the probability a real percentage.
+
+    ``formats``: a number format per column where its name does not say it."""
     put(ws, 1, 1, note).font = Font(italic=True)
     widths = []
     for j, column in enumerate(columns, start=1):
@@ -179,7 +183,7 @@ def write_planner_sheet(
                 value = None
             cell = put(ws, i, j, value)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                cell.number_format = number_format(column, value)
+                cell.number_format = (formats or {}).get(column) or number_format(column, value)
             if column in ("status_label", "outcome"):
                 cell.fill = fill
             widths[j - 1] = max(widths[j - 1], len(str(value)) if value is not None else 0)
@@ -218,6 +222,25 @@ def _planner_sheets(wb: Workbook, targets, *, note, lang, names, communes_total)
         write_planner_sheet(ws, rows, statuses, planner.PAST_COLUMNS, note=note, lang=lang)
 
 
+def _whatif_sheet(ws: Worksheet, whatif: pd.DataFrame, *, note, lang, communes_total) -> None:
+    """The Word report's what-if with numbers: a row per coming target with a probability, a
+    column per pace factor, the pace needed for 80%; one sentence when no target has one."""
+    table = planner.whatif_table(whatif, lang, communes_total=communes_total, numbers=True)
+    year, pace_p80 = column_label("target_year", lang), column_label("required_pace_p80", lang)
+    words = {column_label(c, lang) for c in ("locality", "metric", "target")}
+    paces = [c for c in table.frame.columns if c not in {*words, year, pace_p80}]
+    assessed = table.frame[paces].notna().any(axis=1).to_numpy(dtype=bool)
+    if not assessed.any():
+        put(ws, 1, 1, note).font = Font(italic=True)
+        put(ws, HEADER_ROW, 1, word("sheet.whatif_none", lang))
+        return
+    formats = {year: YEAR, pace_p80: PACE_FACTOR, **dict.fromkeys(paces, PERCENT)}
+    statuses = [s for s, keep in zip(table.statuses, assessed, strict=True) if keep]
+    rows = table.frame[assessed].to_dict("records")
+    columns = list(table.frame.columns)
+    write_planner_sheet(ws, rows, statuses, columns, note=note, lang=lang, formats=formats)
+
+
 def write_locality_workbook(
     path: str | os.PathLike[str],
     *,
@@ -226,10 +249,13 @@ def write_locality_workbook(
     data: pd.DataFrame,
     meta: dict,
     lang: str,
+    whatif: pd.DataFrame | None = None,
 ) -> Path:
-    """Sheets: the planner's targets, the full target table, past targets, forecast, data.
+    """Sheets: the planner's targets, the full target table, past targets, the what-if (when
+    given), forecast, data.
 
-    `targets` in the reader's words (TARGET_COLUMNS, `render.tables.in_words`)."""
+    `targets` in the reader's words (TARGET_COLUMNS, `render.tables.in_words`); `whatif` in
+    codes (`assess.whatif`)."""
     note = run_note(meta, lang)
     wb = _new_workbook()
     _planner_sheets(
@@ -240,6 +266,9 @@ def write_locality_workbook(
         names={meta.get("slug"): meta.get("locality")} if meta.get("slug") else None,
         communes_total=meta.get("communes_total"),
     )
+    if whatif is not None:
+        ws = wb.create_sheet(sheet_name("whatif", lang))
+        _whatif_sheet(ws, whatif, note=note, lang=lang, communes_total=meta.get("communes_total"))
     write_sheet(
         wb.create_sheet(sheet_name("forecast", lang)),
         forecast,

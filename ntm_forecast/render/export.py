@@ -151,7 +151,7 @@ def export_locality(
     `targets` is the assessment's table in codes (TARGET_CODE_COLUMNS); `figures` (metric ->
     PNG bytes) are fan charts already rendered from `fans`. The Word report also shows the
     what-if table (`assess.whatif`, in codes), the data warnings (in words) and the model's
-    checks (`assess.backtest.summarise`) when given."""
+    checks (`assess.backtest.summarise`) when given; the workbook gives the what-if a sheet."""
     formats, out = _check(formats, lang, output_dir)
     worded = in_words(targets, lang)  # the tables of targets.csv and the workbook
     written: list[Path] = []
@@ -169,6 +169,7 @@ def export_locality(
                 data=data,
                 meta=meta,
                 lang=lang,
+                whatif=whatif,
             )
         )
     charts: list[Path] = []

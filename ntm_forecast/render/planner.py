@@ -282,8 +282,11 @@ def whatif_table(
     *,
     names: dict | None = None,
     communes_total: dict | None = None,
+    numbers: bool = False,
 ) -> PlannerTable:
-    """A row per coming target, a column per pace factor, and the pace needed for 80%."""
+    """A row per coming target, a column per pace factor, and the pace needed for 80%.
+
+    ``numbers``: year, probabilities and pace stay numbers (a workbook formats them)."""
     paces = sorted(whatif["pace"].unique())
     if not paces:  # a locality without targets
         frame = pd.DataFrame(columns=["metric", "target", "target_year", "required_pace_p80"])
@@ -298,15 +301,16 @@ def whatif_table(
         cells = {
             "metric": _metric_label(str(r["metric"]), lang),
             "target": target_words(r, lang, communes_total),
-            "target_year": fmt_year(r["target_year"]),
+            "target_year": int(r["target_year"]) if numbers else fmt_year(r["target_year"]),
         }
         if names is not None:
             cells = {"locality": _name(r["locality"], names), **cells}
         for pace in paces:
             p = whatif[whatif["pace"] == pace]["probability"].iloc[i]
             head = word("col.whatif_pace", lang, pace=fmt_number(pace, lang, digits=2))
-            cells[head] = fmt_percent(p, lang, digits=PERCENT_DIGITS)
-        cells["required_pace_p80"] = fmt_number(r["required_pace_p80"], lang, digits=2)
+            cells[head] = float(p) if numbers else fmt_percent(p, lang, digits=PERCENT_DIGITS)
+        pace_p80 = float(r["required_pace_p80"])
+        cells["required_pace_p80"] = pace_p80 if numbers else fmt_number(pace_p80, lang, digits=2)
         rows.append(cells)
     frame = pd.DataFrame(rows)
     if frame.empty:

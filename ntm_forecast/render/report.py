@@ -325,13 +325,13 @@ class Report:
             self._paragraph(self.word("report.no_backtest"))
 
     def write(self, output_dir, formats=("csv", "xlsx", "docx", "png")) -> list[Path]:
-        word_parts = {}
-        if "docx" in formats:  # as complete as the notebook (which computed these already)
-            word_parts = {
-                "whatif": self.whatif,
-                "warnings": self.warnings(),
-                "backtest": self.backtest,
-            }
+        # As complete as the notebook (which computed these already): the what-if for the
+        # workbook and the Word report, the warnings and the checks for the Word report.
+        parts = {}
+        if "xlsx" in formats or "docx" in formats:
+            parts["whatif"] = self.whatif
+        if "docx" in formats:
+            parts |= {"warnings": self.warnings(), "backtest": self.backtest}
         return export_locality(
             forecast=self.forecast.to_frame(),
             targets=self.targets,
@@ -342,7 +342,7 @@ class Report:
             lang=self.lang,
             output_dir=output_dir,
             figures=self._figures,
-            **word_parts,
+            **parts,
         )
 
 

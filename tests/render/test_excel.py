@@ -4,6 +4,7 @@ import pytest
 from export_fixtures import META, data_frame, forecast_frame, summary_frame, target_frame
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from test_word import whatif_frame
 
 from ntm_forecast.i18n.labels import column_label
 from ntm_forecast.render.excel import write_locality_workbook, write_summary_workbook
@@ -11,11 +12,11 @@ from ntm_forecast.render.planner import COMING_COLUMNS
 from ntm_forecast.render.tables import TARGET_COLUMNS, in_words
 
 
-def write(path, lang="vi", targets=None):
+def write(path, lang="vi", targets=None, whatif=None):
     targets = in_words(target_frame() if targets is None else targets, lang)
     return write_locality_workbook(
         path, forecast=forecast_frame(), targets=targets, data=data_frame(), meta=META,
-        lang=lang,
+        lang=lang, whatif=whatif,
     )  # fmt: skip
 
 
@@ -168,3 +169,53 @@ def test_a_negative_number_stays_a_number_and_a_dash_inside_text_is_left_alone(t
     assert ratio.value == -0.25 and ratio.data_type == "n"
     note = ws.cell(row=3, column=column(ws, "Ghi chú"))
     assert note.value == "2-3" and not note.quotePrefix
+
+
+def test_the_whatif_sheet_has_numbers_a_row_per_assessed_target_and_a_column_per_pace(tmp_path):
+    wb = load_workbook(write(tmp_path / "w.xlsx", whatif=whatif_frame()))
+    assert wb.sheetnames == ["Mục tiêu", "Bảng đầy đủ", "Mục tiêu đã qua", "Kịch bản tốc độ",
+                             "Dự báo", "Số liệu"]  # fmt: skip
+    ws = wb["Kịch bản tốc độ"]
+    assert ws["A1"].value.startswith("Hậu Giang · năm gốc 2021")
+    assert [c.value for c in ws[2]] == [
+        "Chỉ tiêu", "Mục tiêu", "Năm mục tiêu", "Tốc độ × 0,8", "Tốc độ × 1", "Tốc độ × 1,5",
+        "Hệ số tốc độ cần cho 80%",
+    ]  # fmt: skip
+    # the five coming targets with a probability, lowest first; the unassessable two left out
+    assert ws.max_row == 2 + 5
+    first = [c.value for c in ws[3]]
+    assert first == ["Xã đạt chuẩn NTM", "39/51 xã", 2022, 0.045, 0.075, 0.21, 5.33]
+    assert [ws.cell(row=3, column=j).number_format for j in range(3, 8)] == [
+        "0", "0.0%", "0.0%", "0.0%", "#,##0.00"
+    ]  # fmt: skip
+    assert all(c.data_type == "n" for r in ws.iter_rows(min_row=3, min_col=3) for c in r)
+    assert ws.auto_filter.ref == "A2:G7"
+
+
+@pytest.mark.parametrize("rows", [[5, 6, 7, 8, 9], []])  # none assessable; no targets at all
+@pytest.mark.parametrize(
+    ("lang", "sheet", "sentence"),
+    [("vi", "Kịch bản tốc độ", "Không có mục tiêu sắp tới nào đánh giá được khả năng đạt"),
+     ("en", "What-if", "No coming target has a probability yet")],
+)  # fmt: skip
+def test_a_whatif_with_nothing_to_vary_is_one_sentence_not_an_empty_table(
+    tmp_path, rows, lang, sheet, sentence
+):
+    w = whatif_frame()
+    w = w[w.groupby("pace").cumcount().isin(rows)]
+    ws = load_workbook(write(tmp_path / "n.xlsx", lang=lang, whatif=w))[sheet]
+    assert ws["A2"].value.startswith(sentence)
+    assert (ws.max_row, ws.max_column) == (2, 1)  # the note, the sentence, no headers
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_sheet_names_are_valid_in_excel(tmp_path, lang):
+    wb = load_workbook(write(tmp_path / "s.xlsx", lang=lang, whatif=whatif_frame()))
+    assert len(wb.sheetnames) == 6
+    for name in wb.sheetnames:
+        assert len(name) <= 31 and not set(name) & set(":\\/?*[]"), name
+
+
+def test_two_writes_with_the_whatif_are_identical_bytes(tmp_path):
+    a = write(tmp_path / "a.xlsx", whatif=whatif_frame())
+    assert a.read_bytes() == write(tmp_path / "b.xlsx", whatif=whatif_frame()).read_bytes()

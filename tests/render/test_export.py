@@ -195,3 +195,12 @@ def test_the_word_report_gets_the_whatif_the_warnings_and_the_checks(tmp_path):
     _, _, what_if, checks = doc.tables
     assert what_if.rows[0].cells[-1].text == "Hệ số tốc độ cần cho 80%"
     assert checks.rows[2].cells[1].text != checks.rows[1].cells[1].text  # drift, hazard
+
+
+def test_the_workbook_gets_the_whatif_sheet(tmp_path):
+    export_locality(
+        forecast=forecast_frame(), targets=target_frame(), data=data_frame(), fans={},
+        meta=META, formats=["xlsx"], output_dir=tmp_path, whatif=whatif_frame(),
+    )  # fmt: skip
+    ws = load_workbook(tmp_path / "report.xlsx")["Kịch bản tốc độ"]
+    assert ws.max_row == 2 + 5 and ws["G3"].value == 5.33
