@@ -38,7 +38,14 @@ import pandas as pd
 
 from ntm_forecast.assess import calibration as cal
 from ntm_forecast.assess.review import province_of
-from ntm_forecast.assess.targets import LAST_MONTH, Decided, assess_target, settle, share_base
+from ntm_forecast.assess.targets import (
+    LAST_MONTH,
+    Decided,
+    assess_target,
+    settle,
+    share_base,
+    share_to_count,
+)
 from ntm_forecast.domain import metrics
 from ntm_forecast.domain.history import (
     build_series,
@@ -207,17 +214,8 @@ def _path_amounts(fc: LocalityForecast, t: Target):
     pf = fc.paths[t.metric]
     col = [int(y) for y in pf.years].index(t.year)
     x = pf.values[:, col] - (pf.values[:, col - 1] if t.kind == "increment" else 0.0)
-    over = t.low
-    if t.kind == "share":  # as `assess_target` reads a share: of each path's NTM communes
-        epoch = {"after_merger": on_merged_communes(t.year)}
-        ntm = fc.paths.get("communes_ntm")
-        if t.share_of == "communes_ntm" and ntm is not None and ntm.at(t.year) is not None:
-            base = ntm.at(t.year)
-        elif t.share_of == "communes_ntm":
-            base = build_series(fc.locality, "communes_ntm", **epoch).at(t.year + 1.0)
-        else:
-            base = build_totals(fc.locality, **epoch).at(t.year + 1.0)
-        over = t.low * base / 100.0
+    # A share as `assess_target` reads it: of the total, or of each path's NTM communes.
+    over = share_to_count(fc, t)[0] if t.kind == "share" else t.low
     return x, over, float(np.median(over))
 
 

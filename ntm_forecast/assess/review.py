@@ -22,7 +22,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ntm_forecast.assess.targets import _merged_note, _one_row_per_target, settle, share_base
+from ntm_forecast.assess.targets import merged_note, one_row_per_target, settle, share_base
 from ntm_forecast.domain.schema import Locality, Target
 
 REVIEW_COLUMNS = [
@@ -95,7 +95,7 @@ def _row(loc: Locality, statements: list[Target], decided, forms) -> dict:
         "target_as_of": t.as_of,
         "target_source": t.source,
         "stated": len(statements),
-        "forms": _merged_note(loc, forms) if forms else None,
+        "forms": merged_note(loc, forms) if forms else None,
     }
 
 
@@ -109,7 +109,7 @@ def _locality_rows(loc: Locality, first: int, last: int) -> list[dict]:
     statuses = [{"status": "past" if decided[_key(t)].met is None else "answered"} for t in targets]
     statements: dict[tuple, list[Target]] = {}
     folded: dict[tuple, dict[tuple, Target]] = {}  # the other forms, each once
-    for i, others in _one_row_per_target(targets, statuses):
+    for i, others in one_row_per_target(targets, statuses):
         key = _key(targets[i])
         statements.setdefault(key, []).append(targets[i])
         for j in others:

@@ -114,7 +114,7 @@ def _f(x) -> float:
     return float("nan") if x is None else float(x)
 
 
-def _share_to_count(fc: LocalityForecast, t: Target):
+def share_to_count(fc: LocalityForecast, t: Target):
     """The count a share target means: its share of the commune total at the end of its year,
     or of the NTM communes, path by path (the paths of one locality are paired by index),
     or from the data for a year the paths do not reach. The third item is how, in words; the
@@ -433,7 +433,7 @@ def assess_target(
     s = build_series(loc, t.metric, **_epoch(t))
     low, high = t.low, t.high
     if t.kind == "share":
-        low, high, how, later = _share_to_count(fc, t)
+        low, high, how, later = share_to_count(fc, t)
         said[:0] = [how, later] if later else [how]
         if low is None:
             return finish("insufficient", why=(how,))
@@ -635,9 +635,9 @@ def target_table(
         assess_target(fc, t, thresholds=thresholds, notes=notes, layer=layer) for t in loc.targets
     ]
     kept = []
-    for i, folded in _one_row_per_target(loc.targets, rows):
+    for i, folded in one_row_per_target(loc.targets, rows):
         if folded:
-            merged = _merged_note(loc, [loc.targets[j] for j in folded])
+            merged = merged_note(loc, [loc.targets[j] for j in folded])
             rows[i]["notes"] = (merged, *rows[i]["notes"])
         kept.append(i)
     frame = pd.DataFrame([rows[i] for i in kept], columns=TARGET_CODE_COLUMNS)
@@ -648,7 +648,7 @@ FORMS = ("level", "share", "increment")  # the form kept first
 UNANSWERED = ("insufficient", "past")  # no probability and no outcome
 
 
-def _one_row_per_target(targets, rows: list[dict]) -> list[tuple[int, list[int]]]:
+def one_row_per_target(targets, rows: list[dict]) -> list[tuple[int, list[int]]]:
     """(row kept, rows folded into it) in params order: the forms of one target are the
     targets of one metric, year and source (and setter) in more than one of FORMS."""
     groups: dict[tuple, list[int]] = {}
@@ -668,7 +668,7 @@ def _one_row_per_target(targets, rows: list[dict]) -> list[tuple[int, list[int]]
     return [(i, folded_into.get(i, [])) for i in range(len(targets)) if i not in gone]
 
 
-def _merged_note(loc: Locality, folded: list[Target]) -> Message:
+def merged_note(loc: Locality, folded: list[Target]) -> Message:
     """'một mục tiêu nêu theo 3 cách, cũng nêu là: thêm 3 xã; 76,47% số xã'."""
     forms = _in_words(loc, folded[-1])
     for t in reversed(folded[:-1]):

@@ -226,19 +226,18 @@ def _whatif_sheet(ws: Worksheet, whatif: pd.DataFrame, *, note, lang, communes_t
     """The Word report's what-if with numbers: a row per coming target with a probability, a
     column per pace factor, the pace needed for 80%; one sentence when no target has one."""
     table = planner.whatif_table(whatif, lang, communes_total=communes_total, numbers=True)
+    table = table.assessed()
     year, pace_p80 = column_label("target_year", lang), column_label("required_pace_p80", lang)
     words = {column_label(c, lang) for c in ("locality", "metric", "target")}
     paces = [c for c in table.frame.columns if c not in {*words, year, pace_p80}]
-    assessed = table.frame[paces].notna().any(axis=1).to_numpy(dtype=bool)
-    if not assessed.any():
+    if not len(table):
         put(ws, 1, 1, note).font = Font(italic=True)
         put(ws, HEADER_ROW, 1, word("sheet.whatif_none", lang))
         return
     formats = {year: YEAR, pace_p80: PACE_FACTOR, **dict.fromkeys(paces, PERCENT)}
-    statuses = [s for s, keep in zip(table.statuses, assessed, strict=True) if keep]
-    rows = table.frame[assessed].to_dict("records")
+    rows = table.frame.to_dict("records")
     columns = list(table.frame.columns)
-    write_planner_sheet(ws, rows, statuses, columns, note=note, lang=lang, formats=formats)
+    write_planner_sheet(ws, rows, table.statuses, columns, note=note, lang=lang, formats=formats)
 
 
 def write_locality_workbook(

@@ -57,6 +57,10 @@ UNIT_PREFIXES = {
 }
 
 
+# The statuses that come with a probability.
+ASSESSED = ("likely", "at_risk", "unlikely")
+
+
 @dataclass(frozen=True)
 class PlannerTable:
     """Text cells under headers in one language, and each row's status code (for colour)."""
@@ -69,6 +73,14 @@ class PlannerTable:
 
     def to_html(self) -> str:
         return html_table(self.frame, self.statuses)
+
+    def assessed(self) -> PlannerTable:
+        """The rows with a probability (a target the forecasts cannot assess has none to vary)."""
+        keep = [status in ASSESSED for status in self.statuses]
+        return PlannerTable(
+            self.frame[keep].reset_index(drop=True),
+            [s for s, k in zip(self.statuses, keep, strict=True) if k],
+        )
 
 
 def split(targets: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

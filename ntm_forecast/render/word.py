@@ -29,7 +29,6 @@ from ntm_forecast.version import __version__
 FIXED_TIME = datetime(2000, 1, 1)  # a document with no figure behind it
 PICTURE_HEADROOM = Cm(1)
 TABLE_FONT = Pt(9)
-ASSESSED = ("likely", "at_risk", "unlikely")  # the statuses that come with a probability
 BACKTEST_COLUMNS = ["metric", "model", "n", "mae", "crps", "crps_vs_drift", "coverage_80"]
 
 
@@ -193,7 +192,7 @@ def _targets_part(doc, targets, lang, *, names, communes_total, with_locality) -
     coming_rows, _ = planner.split(targets)
     if not coming_rows.empty:
         doc.add_heading(word("report.coming", lang), level=1)
-        if coming_rows["status"].isin(ASSESSED).any():
+        if coming_rows["status"].isin(planner.ASSESSED).any():
             add_table(doc, planner.coming_table(targets, lang, **kw))
         else:
             _paragraph(doc, _none_assessed(coming_rows, lang))
@@ -209,17 +208,8 @@ def _targets_part(doc, targets, lang, *, names, communes_total, with_locality) -
         add_table(doc, past)
 
 
-def _assessed(table: planner.PlannerTable) -> planner.PlannerTable:
-    """The rows with a probability (a target the forecasts cannot assess has none to vary)."""
-    keep = [status in ASSESSED for status in table.statuses]
-    return planner.PlannerTable(
-        table.frame[keep].reset_index(drop=True),
-        [s for s, k in zip(table.statuses, keep, strict=True) if k],
-    )
-
-
 def _whatif_part(doc, whatif: pd.DataFrame, lang: str, communes_total) -> None:
-    table = _assessed(planner.whatif_table(whatif, lang, communes_total=communes_total))
+    table = planner.whatif_table(whatif, lang, communes_total=communes_total).assessed()
     if not len(table):  # nothing to vary: the targets part said why
         return
     doc.add_heading(word("report.whatif", lang), level=1)
