@@ -21,7 +21,7 @@ from ntm_forecast.domain import metrics
 from ntm_forecast.domain.checks import check_locality, parent_finding
 from ntm_forecast.domain.history import newest_figure
 from ntm_forecast.domain.members import MEMBERS_SOURCE
-from ntm_forecast.domain.names import display_name
+from ntm_forecast.domain.names import display_name, kind_of
 from ntm_forecast.engine.forecast import LocalityForecast, forecast_locality
 from ntm_forecast.engine.session import Session, load_session, open_session
 from ntm_forecast.i18n.labels import data_as_of
@@ -227,7 +227,7 @@ class Report:
             self.word(
                 "report.header",
                 name=loc.name,
-                level=self.word(f"level.{loc.level}"),
+                level=self.word(f"level.{kind_of(loc)}"),
                 origin=fc.origin_year,
                 end=fc.end_year,
                 paths=fc.n_paths,
