@@ -168,7 +168,7 @@ def backtest_scores(
                         continue
                     for y in ahead:
                         t, actual = truth[y]
-                        x = _paths_at(pf, y, t)
+                        x = pf.within(y, t)
                         if x is None:
                             continue
                         lo, q25, med, q75, hi = np.quantile(x, [0.1, 0.25, 0.5, 0.75, 0.9])
@@ -212,18 +212,6 @@ def outcomes(series) -> dict[int, tuple[float, float]]:
         if p.t - year >= LATE - 1e-9:
             out[year] = (p.t, p.value)
     return out
-
-
-def _paths_at(pf, year: int, t: float):
-    """The paths at time t within `year`: between the year-ends of year − 1 and year
-    (linear within the year; exactly the year-end column when t is the year's end)."""
-    end, before = pf.at(year), pf.at(year - 1)
-    if end is None:
-        return None
-    frac = t - year
-    if before is None or frac >= 1.0 - 1e-9:
-        return end
-    return before + frac * (end - before)
 
 
 def _frame(scores: list[Score]) -> pd.DataFrame:

@@ -42,6 +42,7 @@ from ntm_forecast.assess.targets import (
     LAST_MONTH,
     Decided,
     assess_target,
+    compared,
     settle,
     share_base,
     share_to_count,
@@ -211,9 +212,10 @@ def _plan_error(loc: Locality, t: Target, decided: Decided) -> float:
 def _path_amounts(fc: LocalityForecast, t: Target):
     """What `assess_target` compared on each path, and with what, for a target it gave a
     probability: (amounts, threshold, the plan in the amounts' units)."""
+    loc = fc.locality
     pf = fc.paths[t.metric]
-    col = [int(y) for y in pf.years].index(t.year)
-    x = pf.values[:, col] - (pf.values[:, col - 1] if t.kind == "increment" else 0.0)
+    s = build_series(loc, t.metric, after_merger=on_merged_communes(t.year))
+    x = compared(pf, t, loc, s, pf.model == "additions_only")[0]
     # A share as `assess_target` reads it: of the total, or of each path's NTM communes.
     over = share_to_count(fc, t)[0] if t.kind == "share" else t.low
     return x, over, float(np.median(over))

@@ -43,6 +43,7 @@ from ntm_forecast.domain.history import (
     on_merged_communes,
     period_end,
 )
+from ntm_forecast.domain.paths import PathForecast, between
 from ntm_forecast.domain.schema import Locality, Target
 from ntm_forecast.engine.forecast import LocalityForecast
 from ntm_forecast.i18n.messages import Message, has, msg
@@ -460,28 +461,15 @@ def assess_target(
     if additions_only and t.kind != "increment":
         return finish("insufficient", _model_note(pf))
     row["model"] = pf.model
-    years = [int(y) for y in pf.years]
-    if t.year > years[-1]:
-        return finish("insufficient", msg("note.beyond_horizon", year=years[-1]))
-    col = years.index(t.year)
-    if t.kind == "increment":
-        ends = pf.values
-        if col == 0:
-            # The paths start inside the target year: count from the data's level.
-            start = None if additions_only else _start_of_year(loc, s, t.year)
-            if start is None:
-                return finish("insufficient", msg("note.no_prior_year"))
-            level, floor = start
-            if floor is not None:
-                said.append(floor)
-            ends = np.c_[np.full(len(ends), level), ends]
-            years, col = [t.year - 1, *years], 1
-        x = ends[:, col] - ends[:, col - 1]
-        by_year = [(years[j], ends[:, j] - ends[:, j - 1]) for j in range(1, len(years))]
-        required = low
-    else:
-        x = pf.values[:, col]
-        by_year = [(years[j], pf.values[:, j]) for j in range(1, len(years))]
+    if t.year > int(pf.years[-1]):
+        return finish("insufficient", msg("note.beyond_horizon", year=int(pf.years[-1])))
+    found = compared(pf, t, loc, s, additions_only)
+    if isinstance(found, Message):
+        return finish("insufficient", found)
+    x, by_year, floor = found
+    if floor is not None:
+        said.append(floor)
+    required = low if t.kind == "increment" else None
     base_year = min(fc.origin_year, t.year - 1)
     if additions_only or not len(s):
         base_value = float("nan")
@@ -531,6 +519,34 @@ def assess_target(
         years=len({p.year for p in s.points} | {y for y, _, _ in s.increments}),
     )
     return finish(thresholds.status(p), why=why)
+
+
+def compared(pf: PathForecast, t: Target, loc: Locality, s: Series, additions_only=False):
+    """What a target is compared with on each path, (amounts, [(year, amounts)] for the
+    earliest years, a note or None), or the Message saying why there is nothing to compare:
+    the level when it is decided, or the year's additions (from the data's level when the
+    paths start inside the target year)."""
+    years = [int(y) for y in pf.years]
+    col = years.index(t.year)
+    if t.kind != "increment":
+        x = pf.values[:, col] if col == 0 else _read(pf.values[:, col], pf.values[:, col - 1], t)
+        return x, [(years[j], pf.values[:, j]) for j in range(1, len(years))], None
+    ends, floor = pf.values, None
+    if col == 0:
+        start = None if additions_only else _start_of_year(loc, s, t.year)
+        if start is None:
+            return msg("note.no_prior_year")
+        level, floor = start
+        ends = np.c_[np.full(len(ends), level), ends]
+        years, col = [t.year - 1, *years], 1
+    x = _read(ends[:, col], ends[:, col - 1], t) - ends[:, col - 1]
+    return x, [(years[j], ends[:, j] - ends[:, j - 1]) for j in range(1, len(years))], floor
+
+
+def _read(end: np.ndarray, before: np.ndarray, t: Target) -> np.ndarray:
+    """The paths when the target is decided (`history.period_end`): the year-end, or, for a
+    series that stops inside the year (the old communes in June 2025), where it stops."""
+    return between(before, end, period_end(t.metric, t.year) - t.year)
 
 
 UNSCORED = ("insufficient", "not_modelled")  # coming, without a probability

@@ -17,6 +17,12 @@ QUANTILE_COLUMNS = {
 }
 
 
+def between(before: np.ndarray, end: np.ndarray, frac: float) -> np.ndarray:
+    """Paths a fraction `frac` of the way through a year, from the year-end values before
+    and at its end (linear within the year; the end itself when `frac` is 1)."""
+    return end if frac >= 1.0 - 1e-9 else before + frac * (end - before)
+
+
 @dataclass(frozen=True, eq=False)
 class PathForecast:
     """Year-end values of one metric on `n_paths` simulated futures.
@@ -37,6 +43,16 @@ class PathForecast:
         if idx.size == 0:
             return None
         return self.values[:, idx[0]]
+
+    def within(self, year: int, t: float) -> np.ndarray | None:
+        """The paths at time `t` inside `year` (`t` = year + 1 is its year-end): linear between
+        the year-ends of year − 1 and year, the year-end column itself when `t` is the end or
+        the year before is not simulated. A series that stops inside its year (the old
+        communes in June 2025) is read where it stops, as its outcome is."""
+        end, before = self.at(year), self.at(year - 1)
+        if end is None:
+            return None
+        return end if before is None else between(before, end, t - year)
 
     def quantiles(self, levels=(0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)) -> np.ndarray:
         """(len(levels), H + 1) array; quantiles of a sample, 'linear' method, so ordered."""

@@ -649,3 +649,26 @@ def test_reason_never_empty():
 def test_reason_words_in_both_languages(code, values, vi, en):
     m = Message(code, **values)
     assert m.render("vi") == vi and m.render("en") == en
+
+
+def test_an_old_communes_target_of_2025_is_read_at_june_2025():
+    """The old communes end in June 2025, and their June figure settles a 2025 target: the
+    paths are read there too (halfway between the year-ends), not at the end of 2025."""
+    from ntm_forecast.assess.targets import compared
+    from ntm_forecast.domain.history import build_series
+    from ntm_forecast.domain.paths import PathForecast
+
+    plans = [
+        target("communes_ntm", 2025, "level", 45),
+        target("communes_ntm", 2025, "increment", 4),
+        target("communes_ntm", 2026, "level", 45),
+    ]
+    loc = locality([], plans)
+    pf = PathForecast(
+        "communes_ntm", "hazard", np.array([2024, 2025, 2026]), np.array([[40.0, 50.0, 60.0]])
+    )
+    s = build_series(loc, "communes_ntm")
+    level, added, later = (compared(pf, t, loc, s)[0] for t in loc.targets)
+    assert level.tolist() == [45.0] and added.tolist() == [5.0]
+    # A target on the merged communes (2026 on) is read at its year-end.
+    assert later.tolist() == [60.0]
