@@ -2,8 +2,8 @@
 
 A params file's `name` is the place's own name ("Cần Thơ"), shared by the province before
 1 July 2025 and the unit formed that day. `display_name` adds what the place is and, for the
-two sides of the merger, since or until when: "thành phố Cần Thơ (từ 1/7/2025: Cần Thơ, Sóc
-Trăng, Hậu Giang)", "tỉnh Hậu Giang (đến 30/6/2025)", "huyện Quảng Ninh, tỉnh Quảng Bình".
+two sides of the merger, since or until when: "thành phố Cần Thơ (từ 1/7/2025 gồm Cần Thơ,
+Sóc Trăng, Hậu Giang)", "tỉnh Hậu Giang (đến 30/6/2025)", "huyện Quảng Ninh, tỉnh Quảng Bình".
 """
 
 from __future__ import annotations

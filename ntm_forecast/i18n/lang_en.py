@@ -123,7 +123,7 @@ MESSAGES: dict[str, str] = {
     "name.city": "{name} city",
     "name.district": "{name} district",
     "name.in_province": "{name}, {province}",
-    "name.unit": "{name} (from 1 July 2025: {members})",
+    "name.unit": "{name} (from 1 July 2025, formed from {members})",
     "name.merged": "{name} (until 30 June 2025)",
     "model.hazard": "yearly hazard",
     "model.ocop_growth": "OCOP growth",
@@ -264,8 +264,8 @@ MESSAGES: dict[str, str] = {
     "report.more_rows": "Chart {part} of {parts}",
     # --- the Word report ------------------------------------------------------------------
     "word.page": "Page {page} of {pages}",
-    "word.none_assessed": "None of the {n} coming targets can be assessed yet ({why}); each is "
-    "listed below.",
+    "report.none_assessed": "None of the {n} coming targets can be assessed yet: {why}.",
+    "report.none_assessed_n": "{reason} ({n} targets)",
     # --- the headline -------------------------------------------------------------------
     "headline.counts": "{n} coming targets: {likely} likely, {at_risk} at risk, "
     "{unlikely} unlikely",

@@ -127,7 +127,7 @@ MESSAGES: dict[str, str] = {
     "name.city": "thành phố {name}",
     "name.district": "huyện {name}",
     "name.in_province": "{name}, {province}",
-    "name.unit": "{name} (từ 1/7/2025: {members})",
+    "name.unit": "{name} (từ 1/7/2025 gồm {members})",
     "name.merged": "{name} (đến 30/6/2025)",
     "model.hazard": "tỷ lệ đạt chuẩn hằng năm",
     "model.ocop_growth": "tăng trưởng OCOP",
@@ -268,8 +268,9 @@ MESSAGES: dict[str, str] = {
     "report.more_rows": "Biểu đồ {part}/{parts}",
     # --- the Word report ------------------------------------------------------------------
     "word.page": "Trang {page}/{pages}",
-    "word.none_assessed": "Chưa đánh giá được khả năng đạt của mục tiêu nào trong {n} mục tiêu "
-    "sắp tới ({why}); từng mục tiêu được nêu dưới đây.",
+    "report.none_assessed": "Chưa đánh giá được khả năng đạt của mục tiêu nào trong {n} mục tiêu "
+    "sắp tới: {why}.",
+    "report.none_assessed_n": "{reason} ({n} mục tiêu)",
     # --- the headline -------------------------------------------------------------------
     "headline.counts": "{n} mục tiêu sắp tới: {likely} có khả năng đạt, {at_risk} có nguy cơ "
     "không đạt, {unlikely} khó đạt",

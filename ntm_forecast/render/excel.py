@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +29,7 @@ from ntm_forecast.i18n.labels import (
 from ntm_forecast.i18n.messages import word
 from ntm_forecast.i18n.numbers import as_number, is_missing
 from ntm_forecast.i18n.textsafe import FORMULA_STARTS
-from ntm_forecast.render import planner
+from ntm_forecast.render import office, planner
 from ntm_forecast.render.tables import TARGET_COLUMNS
 
 DATA_COLUMNS = ["metric", "year", "value", "status", "kind", "as_of", "unit", "source", "quote"]
@@ -46,15 +45,11 @@ PACE_FACTOR = "#,##0.00"
 PERCENT_COLUMNS = {"probability", "probability_max", "own_weight"}
 YEAR_COLUMNS = {"year", "target_year", "baseline_year", "earliest_year_p50", "earliest_year_p80"}
 RATIO_COLUMNS = {"pace_ratio"}
-# The planner's pace cells (words elsewhere) and the target table's columns they come from.
-PACE_COLUMNS = {"pace_needed": "required_per_year", "pace_recent": "recent_per_year"}
-DECIMAL_COLUMNS = {*PACE_COLUMNS, *PACE_COLUMNS.values()}
+# The pace a year: the planner's cells and the target table's columns they show.
+DECIMAL_COLUMNS = {*planner.PACE_SOURCES, *planner.PACE_SOURCES.values()}
 
 # Header and code words for the data sheet, whose "status" is the data status, not a target's.
 DATA_KEYS = {"status": "status_data"}
-
-# A fixed time keeps two exports of the same frames byte-identical.
-FIXED_TIME = datetime(2000, 1, 1)
 
 MAX_WIDTH = 50
 HEADER_ROW = 2  # row 1 is the note saying what produced the workbook
@@ -138,14 +133,19 @@ def write_sheet(
     _finish_sheet(ws, widths, len(columns), len(frame))
 
 
-def workbook_bytes(wb: Workbook) -> bytes:
-    """Serialise with fixed document and zip times so equal content gives equal bytes."""
+def workbook_bytes(wb: Workbook, *, title: str = "", meta: dict | None = None) -> bytes:
+    """Serialise with properties naming the toolkit, dated by the newest figure of `meta`
+    (`office.document_time`), and fixed zip times: equal content, equal bytes."""
     buffer = io.BytesIO()
     wb.save(buffer)
     # Workbook.save stamps "modified" with the clock, so the core part is written again after.
-    wb.properties.created = wb.properties.modified = FIXED_TIME
-    core = tostring(wb.properties.to_tree())
-    return fixed_zip_times(buffer.getvalue(), replace={"docProps/core.xml": core})
+    props = wb.properties
+    props.creator = props.lastModifiedBy = office.APPLICATION
+    props.title = title or None
+    props.created = props.modified = office.document_time(meta)
+    core = tostring(props.to_tree())
+    parts = {"docProps/core.xml": core, office.APP_PART: office.app_properties()}
+    return fixed_zip_times(buffer.getvalue(), replace=parts)
 
 
 def _new_workbook() -> Workbook:
@@ -198,22 +198,21 @@ def _finish_sheet(ws, widths: list[int], n_columns: int, n_rows: int) -> None:
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(n_columns)}{HEADER_ROW + n_rows}"
 
 
-def coming_numbers(targets: pd.DataFrame, lang: str, **kw) -> tuple[list[dict], list[str]]:
-    """The planner's coming rows with every figure a number: the pace cells, which the
-    planner writes as words, are put back as the target table's numbers (same order)."""
-    rows, statuses = planner.coming_records(targets, lang, numbers=True, **kw)
-    coming, _ = planner.split(targets)
-    for row, (_, target) in zip(rows, coming.iterrows(), strict=True):
-        for cell, source in PACE_COLUMNS.items():
-            row[cell] = _cell_value(float(target[source]))
-    return rows, statuses
+def _sentence(ws: Worksheet, text: str, *, note: str) -> None:
+    """A sheet that says in one sentence why it has no table."""
+    put(ws, 1, 1, note).font = Font(italic=True)
+    put(ws, HEADER_ROW, 1, text)
 
 
 def _planner_sheets(wb: Workbook, targets, *, note, lang, names, communes_total) -> None:
     kw = {"names": names, "communes_total": communes_total}
-    rows, statuses = coming_numbers(targets, lang, **kw)
     ws = wb.create_sheet(sheet_name("targets", lang))
-    write_planner_sheet(ws, rows, statuses, planner.COMING_COLUMNS, note=note, lang=lang)
+    instead = planner.instead_of_coming(targets, lang)
+    if instead is None:
+        rows, statuses = planner.coming_records(targets, lang, numbers=True, **kw)
+        write_planner_sheet(ws, rows, statuses, planner.COMING_COLUMNS, note=note, lang=lang)
+    else:
+        _sentence(ws, instead, note=note)
     full = wb.create_sheet(sheet_name("all_targets", lang))
     write_sheet(full, targets, TARGET_COLUMNS, note=note, lang=lang)
     rows, statuses = planner.past_records(targets, lang, numbers=True, **kw)
@@ -231,8 +230,7 @@ def _whatif_sheet(ws: Worksheet, whatif: pd.DataFrame, *, note, lang, communes_t
     words = {column_label(c, lang) for c in ("locality", "metric", "target")}
     paces = [c for c in table.frame.columns if c not in {*words, year, pace_p80}]
     if not len(table):
-        put(ws, 1, 1, note).font = Font(italic=True)
-        put(ws, HEADER_ROW, 1, word("sheet.whatif_none", lang))
+        _sentence(ws, word("sheet.whatif_none", lang), note=note)
         return
     formats = {year: YEAR, pace_p80: PACE_FACTOR, **dict.fromkeys(paces, PERCENT)}
     rows = table.frame.to_dict("records")
@@ -283,7 +281,8 @@ def write_locality_workbook(
         lang=lang,
         keys=DATA_KEYS,
     )
-    return atomic_write_bytes(path, workbook_bytes(wb))
+    title = word("report.title", lang, name=meta.get("locality", ""))
+    return atomic_write_bytes(path, workbook_bytes(wb, title=title, meta=meta))
 
 
 def write_summary_workbook(
@@ -298,4 +297,5 @@ def write_summary_workbook(
     wb = _new_workbook()
     note = run_note(meta, lang)
     _planner_sheets(wb, summary, note=note, lang=lang, names=names or {}, communes_total=None)
-    return atomic_write_bytes(path, workbook_bytes(wb))
+    title = word("report.summary_title", lang)
+    return atomic_write_bytes(path, workbook_bytes(wb, title=title, meta=meta))

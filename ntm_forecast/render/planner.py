@@ -15,6 +15,7 @@ notebook, the HTML report, the Word report and the first sheet of each workbook:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -47,6 +48,8 @@ COMING_COLUMNS = [
     "pace_recent",
 ]
 PAST_COLUMNS = ["locality", "metric", "target", "target_year", "outcome"]
+# The planner's pace cells and the target table's columns they show.
+PACE_SOURCES = {"pace_needed": "required_per_year", "pace_recent": "recent_per_year"}
 PERCENT_DIGITS = 1
 UNIT_PREFIXES = {
     "communes": "communes",
@@ -141,6 +144,10 @@ def _name(slug: object, names: dict | None) -> str:
     return str((names or {}).get(slug, slug)) if not is_missing(slug) else ""
 
 
+def _number(value: object) -> float | None:
+    return None if is_missing(value) else float(value)
+
+
 def _projection(row, lang: str) -> str:
     if is_missing(row.get("projected_median")):
         return ""
@@ -169,26 +176,31 @@ def coming_records(
 ) -> tuple[list[dict], list[str]]:
     """The coming rows as cells keyed by COMING_COLUMNS, and their status codes.
 
-    ``numbers``: probability and year stay numbers (a workbook formats and sorts them)."""
+    ``numbers``: probability, year and pace stay numbers (a workbook formats and sorts them)."""
     coming, _ = split(targets)
     rows = []
     for _, r in coming.iterrows():
-        p = r["probability"]
+        if numbers:
+            probability = _number(r["probability"])
+            pace = {cell: _number(r.get(source)) for cell, source in PACE_SOURCES.items()}
+        else:
+            probability = fmt_percent(r["probability"], lang, digits=PERCENT_DIGITS)
+            pace = {
+                cell: fmt_number(r.get(source), lang, digits=1)
+                for cell, source in PACE_SOURCES.items()
+            }
         rows.append(
             {
                 "locality": _name(r["locality"], names),
                 "metric": _metric_label(str(r["metric"]), lang),
                 "target": target_words(r, lang, communes_total),
                 "target_year": int(r["target_year"]) if numbers else fmt_year(r["target_year"]),
-                "probability": (None if is_missing(p) else float(p))
-                if numbers
-                else fmt_percent(p, lang, digits=PERCENT_DIGITS),
+                "probability": probability,
                 "status_label": status_label(str(r["status"]), lang),
                 "reason": reason_words(r.get("reason"), lang),
                 "pace_category": pace_category_label(r.get("pace_category"), lang),
                 "projection": _projection(r, lang),
-                "pace_needed": fmt_number(r.get("required_per_year"), lang, digits=1),
-                "pace_recent": fmt_number(r.get("recent_per_year"), lang, digits=1),
+                **pace,
             }
         )
     return rows, list(coming["status"])
@@ -203,6 +215,26 @@ def coming_table(
 ) -> PlannerTable:
     records = coming_records(targets, lang, names=names, communes_total=communes_total)
     return _table(records, COMING_COLUMNS, lang)
+
+
+def instead_of_coming(targets: pd.DataFrame, lang: str) -> str | None:
+    """The sentence a report shows instead of the coming targets' table: that there are none,
+    or why none has a probability (each reason once, with how many share it); None when one
+    has a probability, and the table is shown."""
+    coming, _ = split(targets)
+    if coming.empty:
+        return word("headline.none", lang)
+    if coming["status"].isin(ASSESSED).any():
+        return None
+    reasons = Counter(
+        reason_words(r.get("reason"), lang) or status_label(str(r["status"]), lang).lower()
+        for _, r in coming.iterrows()
+    )
+    why = "; ".join(
+        reason if n == 1 else word("report.none_assessed_n", lang, reason=reason, n=n)
+        for reason, n in reasons.items()
+    )
+    return word("report.none_assessed", lang, n=len(coming), why=why)
 
 
 def past_records(

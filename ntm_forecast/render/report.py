@@ -297,22 +297,28 @@ class Report:
             self.show_fan_chart(metric)
 
     def show_targets(self) -> None:
+        """The coming targets (a table when any has a probability, else why not in a sentence;
+        none: the headline said so), then the past ones."""
         self._heading("report.targets")
-        self._heading("report.coming", level=3)
         coming = self.coming_table()
         if len(coming):
-            _display(coming.to_html())
-        else:
-            self._paragraph(self.word("report.no_coming"))
+            self._heading("report.coming", level=3)
+            instead = planner.instead_of_coming(self.targets, self.lang)
+            _display(coming.to_html() if instead is None else f"<p>{escape_html(instead)}</p>")
         past = self.past_table()
         if len(past):
             self._heading("report.past", level=3)
             _display(past.to_html())
 
     def show_whatif(self) -> None:
+        """The targets with a probability under each pace; none: nothing to vary, and the
+        targets block said why."""
+        table = self.whatif_table().assessed()
+        if not len(table):
+            return
         self._heading("report.whatif")
         self._paragraph(self.word("report.whatif_note"))
-        _display(self.whatif_table().to_html())
+        _display(table.to_html())
 
     def show_backtest(self) -> None:
         """The model's checks, last: an appendix, with what its ratio means in one sentence."""

@@ -10,7 +10,6 @@ are said so ("chỉ tiêu chung cả nước") and left out of the counts and th
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
 from ntm_forecast.assess.review import COUNT_COLUMNS, NATIONAL_COLUMNS, OUTCOMES, TOTAL
-from ntm_forecast.files import atomic_write_bytes, fixed_zip_times
+from ntm_forecast.files import atomic_write_bytes
 from ntm_forecast.i18n.labels import STATUS_COLOURS, code_label, column_label, data_as_of
 from ntm_forecast.i18n.messages import has, metric_label, render_notes, word
 from ntm_forecast.i18n.numbers import fmt_number, fmt_percent, fmt_year, is_missing
@@ -30,7 +29,7 @@ from ntm_forecast.render import excel
 from ntm_forecast.render.charts import in_rc, new_figure, png_bytes
 from ntm_forecast.render.planner import PlannerTable, target_words
 from ntm_forecast.render.tables import render
-from ntm_forecast.render.word import FIXED_TIME, add_picture, add_table, new_document
+from ntm_forecast.render.word import add_picture, add_table, docx_bytes, new_document
 
 FILES = {
     "csv": "review.csv",
@@ -278,7 +277,8 @@ def workbook_bytes(
     ws = wb[word("review.sheet_targets", lang)]
     statuses = [OUTCOME_STATUS[o] for o in table["outcome"]]
     _shade_column(ws, targets.columns.get_loc("outcome") + 1, statuses)
-    return excel.workbook_bytes(wb)
+    title = word("review.title", lang, **_period(period))
+    return excel.workbook_bytes(wb, title=title, meta={"data_as_of": newest})
 
 
 # ---------------------------------------------------------------- the document
@@ -298,7 +298,8 @@ def document_bytes(
     sentence (and the national stand-ins in another), the counts per locality, the chart,
     then every target with its outcome (coloured) and its deciding figure."""
     doc = new_document()
-    doc.add_heading(xml_text(word("review.title", lang, **_period(period))), level=0)
+    title = word("review.title", lang, **_period(period))
+    doc.add_heading(xml_text(title), level=0)
     if newest:
         doc.add_paragraph(xml_text(data_as_of(newest, lang))).runs[0].italic = True
     doc.add_paragraph(xml_text(word("review.method", lang))).runs[0].italic = True
@@ -316,13 +317,7 @@ def document_bytes(
     doc.add_heading(xml_text(word("review.heading_targets", lang)), level=1)
     statuses = [OUTCOME_STATUS[o] for o in table["outcome"]]
     add_table(doc, PlannerTable(review_text_table(table, lang, names), statuses))
-    # As word.save_document, into memory: fixed times, equal input, equal bytes.
-    props = doc.core_properties
-    props.created = props.modified = props.last_printed = FIXED_TIME
-    props.revision = 1
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return fixed_zip_times(buffer.getvalue())
+    return docx_bytes(doc, title=title, meta={"data_as_of": newest})
 
 
 def write_review(

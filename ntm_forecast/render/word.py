@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -23,10 +22,8 @@ from ntm_forecast.i18n.labels import STATUS_COLOURS, column_label, run_note, sta
 from ntm_forecast.i18n.messages import LANGS, metric_label, word
 from ntm_forecast.i18n.numbers import fmt_number, fmt_percent, fmt_year, is_missing
 from ntm_forecast.i18n.textsafe import xml_text
-from ntm_forecast.render import planner
-from ntm_forecast.version import __version__
+from ntm_forecast.render import office, planner
 
-FIXED_TIME = datetime(2000, 1, 1)  # a document with no figure behind it
 PICTURE_HEADROOM = Cm(1)
 TABLE_FONT = Pt(9)
 BACKTEST_COLUMNS = ["metric", "model", "n", "mae", "crps", "crps_vs_drift", "coverage_80"]
@@ -177,25 +174,19 @@ def _bullets(doc: DocxDocument, lines) -> None:
         _paragraph(doc, line, style="List Bullet")
 
 
-def _none_assessed(coming: pd.DataFrame, lang: str) -> str:
-    """Why the coming targets have no table: how many of each status."""
-    counts = coming["status"].value_counts(sort=False)
-    why = "; ".join(f"{status_label(s, lang).lower()}: {n}" for s, n in counts.items())
-    return word("word.none_assessed", lang, n=len(coming), why=why)
-
-
 def _targets_part(doc, targets, lang, *, names, communes_total, with_locality) -> None:
-    """The headline; the coming targets (a table when any has a probability, else one
-    sentence), a sentence each; the past targets. No coming targets: the headline says so."""
+    """The headline; the coming targets (a table when any has a probability, else why not in
+    a sentence), a sentence each; the past targets. No coming targets: the headline says so."""
     kw = {"names": names, "communes_total": communes_total}
     _paragraph(doc, planner.headline(targets, lang, **kw)).runs[0].bold = True
     coming_rows, _ = planner.split(targets)
     if not coming_rows.empty:
         doc.add_heading(word("report.coming", lang), level=1)
-        if coming_rows["status"].isin(planner.ASSESSED).any():
+        instead = planner.instead_of_coming(targets, lang)
+        if instead is None:
             add_table(doc, planner.coming_table(targets, lang, **kw))
         else:
-            _paragraph(doc, _none_assessed(coming_rows, lang))
+            _paragraph(doc, instead)
         doc.add_heading(word("report.findings", lang), level=2)
         for _, row in coming_rows.iterrows():
             text = target_sentence(row, communes_total, lang)
@@ -229,28 +220,24 @@ def _backtest_part(doc, backtest: pd.DataFrame, lang: str) -> None:
     add_table(doc, planner.PlannerTable(planner.display_frame(shown, lang), []))
 
 
-def document_time(meta: dict) -> datetime:
-    """The first day of the month of the newest figure: a date the data fix, not the clock,
-    so a rerun on the same figures writes the same bytes."""
-    newest = meta.get("data_as_of")
-    if not newest:
-        return FIXED_TIME
-    year, month = newest
-    return datetime(int(year), int(month or 1), 1)
+def docx_bytes(doc: DocxDocument, *, title: str, meta: dict | None) -> bytes:
+    """The document with properties naming the toolkit, dated by the newest figure of `meta`
+    (`office.document_time`), and fixed zip times: equal input, equal bytes."""
+    props = doc.core_properties
+    props.author = props.last_modified_by = office.APPLICATION
+    props.title = xml_text(title)
+    props.comments = ""
+    props.created = props.modified = props.last_printed = office.document_time(meta)
+    props.revision = 1
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return fixed_zip_times(buffer.getvalue(), replace={office.APP_PART: office.app_properties()})
 
 
 def save_document(
     doc: DocxDocument, path: str | os.PathLike[str], *, title: str, meta: dict
 ) -> Path:
-    props = doc.core_properties
-    props.author = props.last_modified_by = f"ntm-forecast {meta.get('version', __version__)}"
-    props.title = xml_text(title)
-    props.comments = ""
-    props.created = props.modified = props.last_printed = document_time(meta)
-    props.revision = 1
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return atomic_write_bytes(path, fixed_zip_times(buffer.getvalue()))
+    return atomic_write_bytes(path, docx_bytes(doc, title=title, meta=meta))
 
 
 def write_locality_report(

@@ -30,7 +30,9 @@ def folder() -> dict[str, Locality]:
 
 def test_each_kind_of_place_is_named_with_what_it_is(folder):
     names = display_names(folder)
-    assert names["can_tho_2025"] == "thành phố Cần Thơ (từ 1/7/2025: Cần Thơ, Sóc Trăng, Hậu Giang)"
+    assert names["can_tho_2025"] == (
+        "thành phố Cần Thơ (từ 1/7/2025 gồm Cần Thơ, Sóc Trăng, Hậu Giang)"
+    )
     assert names["can_tho"] == "thành phố Cần Thơ (đến 30/6/2025)"
     assert names["hau_giang"] == "tỉnh Hậu Giang (đến 30/6/2025)"
     assert names["quang_ninh_quang_binh"] == "huyện Quảng Ninh, tỉnh Quảng Bình"

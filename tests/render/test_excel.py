@@ -1,4 +1,6 @@
 import math
+import zipfile
+from datetime import datetime
 
 import pytest
 from export_fixtures import META, data_frame, forecast_frame, summary_frame, target_frame
@@ -219,3 +221,27 @@ def test_sheet_names_are_valid_in_excel(tmp_path, lang):
 def test_two_writes_with_the_whatif_are_identical_bytes(tmp_path):
     a = write(tmp_path / "a.xlsx", whatif=whatif_frame())
     assert a.read_bytes() == write(tmp_path / "b.xlsx", whatif=whatif_frame()).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("rows", "sentence"),
+    [([5, 6, 7, 8, 9], "Chưa đánh giá được khả năng đạt của mục tiêu nào trong 2 mục tiêu"),
+     ([7, 8, 9], "Không có mục tiêu nào sắp tới.")],
+)  # fmt: skip
+def test_a_targets_sheet_with_no_assessable_row_is_one_sentence(tmp_path, rows, sentence):
+    ws = load_workbook(write(tmp_path / "n.xlsx", targets=target_frame().iloc[rows]))["Mục tiêu"]
+    assert ws["A2"].value.startswith(sentence)
+    assert (ws.max_row, ws.max_column) == (2, 1)  # the note, the sentence, no empty table
+
+
+def test_the_workbook_names_the_toolkit_and_the_data_date(tmp_path):
+    path = write_locality_workbook(
+        tmp_path / "p.xlsx", forecast=forecast_frame(), targets=in_words(target_frame(), "vi"),
+        data=data_frame(), meta={**META, "data_as_of": (2023, 6)}, lang="vi",
+    )  # fmt: skip
+    with zipfile.ZipFile(path) as z:
+        app = z.read("docProps/app.xml").decode()
+    assert "<Application>ntm-forecast 0.1.0</Application>" in app and "penpyxl" not in app
+    props = load_workbook(path).properties
+    assert props.creator == props.lastModifiedBy == "ntm-forecast 0.1.0"
+    assert props.created == props.modified == datetime(2023, 6, 1)  # the data, not the clock

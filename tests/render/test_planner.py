@@ -59,7 +59,13 @@ def test_vietnamese_table():
     ]
     assert frame.iloc[6]["Mục tiêu"] == "duy trì 100%"
     assert frame.iloc[5].tolist()[4:] == [
-        "", "Chưa đủ dữ liệu", "chưa đủ số liệu để dự báo", "", "", "", ""
+        "",
+        "Chưa đủ dữ liệu",
+        "chưa đủ số liệu để dự báo",
+        "",
+        "",
+        "",
+        "",
     ]  # never NaN; the reason it has no probability
     assert table.statuses == COMING
     html = table.to_html()
@@ -184,3 +190,24 @@ def test_a_target_stated_three_ways_is_counted_once_in_the_headline():
     text = planner.headline(t, "vi", communes_total={2021: 51})
     assert text.startswith("1 mục tiêu sắp tới: ")
     assert "xa nhất là 39/51 xã (xã đạt chuẩn NTM) năm 2022" in text
+
+
+def test_instead_of_the_coming_table_a_sentence_says_why():
+    frame = target_frame()
+    assert planner.instead_of_coming(frame, "vi") is None  # some have a probability: a table
+    assert (
+        planner.instead_of_coming(frame.iloc[[7, 8, 9]], "vi") == "Không có mục tiêu nào sắp tới."
+    )
+    twice = frame.iloc[[5, 5, 6]]  # the same reason twice is said once, with how many
+    assert planner.instead_of_coming(twice, "en") == (
+        "None of the 3 coming targets can be assessed yet: insufficient history: no figures "
+        "(2 targets); counts cannot fall in this model, so keeping 100% is assumed, not forecast."
+    )
+
+
+def test_a_workbooks_coming_rows_keep_their_pace_as_numbers():
+    rows, _ = planner.coming_records(target_frame(), "vi", numbers=True)
+    needed = [r["pace_needed"] for r in rows]
+    assert needed[0] == 6.0 and isinstance(needed[0], float)
+    assert needed[-1] is None  # no pace: an empty cell, not "" or NaN
+    assert all(r["pace_recent"] is None or isinstance(r["pace_recent"], float) for r in rows)

@@ -169,7 +169,7 @@ def test_no_english_word_in_a_vietnamese_report(reports, monkeypatch, tmp_path):
     rep = reports["vi"]
     text = "\n".join(_plain(b) for b in _shown(rep, monkeypatch))
     text += "\n" + _documents(rep, tmp_path)
-    assert "Các mục tiêu sắp tới" in text and "Cảnh báo về số liệu" in text
+    assert "Các mục tiêu đã qua" in text and "Cảnh báo về số liệu" in text
     words = {w.lower() for w in re.findall(r"[A-Za-z]+", _without_data(text, rep))}
     assert sorted(words & ENGLISH) == []
 
@@ -178,7 +178,7 @@ def test_no_vietnamese_label_in_an_english_report(reports, monkeypatch, tmp_path
     rep = reports["en"]
     text = "\n".join(_plain(b) for b in _shown(rep, monkeypatch))
     text += "\n" + _documents(rep, tmp_path)
-    assert "Coming targets" in text and "Data warnings" in text
+    assert "Past targets" in text and "Data warnings" in text
     left = _without_data(text, rep)
     found = sorted({m.group(0) for m in VIETNAMESE_LETTERS.finditer(left)})
     context = [
@@ -360,3 +360,35 @@ def test_every_coming_target_says_why(with_coming):
     why = with_coming.coming_table().frame["Lý do"].tolist()
     assert why[0].startswith("cần 25 sản phẩm/năm, gần đây bình quân")  # (200 − 175) in 2026
     assert why[1].startswith("đã sáp nhập vào")  # why it has no probability
+
+
+def _blocks(rep, monkeypatch, *calls) -> list[str]:
+    blocks: list = []
+    monkeypatch.setattr(report, "_display", blocks.append)
+    for call in calls:
+        getattr(rep, call)()
+    return [_plain(b).strip() for b in blocks if isinstance(b, str)]
+
+
+def test_no_coming_target_is_said_once_and_no_table_is_empty(reports, monkeypatch):
+    rep = reports["vi"]  # Hậu Giang merged on 1 July 2025: every target is past
+    shown = _blocks(rep, monkeypatch, "show_header", "show_targets", "show_whatif")
+    assert shown.count("Không có mục tiêu nào sắp tới.") == 1
+    assert "Các mục tiêu sắp tới" not in shown and "Kịch bản tốc độ" not in shown
+
+
+def test_coming_targets_none_of_which_can_be_assessed_get_a_sentence(with_coming, monkeypatch):
+    rep = report.Report(with_coming.session, with_coming.forecast, "vi")
+    unassessed = with_coming.targets["probability"].isna()
+    rep.__dict__["targets"] = with_coming.targets[unassessed].reset_index(drop=True)
+    rep.__dict__["whatif"] = with_coming.whatif[with_coming.whatif["probability"].isna()]
+    blocks: list = []
+    monkeypatch.setattr(report, "_display", blocks.append)
+    rep.show_targets()
+    rep.show_whatif()
+    tables = [b for b in blocks if isinstance(b, str) and "<table" in b]
+    shown = [_plain(b).strip() for b in blocks if isinstance(b, str)]
+    assert any(s.startswith("Chưa đánh giá được khả năng đạt của mục tiêu nào") for s in shown)
+    assert any("đã sáp nhập vào" in s for s in shown)  # the reason, in the sentence
+    assert all("<tbody></tbody>" not in t for t in tables)
+    assert "Kịch bản tốc độ" not in shown

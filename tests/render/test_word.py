@@ -1,4 +1,5 @@
 import functools
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -229,6 +230,10 @@ def test_header_footer_and_properties(tmp_path):
     assert props.title == "Báo cáo dự báo xây dựng nông thôn mới — Hậu Giang"
     assert props.created.replace(tzinfo=None) == datetime(2023, 6, 1)  # the data, not the clock
     assert props.modified == props.created and props.comments == ""
+    with zipfile.ZipFile(write_full(tmp_path, name="app.docx")) as z:
+        app = z.read("docProps/app.xml").decode()
+    assert "<Application>ntm-forecast 0.1.0</Application>" in app
+    assert "Microsoft" not in app and "Normal.dotm" not in app
 
 
 def test_the_full_report_is_the_same_bytes_twice(tmp_path):
@@ -260,8 +265,9 @@ def test_targets_none_of_which_can_be_assessed_get_a_sentence_not_empty_tables(t
     doc = Document(write_full(tmp_path, rows=[5, 6, 7, 8, 9]))
     paragraphs = texts(doc)
     assert (
-        "Chưa đánh giá được khả năng đạt của mục tiêu nào trong 2 mục tiêu sắp tới (chưa đủ dữ "
-        "liệu: 1; không mô hình hóa: 1); từng mục tiêu được nêu dưới đây."
+        "Chưa đánh giá được khả năng đạt của mục tiêu nào trong 2 mục tiêu sắp tới: chưa đủ số "
+        "liệu để dự báo; trong mô hình số xã đạt chuẩn không giảm, nên việc giữ vững 100% được "
+        "giả định, không dự báo."
     ) in paragraphs
     assert "Mục tiêu 10 thôn (thôn đạt chuẩn NTM) năm 2023: Chưa đủ dữ liệu." in paragraphs
     (past,) = doc.tables[:-1]  # the past targets, then the appendix; no coming or what-if
