@@ -447,6 +447,23 @@ def extract(
     return EXIT_OK
 
 
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="the port to serve on")] = 8866,
+    host: Annotated[str, typer.Option(help="the address to bind (0.0.0.0: every one)")] = (
+        "127.0.0.1"
+    ),
+    lang: Lang = "vi",
+    params: Annotated[
+        Path, typer.Option("--params", help="the params folder the app reads and adds to")
+    ] = Path("params"),
+) -> int:
+    """The web app for planners (Voilà): pick a locality, move the pace, add a figure."""
+    from ntm_forecast.app import serve as serve_app
+
+    return serve_app(params, host=host, port=port, lang=lang, echo=typer.echo)
+
+
 def _click_exit(exc: Exception) -> int:
     kinds = {c.__name__ for c in type(exc).__mro__}
     if "Exit" in kinds:

@@ -26,6 +26,7 @@ RANKS = {
     "assess": 4,
     "render": 5,
     "batch": 6,
+    "app": 6,
     "cli": 7,
     "__init__": 8,
 }

@@ -821,3 +821,21 @@ def import_tables(
         ensure_writable_dir(into)
         write_changes(changes)
     return ImportResult(changes, dry_run)
+
+
+def add_row(params_file: str | os.PathLike[str], cells: dict[str, str], where: At) -> Change:
+    """One row of a table (the cells of REQUIRED) added to a params file the caller knows,
+    as `import` adds it: the row checked, the entry merged (an equal one skipped, another
+    value for the same figure kept beside it as a conflict), the file validated with its
+    folder, then written atomically; :class:`InputError` and nothing written otherwise."""
+    path = Path(params_file)
+    folder = _existing(path.parent)
+    row = _row(where, {name: _cell(cells.get(name, "")) for name in (*REQUIRED, *OPTIONAL)})
+    data = folder.data[path.stem]
+    change = Change(path.stem, folder.paths[path.stem], False, data=data)
+    _merge(data.setdefault(row.section, []), row.entry, where, change, row.section)
+    for extra in row.also:
+        _merge(data.setdefault("observations", []), extra, where, change, "observations")
+    _validate([change], folder)
+    write_changes([change])
+    return change
