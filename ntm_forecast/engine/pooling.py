@@ -67,7 +67,7 @@ LOG_HAZARD_LIMITS = (-30.0, 3.0)
 LOG_ADDITIONS_LIMITS = (-20.0, 12.0)
 # OCOP growth: a wide prior on the log of a province's yearly additions (20 products a
 # year, e^±6 within 2 sd), the stock term like the hazard's terms; the negative-binomial
-# size starts at OCOP_START_DISPERSION and is read by moments within DISPERSION_BOUNDS.
+# size is read by moments within localities (`within_dispersion`), within DISPERSION_BOUNDS.
 OCOP_LEVEL_PRIOR = (np.log(20.0), 3.0)
 OCOP_START_DISPERSION = 2.0
 DISPERSION_BOUNDS = (0.5, 1e3)
@@ -576,7 +576,14 @@ class Additions:
     slug: str
     year: int
     added: float
-    stock: float  # products at the start of the year (NaN where no level says)
+    stock: float  # products at the start of the span (NaN where no level says)
+    span: float = 1.0  # years the additions took (a year, or the time between two figures)
+
+
+# Two level figures this far apart (years) frame additions where no year-end pair or stated
+# yearly addition does: a province whose counts are dated inside the year has its own pace.
+SPAN_LIMITS = (0.5, 3.0)
+EPS = 1e-9
 
 
 def ocop_additions(loc: Locality, *, until: float | None = None) -> list[Additions]:
@@ -595,7 +602,17 @@ def ocop_additions(loc: Locality, *, until: float | None = None) -> list[Additio
             else:
                 stock = levels.get(year - 1, float("nan"))
             out[year] = Additions(loc.slug, year, added, stock)
-    return [out[y] for y in sorted(out) if out[y].added >= 0]
+    found = list(out.values())
+    covered = [(y, y + 1.0) for y in out]
+    at = {p.t: p.value for p in s.points}  # the last figure of each date
+    times = sorted(at)
+    for t0, t1 in zip(times, times[1:]):
+        overlaps = any(t0 < b - EPS and t1 > a + EPS for a, b in covered)
+        if SPAN_LIMITS[0] - EPS <= t1 - t0 <= SPAN_LIMITS[1] + EPS and not overlaps:
+            year = int(np.ceil(t1 - EPS)) - 1  # the year the later figure falls in
+            found.append(Additions(loc.slug, year, at[t1] - at[t0], at[t0], t1 - t0))
+            covered.append((t0, t1))
+    return sorted((a for a in found if a.added >= 0), key=lambda a: (a.year, a.span))
 
 
 def province_communes(loc: Locality, *, until: float | None = None) -> float | None:
@@ -685,9 +702,10 @@ class PooledGrowth:
             return np.zeros(len(self.grid)), taus**2, 0.0
         X = self.structure.row([a.stock for a in adds], size)
         y_obs = np.array([a.added for a in adds])
+        exposure = np.log([a.span for a in adds])
         u0 = np.zeros(len(adds))
         for _ in range(3):
-            y, s2 = _nb_obs(X @ self.coef, y_obs, self.dispersion, u0)
+            y, s2 = _nb_obs(X @ self.coef + exposure, y_obs, self.dispersion, u0)
             Y, S2, T, last = _pad([(y, s2, np.arange(len(adds), dtype=float))])
             _, mean_all, m, v = _states(self.grid, Y, S2, T, last)
             u0 = self.weights @ mean_all[:, 0, : len(adds)]
@@ -739,17 +757,13 @@ def fit_pooled_growth(
         ]
     )
     y = np.array([a.added for a in adds])
+    exposure = np.log([a.span for a in adds])  # additions over a span: μ · span
     u = np.zeros(len(adds))
-    k = OCOP_START_DISPERSION
+    k = within_dispersion(list(by_slug.values()))
     weights = _uniform(grid)
     for _ in range(3):
-        coef, cov = _fit_nb(X, y, k, u, prior_mean, prior_sd)
-        mu = np.exp(X @ coef + u)
-        # NB size by moments on the fitted means: Var = μ + μ²/k
-        excess = np.sum((y - mu) ** 2 - mu)
-        k = np.sum(mu**2) / excess if excess > 0 else np.inf  # no excess: no overdispersion
-        k = float(np.clip(k, *DISPERSION_BOUNDS))
-        yy, s2 = _nb_obs(X @ coef, y, k, u)
+        coef, cov = _fit_nb(X, y, k, u + exposure, prior_mean, prior_sd)
+        yy, s2 = _nb_obs(X @ coef + exposure, y, k, u)
         parts = [
             (yy[a:b], s2[a:b], np.arange(b - a, dtype=float))
             for a, b in zip(bounds[:-1], bounds[1:])
@@ -758,6 +772,28 @@ def fit_pooled_growth(
         Y, S2, T, weights, u = _grid_posterior(grid, parts, groups)
     cov = _gls_cov(grid, weights, S2, T, _padded_x(X, groups, Y.shape[1]), prior_sd)
     return PooledGrowth(structure, coef, cov, k, grid, weights, len(adds), tuple(by_slug), centre)
+
+
+def within_dispersion(by_locality: list[list[Additions]]) -> float:
+    """The negative-binomial size k of the year-to-year noise around each locality's own
+    pace (Var = μ + μ²/k), by moments over the localities with two spans or more, each
+    span's mean its locality's own rate times its span (the n/(n − 1) factor for the mean
+    being estimated). Not from the pooled fit: a level shrunk toward the pool would count
+    the differences between localities as noise, and the noise would then shrink the levels
+    further. Without such localities, OCOP_START_DISPERSION."""
+    num = den = 0.0
+    for items in by_locality:
+        if len(items) < 2:
+            continue
+        y = np.array([a.added for a in items])
+        span = np.array([a.span for a in items])
+        mu = span * y.sum() / span.sum()
+        num += np.sum(mu**2)
+        den += np.sum((y - mu) ** 2) * len(items) / (len(items) - 1) - np.sum(mu)
+    if num == 0.0:
+        return OCOP_START_DISPERSION
+    k = num / den if den > 0 else np.inf  # no excess: no overdispersion
+    return float(np.clip(k, *DISPERSION_BOUNDS))
 
 
 def _fit_nb(X, y, k, offset, prior_mean, prior_sd):

@@ -32,6 +32,7 @@ from ntm_forecast.engine.pooling import (
     ocop_additions,
     prior_hazard,
     push_share,
+    within_dispersion,
 )
 
 
@@ -276,6 +277,46 @@ def test_ocop_additions_and_pooled_growth():
     assert pg.dispersion > 0 and pg.weights.sum() == pytest.approx(1.0)
     empty = fit_pooled_growth([one_point_province()])
     assert empty.n == 0
+
+
+def test_ocop_additions_between_figures_dated_inside_the_year():
+    """Counts dated in June and May (Hà Nội's kind) frame additions over their span; a span
+    a year-end pair already covers, or shorter than half a year, adds nothing."""
+    loc = locality(
+        [
+            obs("ocop_total", 2023, 2167, as_of="2023-06"),
+            obs("ocop_total", 2024, 2711, as_of="2024-05"),
+            obs("ocop_total", 2024, 2800, as_of="2024-12"),
+            obs("ocop_total", 2025, 3000, as_of="2025-12"),
+            obs("ocop_total", 2026, 3050, as_of="2026-02"),
+        ],
+        slug="hn",
+    )
+    adds = [(a.year, a.added, a.stock, round(a.span, 3)) for a in ocop_additions(loc)]
+    assert adds == [
+        (2024, 89.0, 2711.0, 0.583),  # May to December 2024
+        (2024, 544.0, 2167.0, 0.917),  # June 2023 to May 2024
+        (2025, 200.0, 2800.0, 1.0),  # the year-end pair; its February figure is too close
+    ]
+
+
+def test_ocop_dispersion_is_the_noise_within_provinces():
+    """Provinces whose own paces differ a hundredfold, with little noise around each
+    (negative binomial, k = 20): k is read near 20 and the spread between provinces stays
+    wide, so a big producer keeps its own pace (own weight high)."""
+    rng = np.random.default_rng(3)
+    locs = []
+    for i, pace in enumerate(np.geomspace(5, 500, 30)):
+        added = rng.negative_binomial(20, 20 / (20 + pace), size=5)
+        levels = 10 + np.concatenate([[0], np.cumsum(added)])
+        locs.append(
+            locality([obs("ocop_total", 2018 + j, v) for j, v in enumerate(levels)], slug=f"o{i}")
+        )
+    assert within_dispersion([ocop_additions(loc) for loc in locs]) == pytest.approx(20, rel=0.5)
+    pg = fit_pooled_growth(locs)
+    assert pg.tau > 1.0
+    _, _, own = pg.locality_state(ocop_additions(locs[-1]))
+    assert own > 0.8
 
 
 # --- simulation check: known parameters are recovered with honest intervals ------------
