@@ -8,6 +8,7 @@ Vietnamese system).
 from __future__ import annotations
 
 import io
+import math
 import os
 from pathlib import Path
 
@@ -52,6 +53,9 @@ DECIMAL_COLUMNS = {*planner.PACE_SOURCES, *planner.PACE_SOURCES.values()}
 DATA_KEYS = {"status": "status_data"}
 
 MAX_WIDTH = 50
+SENTENCE_WIDTH = 100
+LINE_HEIGHT = 15  # points: a line of 11 pt Calibri
+WIDE_LETTERS = 1.2  # a text's letters against as many '0's, which set a column's width
 HEADER_ROW = 2  # row 1 is the note saying what produced the workbook
 
 
@@ -191,17 +195,57 @@ def write_planner_sheet(
 
 
 def _finish_sheet(ws, widths: list[int], n_columns: int, n_rows: int) -> None:
-    """Column widths from the longest text, the header row frozen, an autofilter."""
-    for j, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 8), MAX_WIDTH)
+    """Column widths from the longest text (a longer text wraps in its cell), the header row
+    frozen, an autofilter, the note across the table; printed one page wide."""
+    sizes = [min(max(width + 2, 8), MAX_WIDTH) for width in widths]
+    for j, size in enumerate(sizes, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = size
+    for row in ws.iter_rows(min_row=HEADER_ROW + 1):
+        lines = 1
+        for cell, size in zip(row, sizes):
+            if isinstance(cell.value, str) and len(cell.value) > size:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                lines = max(lines, _lines(cell.value, size))
+        if lines > 1:  # neither Excel nor LibreOffice sizes a row on opening a file
+            ws.row_dimensions[row[0].row].height = LINE_HEIGHT * lines
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
     ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(n_columns)}{HEADER_ROW + n_rows}"
+    _wrap_note(ws, sum(sizes), n_columns)
+    _print_setup(ws)
+
+
+def _wrap_note(ws: Worksheet, width: float, n_columns: int) -> None:
+    """The note of row 1 wrapped across ``n_columns`` columns of ``width`` characters in all,
+    its row as tall as its lines (a merged cell is not sized by Excel or LibreOffice)."""
+    if n_columns > 1:
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=n_columns)
+    note = ws.cell(row=1, column=1)
+    note.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[1].height = LINE_HEIGHT * _lines(str(note.value or ""), width)
+
+
+def _lines(text: str, width: float) -> int:
+    """The lines ``text`` takes wrapped in ``width`` characters, with room for wider letters."""
+    return max(1, math.ceil(len(text) * WIDE_LETTERS / max(width - 1, 1)))
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """Printed or made a PDF: A4 landscape, one page wide, the header row on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
 
 def _sentence(ws: Worksheet, text: str, *, note: str) -> None:
     """A sheet that says in one sentence why it has no table."""
+    ws.column_dimensions["A"].width = SENTENCE_WIDTH
     put(ws, 1, 1, note).font = Font(italic=True)
-    put(ws, HEADER_ROW, 1, text)
+    put(ws, HEADER_ROW, 1, text).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[HEADER_ROW].height = LINE_HEIGHT * _lines(text, SENTENCE_WIDTH)
+    _wrap_note(ws, SENTENCE_WIDTH, 1)
+    _print_setup(ws)
 
 
 def _planner_sheets(wb: Workbook, targets, *, note, lang, names, communes_total) -> None:
