@@ -37,8 +37,12 @@ test: $(VENV)/.installed-dev ## Set up with the dev extra, then lint and run the
 	$(BIN)/python -m pytest
 
 .PHONY: test-browser
-test-browser: $(VENV)/.installed-dev ## Both notebooks in JupyterLab, in headless Chromium (apt-get install chromium)
-	$(BIN)/python -m pytest -m browser tests/test_browser.py
+test-browser: $(VENV)/.installed-dev ## The notebooks in JupyterLab and the web app, in headless Chromium (apt-get install chromium)
+	$(BIN)/python -m pytest -m browser tests/test_browser.py tests/test_app_browser.py
+
+.PHONY: serve
+serve: $(VENV)/.installed ## The web app for planners on http://127.0.0.1:8866 (PORT=, LANG_APP=en)
+	$(BIN)/ntm-forecast serve --port $(or $(PORT),8866) --lang $(or $(LANG_APP),vi)
 
 .PHONY: lint
 lint: $(VENV)/.installed-dev ## ruff check and format check
@@ -50,6 +54,7 @@ bench: $(VENV)/.installed-dev ## Run the benchmarks in benchmarks/
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_extract.py
+	$(BIN)/python benchmarks/bench_app.py
 
 TABLES := data/public/public_observations.csv data/public/provinces_to_2021.csv \
           data/public/figures_2022_2025.csv data/public/units_2025.csv \

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,9 @@ from ntm_forecast.render.report import Report, build
 from ntm_forecast.render.review import review_text_table
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "app.ipynb"
+# Voilà's lab template without links to a CDN: notebooks/voila/templates/ntm, found through
+# JUPYTER_PATH.
+TEMPLATE = "ntm"
 # What `serve` hands the notebook's kernel.
 ENV_PARAMS = "NTM_APP_PARAMS"
 ENV_SESSION = "NTM_APP_SESSION"
@@ -315,6 +319,7 @@ class Page:
             readout_format=".1f",
             continuous_update=False,
             description=word("col.pace", lang),
+            style={"description_width": "initial"},
         )
         self.header, self.targets, self.charts = (widgets.HTML() for _ in range(3))
         self.whatif, self.review, self.links = (widgets.HTML() for _ in range(3))
@@ -322,6 +327,8 @@ class Page:
         self.figure_form = _Form(lang, "figure")
         self.target_form = _Form(lang, "target")
         self.drawn_in = 0.0  # seconds the last redraw took (the benchmark reads it)
+        for name in ("locality", "pace", "header", "targets", "charts", "review", "links"):
+            getattr(self, name).add_class(f"ntm-{name}")  # for the browser tests
         self.locality.observe(self.redraw, names="value")
         self.pace.observe(self.redraw, names="value")
         self.prepare.on_click(self._prepare)
@@ -397,7 +404,7 @@ class _Form:
             return widgets.Text(
                 description=word(key, lang),
                 placeholder=placeholder,
-                style={"description_width": "12em"},
+                style={"description_width": "14em"},
                 layout=widgets.Layout(width="38em"),
             )
 
@@ -406,7 +413,8 @@ class _Form:
             "metric": widgets.Dropdown(
                 options=metric_options,
                 description=word("app.field.metric", lang),
-                style={"description_width": "12em"},
+                style={"description_width": "14em"},
+                layout=widgets.Layout(width="38em"),
             )
         }
         if kind == "target":
@@ -414,7 +422,8 @@ class _Form:
             self.fields["kind"] = widgets.Dropdown(
                 options=kinds,
                 description=word("app.field.target_kind", lang),
-                style={"description_width": "12em"},
+                style={"description_width": "14em"},
+                layout=widgets.Layout(width="38em"),
             )
             self.fields["year"] = text("app.field.target_year", "2027")
             self.fields["value"] = text("app.field.value", "12")
@@ -425,7 +434,7 @@ class _Form:
         self.fields["source"] = text("app.field.source_url", "https://…")
         self.fields["quote"] = widgets.Textarea(
             description=word("app.field.quote", lang),
-            style={"description_width": "12em"},
+            style={"description_width": "14em"},
             layout=widgets.Layout(width="38em"),
         )
         self.button = widgets.Button(
@@ -456,6 +465,7 @@ def voila_command(host: str, port: int) -> list[str]:
         "--no-browser",
         "--strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
+        f"--template={TEMPLATE}",
     ]
 
 
@@ -474,5 +484,14 @@ def serve(params_dir: str | os.PathLike[str], *, host: str, port: int, lang: str
             ENV_SESSION: str(session_file),
             ENV_LANG: lang,
             "MPLBACKEND": "Agg",
+            "JUPYTER_PATH": os.pathsep.join(
+                p for p in (str(NOTEBOOK.parent), os.environ.get("JUPYTER_PATH")) if p
+            ),
         }
-        return subprocess.call(voila_command(host, port), env=env)
+        proc = subprocess.Popen(voila_command(host, port), env=env)
+        # Stopped, the command stops Voilà (which stops its kernels) before the folder goes.
+        signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:  # Ctrl-C reached Voilà too
+            return proc.wait()

@@ -163,13 +163,15 @@ def test_the_downloads_are_the_batch_files_and_open(app):
 
 def test_serve_binds_to_localhost_and_hides_the_code():
     cmd = voila_command("127.0.0.1", 8866)
-    assert cmd[-5:] == [
+    assert cmd[-6:] == [
         "--port=8866",
         "--Voila.ip=127.0.0.1",
         "--no-browser",
         "--strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
+        "--template=ntm",
     ]
+    assert (Path(cmd[3]).parent / "voila" / "templates" / "ntm" / "index.html.j2").is_file()
     assert Path(cmd[3]).name == "app.ipynb" and Path(cmd[3]).is_file()
 
 
