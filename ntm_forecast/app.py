@@ -30,6 +30,7 @@ from ntm_forecast.domain.names import display_names
 from ntm_forecast.domain.schema import AS_OF, Locality
 from ntm_forecast.engine.session import Session, load_session, open_session
 from ntm_forecast.errors import InputError, Problem
+from ntm_forecast.i18n.labels import data_as_of
 from ntm_forecast.i18n.messages import check_lang, has, metric_label, word
 from ntm_forecast.i18n.textsafe import escape_html
 from ntm_forecast.ingest import importer
@@ -186,6 +187,7 @@ class App:
         meta = rep.meta()
         lines = [
             f"<h2>{escape_html(word('report.title', self.lang, name=meta['locality']))}</h2>",
+            f"<p><i>{escape_html(data_as_of(meta['data_as_of'], self.lang))}</i></p>",
             f"<p><i>{escape_html(rep.rests_on())}</i></p>",
             f'<p class="ntm-headline"><b>{escape_html(rep.headline())}</b></p>',
         ]

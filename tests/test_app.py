@@ -64,6 +64,7 @@ def test_a_change_of_locality_or_pace_redraws_the_chart_and_the_table(app):
     other = (page.charts.value, page.targets.value, page.header.value)
     assert all(a != b for a, b in zip(first, other))
     assert "Điện Biên" in page.header.value and "<img" in page.charts.value
+    assert "<p><i>Số liệu đến tháng " in page.header.value  # how new its figures are
     page.pace.value = 1.5
     assert page.charts.value != other[0] and page.targets.value != other[1]
     page.locality.value = "Tỉnh Điện"  # half typed: nothing changes
