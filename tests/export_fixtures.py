@@ -100,7 +100,7 @@ def data_frame() -> pd.DataFrame:
     rows = [
         {"metric": o.metric, "year": o.year, "value": o.value, "status": o.status,
          "kind": o.kind, "as_of": o.as_of or "", "unit": o.unit or "", "source": o.source,
-         "quote": o.quote}
+         "quote": o.quote, "note": ""}
         for o in engine_forecast().locality.observations
     ]  # fmt: skip
     return pd.DataFrame(rows)

@@ -31,10 +31,7 @@ from ntm_forecast.i18n.messages import word
 from ntm_forecast.i18n.numbers import as_number, is_missing
 from ntm_forecast.i18n.textsafe import FORMULA_STARTS
 from ntm_forecast.render import office, planner
-from ntm_forecast.render.tables import TARGET_COLUMNS
-
-DATA_COLUMNS = ["metric", "year", "value", "status", "kind", "as_of", "unit", "source", "quote"]
-
+from ntm_forecast.render.tables import DATA_COLUMNS, TARGET_COLUMNS
 
 PERCENT = "0.0%"
 COUNT = "#,##0"
@@ -125,6 +122,8 @@ def write_sheet(
                 value = code_label("status", record["status"], lang)
             elif key == "status":
                 value = record[column]  # the code itself, for filters and formulas
+            elif key == "unit":
+                value = planner.unit_words(record[column], lang)
             else:
                 value = code_label(key, record[column], lang)
             value = _cell_value(value)

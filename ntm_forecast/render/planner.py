@@ -112,19 +112,30 @@ def _total_at(communes_total: dict | None, year: int) -> float | None:
     return known[max(known)] if known else None
 
 
+def unit_words(unit: object, lang: str) -> str:
+    """'communes' → 'xã', 'million_vnd' → 'triệu đồng', 'criteria/8' → 'tiêu chí (trên 8)'; a
+    unit the catalogue does not know, as it is."""
+    if is_missing(unit) or not unit:
+        return ""
+    name, _, top = str(unit).partition("/")
+    said = word(f"unit.{name}", lang) if has(f"unit.{name}") else name
+    return word("unit.out_of", lang, unit=said, top=top) if top else said
+
+
 def target_words(row, lang: str, communes_total: dict | None = None) -> str:
-    """'39/51 xã', 'thêm 20 xã', '80% số xã', '116 sản phẩm' (or their English)."""
-    metric = str(row["metric"])
-    info = metrics.info(metric)
-    if metric not in metrics.CORE and not metric.endswith(("_share", "_rate")):
+    """'39/51 xã', 'thêm 20 xã', '80% số xã', '116 sản phẩm', '67,8 triệu đồng' (or their
+    English). The unit is the row's `unit` where the table has one (a report's, from its
+    params file), else the metric's."""
+    metric, unit = str(row["metric"]), row.get("unit")
+    if is_missing(unit) and not metric.endswith(("_share", "_rate")):
         # a metric known by its params file only: what it counts is the start of its name
-        info = metrics.info(metric, UNIT_PREFIXES.get(metric.split("_", 1)[0], info.unit))
+        unit = UNIT_PREFIXES.get(metric.split("_", 1)[0])
+    info = metrics.info(metric, None if is_missing(unit) else unit)
     value = fmt_number(row["target_value"], lang)
     high = row.get("target_value_max")
     if not is_missing(high):
         value = word("target.range", lang, low=value, high=fmt_number(high, lang))
-    unit_key = f"unit.{info.unit}"
-    unit = word(unit_key, lang) if has(unit_key) else ""
+    unit = unit_words(info.unit, lang)
     kind = row.get("target_kind", "level")
     if kind == "maintain":
         return word("target.maintain", lang)
@@ -377,7 +388,9 @@ def display_frame(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
                 values.append(fmt_year(v))
             elif isinstance(v, (int, float)):
                 values.append(fmt_number(v, lang, digits=4 if abs(v) < 10 else 2))
-            elif key in ("family", "unit") and has(f"{key}.{v}"):
+            elif key == "unit":
+                values.append(unit_words(v, lang))
+            elif key == "family" and has(f"{key}.{v}"):
                 values.append(word(f"{key}.{v}", lang))
             else:
                 values.append(str(code_label(key, v, lang)))

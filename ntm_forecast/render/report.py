@@ -29,7 +29,8 @@ from ntm_forecast.i18n.messages import check_lang, metric_label, render, word
 from ntm_forecast.i18n.textsafe import escape_html
 from ntm_forecast.render import planner
 from ntm_forecast.render.export import chart_targets, commune_ceiling, export_locality
-from ntm_forecast.render.tables import rests_on
+from ntm_forecast.render.sources import cite
+from ntm_forecast.render.tables import DATA_COLUMNS, rests_on
 from ntm_forecast.version import __version__
 
 WHATIF_PACES = (0.8, 1.0, 1.2, 1.5)
@@ -76,8 +77,11 @@ class Report:
 
     @cached_property
     def targets(self) -> pd.DataFrame:
-        """The target table in codes; each block and file puts it in the report's language."""
-        return assess_targets(self.forecast, thresholds=self.thresholds, layer=self.layer)
+        """The target table in codes, with each metric's unit in the params file (`unit`: a
+        target reads "67,8 triệu đồng"); each block and file puts it in the report's
+        language."""
+        table = assess_targets(self.forecast, thresholds=self.thresholds, layer=self.layer)
+        return table.assign(unit=[self.locality.info(m).unit for m in table["metric"]])
 
     @cached_property
     def whatif(self) -> pd.DataFrame:
@@ -108,34 +112,26 @@ class Report:
         return summarise(scores, by=("family", "metric"), selection=ctx.selection)
 
     def data_frame(self) -> pd.DataFrame:
-        rows = [
-            {
-                "metric": o.metric,
-                "year": o.year,
-                "value": o.value,
-                "status": o.status,
-                "kind": o.kind,
-                "as_of": o.as_of or "",
-                "unit": o.unit or "",
-                "source": self._source(o.source),
-                "quote": o.quote,
-            }
-            for o in self.locality.observations
-        ]
-        return pd.DataFrame(
-            rows,
-            columns=[
-                "metric",
-                "year",
-                "value",
-                "status",
-                "kind",
-                "as_of",
-                "unit",
-                "source",
-                "quote",
-            ],
-        )
+        """Every figure with its unit and source as a reader cites it (`sources.cite`: a
+        seed's title, the quote apart from the notes in brackets, its language said)."""
+        rows = []
+        for o in self.locality.observations:
+            cited = cite(self._source(o.source), o.quote, self.lang)
+            rows.append(
+                {
+                    "metric": o.metric,
+                    "year": o.year,
+                    "value": o.value,
+                    "unit": self.locality.info(o.metric).unit,
+                    "status": o.status,
+                    "kind": o.kind,
+                    "as_of": o.as_of or "",
+                    "source": cited.source,
+                    "quote": cited.quote,
+                    "note": cited.note,
+                }
+            )
+        return pd.DataFrame(rows, columns=DATA_COLUMNS)
 
     def _source(self, source: str) -> str:
         """A page or seed as it is; a merged unit's sums said in words, with names."""

@@ -22,6 +22,11 @@ TARGET_COLUMNS = [
     for reader in {"status": ("status", "status_label"), "notes": ("note",)}.get(column, (column,))
 ]
 
+# A locality's figures as its reports list them (`report.Report.data_frame`).
+DATA_COLUMNS = [
+    "metric", "year", "value", "unit", "status", "kind", "as_of", "source", "quote", "note",
+]  # fmt: skip
+
 FORMATS = ("table", "csv", "json")
 
 

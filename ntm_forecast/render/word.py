@@ -61,6 +61,14 @@ def target_sentence(row: pd.Series, communes_total: dict | None, lang: str) -> s
     return text
 
 
+def source_line(source: str, quote: object, note: object) -> str:
+    """'source: “quote” (note)': the page's words in quotation marks, the notes after them."""
+    if is_missing(quote) or not quote:
+        return str(source)
+    line = f"{source}: “{quote}”"
+    return f"{line} ({note})" if not is_missing(note) and note else line
+
+
 def new_document(orientation: WD_ORIENT = WD_ORIENT.LANDSCAPE) -> DocxDocument:
     doc = Document()
     _orient(doc.sections[0], orientation)
@@ -278,11 +286,10 @@ def write_locality_report(
             _bullets(doc, warnings)
         else:
             _paragraph(doc, word("report.no_warnings", lang))
-    sources = data[["source", "quote"]].drop_duplicates()
+    sources = data[["source", "quote", "note"]].drop_duplicates()
     if not sources.empty:
         doc.add_heading(word("report.sources", lang), level=1)
-        pairs = sources.itertuples(index=False)
-        _bullets(doc, (str(s) if is_missing(q) else f"{s}: “{q}”" for s, q in pairs))
+        _bullets(doc, (source_line(*cited) for cited in sources.itertuples(index=False)))
     if backtest is not None:
         _backtest_part(doc, backtest, lang)
     return save_document(doc, path, title=title, meta=meta)

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from ntm_forecast.domain.history import newest_figure
 from ntm_forecast.render import report
+from ntm_forecast.render.sources import source_title, split_quote
 
 ROOT = Path(__file__).resolve().parents[2]
 N_PATHS = 400
@@ -139,7 +140,8 @@ def _data_text(rep) -> list[str]:
     loc = rep.locality
     out = [loc.name, f"ntm-forecast {report.__version__}"]
     for item in [*loc.observations, *loc.targets]:
-        out += [item.quote or "", item.source or "", item.note or ""]
+        quote, notes = split_quote(item.quote)
+        out += [item.quote, quote, *notes, source_title(item.source), item.note or ""]
     return sorted({t for t in out if t}, key=len, reverse=True)
 
 
