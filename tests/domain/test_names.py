@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from ntm_forecast.domain.names import display_name, display_names
+from ntm_forecast.domain.names import bare_name, display_name, display_names, short_name
 from ntm_forecast.domain.params import load_many
 from ntm_forecast.domain.schema import Locality
 
@@ -66,3 +66,14 @@ def test_display_names_are_unique_across_params(lang):
     for slug, name in names.items():
         assert name not in seen, f"{slug} and {seen[name]} are both shown as {name!r}"
         seen[name] = slug
+    since = {"vi": "từ 1/7/2025 gồm", "en": "from 1 July 2025, formed from"}[lang]
+    until = {"vi": "đến 30/6/2025", "en": "until 30 June 2025"}[lang]
+    localities = loaded.localities
+    for slug, loc in localities.items():
+        if loc.members:  # a unit says since when and what it is made of
+            members = [bare_name(localities[m]) for m in loc.members]
+            assert since in names[slug] and all(m in names[slug] for m in members), names[slug]
+        if loc.merged_into:
+            assert until in names[slug], names[slug]
+        if loc.level == "district":  # a district with its province
+            assert names[slug].endswith(short_name(localities[loc.parent], lang)), names[slug]
