@@ -38,6 +38,10 @@ from ntm_forecast.ingest import extract_rules as rules
 from ntm_forecast.ingest.vi_numbers import Number, find_numbers
 
 MAX_BYTES = 50 * 1024 * 1024
+# The longest sentence of the seeds and the real pages has 696 characters. A longer run without a
+# full stop is cut at its last clause mark (else a space) before this length, so the work per
+# sentence is bounded and extract stays linear in its text ("12 xã 13 xã …" of 20 kB).
+MAX_SENTENCE = 1000
 
 # ---------------------------------------------------------------------------------------------
 # Normalised text with a map back to the original
@@ -354,9 +358,22 @@ def _sentences(doc: _Doc) -> list[_Sentence]:
             if prev and prev.group(1) in ("tp", "tx", "ths", "ts", "pgs", "gs"):
                 continue
             if nxt[:1].isupper() or (nxt[:1] == " " and not nxt[1:2].islower()):
-                out.append(_Sentence(cut, b, para, scope))
+                out.extend(_Sentence(a, b, para, scope) for a, b in _bounded(doc.low, cut, b))
                 cut = b
-        out.append(_Sentence(cut, end, para, scope))
+        out.extend(_Sentence(a, b, para, scope) for a, b in _bounded(doc.low, cut, end))
+    return out
+
+
+def _bounded(low: str, a: int, b: int) -> list[tuple[int, int]]:
+    """``low[a:b]`` in pieces of at most MAX_SENTENCE characters, each cut after the last ';'
+    (else ',', else space) before the limit."""
+    out = []
+    while b - a > MAX_SENTENCE:
+        limit = a + MAX_SENTENCE
+        cut = next((i + 1 for c in ";, " if (i := low.rfind(c, a + 1, limit)) != -1), limit)
+        out.append((a, cut))
+        a = cut
+    out.append((a, b))
     return out
 
 
@@ -467,23 +484,24 @@ def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> lis
     carry_year: _Mention | None = None
     carry_status: str | None = None
     last_para = -1
-    para_start: dict[int, int] = {}
+    ocop = False  # the paragraph up to this sentence names OCOP
+    previous: list[_Fig] = []  # the figures of the sentence before
     for si, s in enumerate(sentences):
         if s.para != last_para:
-            carry_year, carry_status, last_para = None, None, s.para
+            carry_year, carry_status, last_para, ocop = None, None, s.para, False
         text = doc.low[s.start : s.end]
-        para_text = doc.low[para_start.setdefault(s.para, s.start) : s.end]
+        ocop = ocop or "ocop" in text
         groups = _paren_groups(text)
         mentions = _mentions(doc, s, date)
         here: list[_Fig] = []
         for num in find_numbers(text, rules.UNIT, rules.COUNTED):
             m = rules.UNIT.match(text, num.end)
             fig = _Fig(num, rules.FAMILY[m.group("u")], m.end(), si)
-            _resolve(fig, text, groups, here, "ocop" in para_text)
+            _resolve(fig, text, groups, here, ocop)
             _status(fig, text, groups, carry_status, s.scope)
             _year(fig, text, groups, mentions, carry_year, s.start)
             here.append(fig)
-        _sentence_rules(here, text, figs)
+        _sentence_rules(here, text, previous)
         here.extend(_bases(here, text, mentions, s.start))
         for fig in list(here):
             if fig.unit in _TOTALS and fig.num.total and fig.metric and fig.year and not fig.skip:
@@ -499,6 +517,7 @@ def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> lis
             elif date and f.status != "target" and f.year > date.year:
                 f.status = "target"  # a figure for a year still to come is a plan
         figs.extend(here)
+        previous = here
         carry_status = _last_status(text, groups) or carry_status
         outside = [m for m in mentions if m.kind not in ("period", "compare", "undated")]
         plain = [m for m in outside if groups[m.start - s.start] == 0] or outside
@@ -619,12 +638,20 @@ def _past_paren(text: str, i: int) -> str:
 def _next_stop(text: str, i: int, figures: bool = True) -> int:
     """Where the words about the figure ending at ``i`` stop: the next figure, ';', '(' or
     the end of the sentence."""
-    stops = [p for p in (text.find(c, i) for c in ";()") if p != -1]
-    if figures:
-        nums = find_numbers(text[i:], rules.UNIT, rules.COUNTED)
+    stop = min((p for p in (text.find(c, i) for c in ";()") if p != -1), default=len(text))
+    if not figures:
+        return stop
+    # A number whose unit crosses the window's end is not found there, and is the window's
+    # last: the first number found in a window is the first of the rest of the text.
+    width = 64
+    while True:
+        end = min(stop, i + width)
+        nums = find_numbers(text[i:end], rules.UNIT, rules.COUNTED)
         if nums:
-            stops.append(i + nums[0].start)
-    return min(stops) if stops else len(text)
+            return i + nums[0].start
+        if end == stop:
+            return stop
+        width *= 4
 
 
 def _standard(clause: str) -> str | None:
@@ -796,7 +823,8 @@ def _year(fig, text, groups, mentions, carry, offset) -> None:
 
 
 def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
-    """Kind (level or increment) and the parts of a total, which need the whole sentence."""
+    """Kind (level or increment) and the parts of a total, which need the whole sentence;
+    ``before``: the figures of the sentence before."""
     groups = _paren_groups(text)
     # A count without a cue of its own takes the kind of an earlier one only within the same
     # part of the sentence (up to a ";"): of the same metric ("thêm 5 xã đạt chuẩn năm 2022 và
@@ -822,6 +850,8 @@ def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
             last = (part, f.kind)
         elif f.kind_from:
             last = None
+    raised = re.search(r"nâng (?:tổng )?số", text)
+    raised_at = raised.end() if raised else len(text) + 1
     for i, f in enumerate(here):
         if f.skip:
             continue
@@ -840,8 +870,7 @@ def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
         # "có từ 7 xã đạt chuẩn NTM ..., nâng tổng số xã đạt chuẩn lên 108 xã"
         later = [g for g in here[i + 1 :] if g.metric == f.metric and not g.skip]
         if f.kind_from != "cue" and any(
-            re.search(r"nâng (?:tổng )?số", text[: g.num.start]) and g.kind == "level"
-            for g in later
+            g.num.start >= raised_at and g.kind == "level" for g in later
         ):
             f.kind = "increment"
     # Parts of a total ("trong đó", "gồm"): a part of the same metric is either the
@@ -856,7 +885,7 @@ def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
         cut = cue.start() if cue else 0
         wholes = [g for g in here[:i] if g.num.start < cut and not g.skip]
         if not wholes and starts_with_part:
-            wholes = [g for g in before if not g.skip and g.sent == f.sent - 1]
+            wholes = [g for g in before if not g.skip]
         if not wholes:
             continue
         whole = wholes[-1]

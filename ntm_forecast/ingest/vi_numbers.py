@@ -103,33 +103,36 @@ def find_numbers(
     compound ("đầu tư xã", "thứ ba", "trong năm xã …").
     """
     found: list[Number] = []
-    taken: list[tuple[int, int]] = []
+    covered = bytearray(len(text))  # 1 where a range or fraction already took the character
 
     def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
+        return not any(covered[a:b])
+
+    def take(a: int, b: int) -> None:
+        covered[a:b] = b"\x01" * (b - a)
 
     def unit_follows(end: int) -> bool:
         return unit_after.match(text, end) is not None
 
     for m in FRACTION.finditer(text):
         if _month_year(m):
-            taken.append(m.span())  # "tháng 4/2022": a month, not 4 of 2022
+            take(*m.span())  # "tháng 4/2022": a month, not 4 of 2022
             continue
         if unit_follows(m.end()):
             found.append(
                 Number(m.start(), m.end(), parse_number(m.group(1)), total=parse_number(m.group(2)))
             )
-            taken.append(m.span())
+            take(*m.span())
     for m in RANGE.finditer(text):
         if free(*m.span()) and unit_follows(m.end()):
             low, high = parse_number(m.group(1)), parse_number(m.group(2))
             if low < high:
                 found.append(Number(m.start(), m.end(), low, high=high))
-                taken.append(m.span())
+                take(*m.span())
     for m in NUMBER.finditer(text):
         if free(*m.span()) and unit_follows(m.end()):
             found.append(Number(m.start(), m.end(), parse_number(m.group(0))))
-            taken.append(m.span())
+            take(*m.span())
     counted = counted or unit_after
     for m in WORD_NUMBER.finditer(text):
         prev = _PREV_WORD.search(text, max(0, m.start() - 12), m.start())
@@ -137,6 +140,6 @@ def find_numbers(
             continue
         if free(*m.span()) and counted.match(text, m.end()):
             found.append(Number(m.start(), m.end(), float(word_value(m)), written="words"))
-            taken.append(m.span())
+            take(*m.span())
     found.sort(key=lambda n: n.start)
     return found
