@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +33,7 @@ RC = {"font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"]}
 PNG_METADATA = {"Software": None}
 
 MAX_BARS = 40  # targets per overview image: more would not stay legible
+LABEL_WIDTH = 55  # characters of a bar's label on a line
 PAST_MARKS = {"met": "✓", "missed": "✗", "past": "?"}
 
 
@@ -268,16 +270,22 @@ def target_overview_charts(
 @in_rc
 def _draw_overview(summary: pd.DataFrame, lang: str, names: dict, title: str) -> Figure:
     rows = summary.reset_index(drop=True)
-    fig = new_figure((9.0, max(2.5, 0.32 * len(rows) + 1.4)))
-    ax = fig.add_subplot()
-    # The target in words tells apart rows of one metric and year (39 xã, thêm 3 xã, 76,5%).
+    # The target in words tells apart rows of one metric and year (39 xã, thêm 3 xã, 76,5%);
+    # a long label (a unit's name with its members) wraps, and its row grows, so the bars
+    # keep their width.
     labels = [
         chart_text(
-            f"{names.get(r.locality, r.locality)} · {metric_label(r.metric, lang)} "
-            f"{int(r.target_year)}: {target_words(r, lang)}"
+            textwrap.fill(
+                f"{names.get(r.locality, r.locality)} · {metric_label(r.metric, lang)} "
+                f"{int(r.target_year)}: {target_words(r, lang)}",
+                LABEL_WIDTH,
+            )
         )
         for _, r in rows.iterrows()
     ]
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    fig = new_figure((9.0, max(2.5, (0.18 + 0.14 * lines) * len(rows) + 1.4)))
+    ax = fig.add_subplot()
     probability = rows["probability"].astype(float)
     colours = ["#" + STATUS_COLOURS.get(s, "D9D9D9") for s in rows["status"]]
     positions = range(len(rows))

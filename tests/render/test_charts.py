@@ -143,3 +143,14 @@ def test_an_addition_after_the_last_figure_stands_on_it_and_a_share_without_a_co
     fig = draw_fan(fan_frame(), title="t", metric_label="m", ceiling=None, targets=targets,
                    lang="vi")  # fmt: skip
     assert [(t.xy, t.get_text()) for t in fig.axes[0].texts] == [((2020, 30.0), "+2: ✓")]
+
+
+def test_a_long_name_wraps_instead_of_squeezing_the_bars_away(tmp_path):
+    summary = synthetic_summary(3)
+    unit = "thành phố Cần Thơ (từ 1/7/2025 gồm Cần Thơ, Sóc Trăng, Hậu Giang)"
+    names = {slug: unit for slug in summary["locality"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib: "axes sizes collapsed to zero"
+        (path,) = target_overview_charts(summary, lang="vi", folder=tmp_path, names=names)
+    (short,) = target_overview_charts(summary, lang="vi", folder=tmp_path, stem="s")
+    assert png_size(path)[0] == png_size(short)[0] and png_size(path)[1] > png_size(short)[1]
