@@ -372,12 +372,12 @@ class Page:
             return
         started = time.perf_counter()
         rep = self.app.report(self.slug, self.pace.value)
-        self.header.value = self.app.header_html(rep)
         self.targets.value = self.app.targets_html(rep)
         self.charts.value = self.app.charts_html(rep)
         self.whatif.value = self.app.whatif_html(rep)
         self.review.value = self.app.review_html(self.slug)
         self.links.value = ""
+        self.header.value = self.app.header_html(rep)  # last: a new title means all is new
         self.drawn_in = time.perf_counter() - started
 
     def _prepare(self, _button=None) -> None:
