@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -16,18 +17,27 @@ from ntm_forecast.errors import InputError
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _FILE_MODE = 0o644  # mkstemp creates 0600; exported files are meant to be shared
+# The largest file read: params files, tables and reports are a few hundred kB; the public
+# figures of every province together are 0.6 MB. Reading stops here, so `/dev/zero` or a
+# stray 230 MB export is refused at once instead of filling the memory.
+MAX_READ_BYTES = 16 * 1024 * 1024
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    """The text of a UTF-8 file (a leading BOM dropped: Excel and Notepad write one), or
-    :class:`InputError` with one line, the same for params files, tables and reports."""
+    """The text of a UTF-8 file of at most :data:`MAX_READ_BYTES` (a leading BOM dropped:
+    Excel and Notepad write one), or :class:`InputError` with one line, the same for params
+    files, tables and reports."""
     path = Path(path)
     if path.is_dir():  # reading one fails with "Permission denied" on Windows
         raise InputError.at(path, "file", "a readable file", "a directory")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_READ_BYTES + 1)  # a device or a pipe has no size to ask first
     except OSError as exc:
         raise InputError.at(path, "file", "a readable file", exc.strerror or exc) from None
+    if len(raw) > MAX_READ_BYTES:
+        limit = f"a file of at most {MAX_READ_BYTES // (1024 * 1024)} MB"
+        raise InputError.at(path, "file", limit, "more")
     if b"\x00" in raw:
         found = f"binary data (NUL byte at offset {raw.index(0)})"
         raise InputError.at(path, "encoding", "UTF-8 text", found)
@@ -45,8 +55,11 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it into place only if the block succeeds.
 
     The temporary name keeps the suffix so writers that infer the format from it still work.
+    A symbolic link or a read-only file at ``path`` is refused (:class:`InputError`), not
+    replaced by a regular, writable file.
     """
     path = Path(path)
+    _check_replaceable(path)
     fd, name = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.stem}.", suffix=f".part{path.suffix}"
     )
@@ -59,6 +72,16 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _check_replaceable(path: Path) -> None:
+    if path.is_symlink():
+        expected = "a regular file (a symbolic link is not replaced)"
+        raise InputError.at(path, "file", expected, f"a link to {os.readlink(path)}")
+    if path.exists() and not (
+        os.access(path, os.W_OK) and stat.S_IMODE(path.stat().st_mode) & 0o222
+    ):  # the mode bits too: root may write anything, yet a file made read-only stays so
+        raise InputError.at(path, "file", "a writable file (it is not replaced)", "read-only")
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:

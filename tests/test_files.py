@@ -1,8 +1,12 @@
 import io
+import stat
+import time
 import zipfile
+from pathlib import Path
 
 import pytest
 
+from ntm_forecast import files
 from ntm_forecast.domain.params import load_locality
 from ntm_forecast.errors import EXIT_BAD_INPUT, InputError
 from ntm_forecast.files import (
@@ -108,3 +112,52 @@ def test_a_missing_file_or_a_folder_is_one_line(tmp_path):
     with pytest.raises(InputError) as info:
         read_text(tmp_path)
     assert info.value.lines == [f"{tmp_path}: file: expected a readable file, found a directory"]
+
+
+def test_a_file_past_the_limit_is_one_line_and_read_no_further(tmp_path, monkeypatch):
+    limit = 2 * 1024 * 1024
+    monkeypatch.setattr(files, "MAX_READ_BYTES", limit)
+    path = tmp_path / "big.csv"
+    path.write_text("x" * (limit + 1))
+    with pytest.raises(InputError) as info:
+        read_text(path)
+    assert info.value.lines == [f"{path}: file: expected a file of at most 2 MB, found more"]
+    path.write_text("x" * limit)
+    assert len(read_text(path)) == limit
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_an_endless_device_ends_at_once():
+    started = time.perf_counter()
+    with pytest.raises(InputError) as info:
+        read_text("/dev/zero")
+    assert info.value.lines == ["/dev/zero: file: expected a file of at most 16 MB, found more"]
+    assert time.perf_counter() - started < 2
+
+
+def test_a_symlinked_file_is_refused_not_replaced(tmp_path):
+    real = tmp_path / "real.yaml"
+    real.write_text("old")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(real)
+    with pytest.raises(InputError) as info:
+        atomic_write_text(link, "new")
+    assert info.value.lines == [
+        f"{link}: file: expected a regular file (a symbolic link is not replaced), "
+        f"found a link to {real}"
+    ]
+    assert link.is_symlink() and real.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.yaml", "real.yaml"]
+
+
+def test_a_read_only_file_is_refused_not_replaced(tmp_path):
+    path = tmp_path / "locked.yaml"
+    path.write_text("old")
+    path.chmod(0o444)
+    with pytest.raises(InputError) as info:
+        atomic_write_text(path, "new")
+    assert info.value.lines == [
+        f"{path}: file: expected a writable file (it is not replaced), found read-only"
+    ]
+    assert path.read_text() == "old" and stat.S_IMODE(path.stat().st_mode) == 0o444
+    assert [p.name for p in tmp_path.iterdir()] == ["locked.yaml"]

@@ -7,6 +7,7 @@ Every problem is a :class:`~ntm_forecast.errors.Problem` of the file (one line
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +30,29 @@ DEFAULT_DIR = Path("params")
 SUFFIXES = (".yaml", ".yml")
 
 
+class _AliasFound(yaml.constructor.ConstructorError):
+    """An alias (``*name``) in a params file."""
+
+
 class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """The safe loader (libyaml's when installed: several times faster) that also refuses
-    duplicate keys, a silent overwrite in plain YAML."""
+    duplicate keys, a silent overwrite in plain YAML, and aliases: nine levels of nine
+    aliases ("billion laughs") are a few hundred bytes that validation would walk as 10⁹
+    nodes. Params files are written out in full, so no alias is ever needed."""
+
+    def construct_document(self, node: yaml.Node) -> object:
+        seen: set[int] = set()
+        stack = [node]
+        while stack:  # the composed graph shares a node wherever an alias points at it
+            here = stack.pop()
+            if id(here) in seen:
+                raise _AliasFound(None, None, "an alias of an anchor", here.start_mark)
+            seen.add(id(here))
+            if isinstance(here, yaml.SequenceNode):
+                stack.extend(here.value)
+            elif isinstance(here, yaml.MappingNode):
+                stack.extend(n for pair in here.value for n in pair)
+        return super().construct_document(node)
 
 
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -58,6 +79,10 @@ def read_yaml(path: Path) -> object:
     text = read_text(path)
     try:
         return yaml.load(text, Loader=_StrictLoader)
+    except _AliasFound as exc:
+        where = _mark(exc.problem_mark)
+        expected = "plain YAML without aliases (*name)"
+        raise InputError.at(path, where, expected, "an alias of the anchor on this line") from None
     except yaml.constructor.ConstructorError as exc:
         where = _mark(exc.problem_mark)
         if "constructor for the tag" in (exc.problem or ""):
@@ -106,25 +131,68 @@ class Loaded:
 
 
 def discover(paths: Sequence[str | Path] | None = None) -> list[Path]:
-    """Expand directories into their params files; the default is ``params/``."""
+    """The params files a command serves (the default folder is ``params/``): every file
+    named, and every file of a named folder that loads. A folder's file that is refused is
+    left out with its problems on stderr, so one broken file does not stop the others; a
+    file named itself is kept whatever it holds (loading it is then the caller's error)."""
+    named, in_folders = _expand(paths)
+    asked = {p.resolve() for p in named}
+    problems = _load(in_folders).errors if in_folders else []
+    left_out = [p for p in problems if Path(p.file).resolve() not in asked]
+    refused = {p.file for p in left_out}
+    kept = _unique([*named, *(p for p in in_folders if p not in refused)])
+    if not kept:  # nothing to serve: the refusals are the error
+        raise InputError(left_out)
+    for problem in left_out:
+        _say_once(f"{problem} (file left out)")
+    return kept
+
+
+# A command expands a folder twice (the files asked for, then their neighbours to pool
+# with): a refused file is said once.
+_SAID: set[str] = set()
+
+
+def _say_once(line: str) -> None:
+    if line not in _SAID:
+        _SAID.add(line)
+        print(line, file=sys.stderr)
+
+
+def _expand(paths: Sequence[str | Path] | None) -> tuple[list[Path], list[Path]]:
+    """(the files named, the files of the folders named)."""
     targets = [Path(p) for p in paths] if paths else [DEFAULT_DIR]
-    found: list[Path] = []
+    named: list[Path] = []
+    in_folders: list[Path] = []
     for p in targets:
         if p.is_dir():
-            found.extend(sorted(q for q in p.iterdir() if q.suffix in SUFFIXES))
+            in_folders.extend(sorted(q for q in p.iterdir() if q.suffix in SUFFIXES))
         else:
-            found.append(p)
-    if not found:
+            named.append(p)
+    if not named and not in_folders:
         raise InputError.at(targets[0], "path", "at least one .yaml params file", "none")
+    return named, in_folders
+
+
+def _unique(files: list[Path]) -> list[Path]:
     unique: dict[Path, Path] = {}
-    for p in found:  # a file named twice (itself and its folder) is one file
+    for p in files:  # a file named twice (itself and its folder) is one file
         unique.setdefault(p.resolve(), p)
     return list(unique.values())
 
 
 def load_many(paths: Iterable[str | Path] | None = None) -> Loaded:
-    """Load every file, collecting errors instead of stopping at the first."""
-    files = discover(list(paths) if paths is not None else None)
+    """Load every file, a folder's broken ones too, collecting errors instead of stopping
+    at the first (what `check` reports)."""
+    named, in_folders = _expand(list(paths) if paths is not None else None)
+    out = _load(_unique([*named, *in_folders]))
+    out.warnings.extend(check_all(out.localities, out.paths))
+    _apply_national_targets(out)
+    return out
+
+
+def _load(files: list[Path]) -> Loaded:
+    """Each file loaded and its members resolved; no warnings yet."""
     out = Loaded()
     for path in files:
         try:
@@ -140,8 +208,6 @@ def load_many(paths: Iterable[str | Path] | None = None) -> Loaded:
         out.localities[loc.slug] = loc
         out.paths[loc.slug] = path
     _resolve_members(out)
-    out.warnings.extend(check_all(out.localities, out.paths))
-    _apply_national_targets(out)
     return out
 
 

@@ -3,6 +3,7 @@
 import math
 import re
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -252,8 +253,13 @@ def test_district_parents():
 
 def test_discover_default_is_params(tmp_path, monkeypatch):
     (tmp_path / "params").mkdir()
-    write(tmp_path / "params", "b.yaml", "")
-    write(tmp_path / "params", "a.yml", "")
+    for name in ("b.yaml", "a.yml"):
+        stem = name.split(".")[0]
+        write(
+            tmp_path / "params",
+            name,
+            f"{{name: {stem}, slug: {stem}, level: province, origin_year: 2022}}",
+        )
     write(tmp_path / "params", "notes.txt", "")
     monkeypatch.chdir(tmp_path)
     assert [p.name for p in discover()] == ["a.yml", "b.yaml"]
@@ -396,3 +402,67 @@ def test_generated_observations_load_or_fail_cleanly(records):
         else:
             assert len(loc.observations) == len(records)
             assert all(_sane(r) for r in records)
+
+
+# ---------------------------------------------------------------- hostile files
+
+
+def billion_laughs() -> str:
+    """Nine levels of nine aliases: 444 bytes that stand for 9⁹ strings."""
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi"):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_billion_laughs_is_refused_in_under_a_second(tmp_path):
+    path = write(tmp_path, "bomb.yaml", billion_laughs())
+    started = time.perf_counter()
+    with pytest.raises(InputError) as info:
+        load_locality(path)
+    assert time.perf_counter() - started < 1
+    assert info.value.lines == [
+        f"{path}: line 1: expected plain YAML without aliases (*name), "
+        "found an alias of the anchor on this line"
+    ]
+
+
+def test_an_anchor_without_alias_and_a_cycle(tmp_path):
+    assert load_locality(write(tmp_path, "t.yaml", "name: &n X\nslug: t\nlevel: province\n"
+                                                   "origin_year: 2022\n")).name == "X"  # fmt: skip
+    with pytest.raises(InputError, match="without aliases"):
+        load_locality(write(tmp_path, "c.yaml", "a: &x [1, *x]\n"))
+
+
+def folder_with_a_bomb(tmp_path: Path) -> tuple[Path, Path]:
+    folder = tmp_path / "params"
+    folder.mkdir()
+    for p in GOOD.glob("*.yaml"):
+        write(folder, p.name, p.read_text(encoding="utf-8"))
+    return folder, write(folder, "bomb.yaml", billion_laughs())
+
+
+def test_a_folder_serves_its_good_files_and_says_which_was_left_out(tmp_path, capsys):
+    folder, bomb = folder_with_a_bomb(tmp_path)
+    good = sorted(p for p in folder.glob("*.yaml") if p != bomb)
+    assert discover([folder]) == good
+    assert discover([folder]) == good  # asked again (a command's neighbours): not said again
+    said = capsys.readouterr().err.splitlines()
+    assert said == [f"{bomb}: line 1: expected plain YAML without aliases (*name), "
+                    "found an alias of the anchor on this line (file left out)"]  # fmt: skip
+    assert discover([folder / "minimal.yaml"]) == [folder / "minimal.yaml"]
+
+
+def test_a_file_named_itself_stays_an_error(tmp_path, capsys):
+    folder, bomb = folder_with_a_bomb(tmp_path)
+    assert bomb in discover([bomb, folder])  # kept, so loading it is the error
+    assert capsys.readouterr().err == ""
+    assert not load_many([bomb]).ok
+    assert not load_many([folder]).ok  # what `check` reports
+
+
+def test_a_folder_of_refused_files_is_the_error(tmp_path, capsys):
+    write(tmp_path, "bomb.yaml", billion_laughs())
+    with pytest.raises(InputError, match=r"bomb\.yaml: line 1"):
+        discover([tmp_path])
+    assert capsys.readouterr().err == ""
