@@ -64,7 +64,9 @@ class Report:
 
     @property
     def names(self) -> dict[str, str]:
-        return {self.locality.slug: self.locality.name}
+        """The locality's one name (`display_name`), as the Word and Excel files show it."""
+        name = display_name(self.locality, self.session.loaded.localities, self.lang)
+        return {self.locality.slug: name}
 
     @cached_property
     def layer(self) -> ProbabilityLayer:

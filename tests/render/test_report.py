@@ -394,3 +394,9 @@ def test_coming_targets_none_of_which_can_be_assessed_get_a_sentence(with_coming
     assert any("đã sáp nhập vào" in s for s in shown)  # the reason, in the sentence
     assert all("<tbody></tbody>" not in t for t in tables)
     assert "Kịch bản tốc độ" not in shown
+
+
+def test_the_notebook_names_the_place_as_word_and_excel_do(with_coming):
+    frame = with_coming.coming_table().frame
+    assert set(frame["Địa phương"]) == {"tỉnh Hậu Giang (đến 30/6/2025)"}
+    assert with_coming.meta()["locality"] == "tỉnh Hậu Giang (đến 30/6/2025)"
