@@ -55,6 +55,11 @@ _TONE = {f"{a}{t}": f"{ta}{b}" for a, b, pairs in (
 _TONE_RE = re.compile(f"(?:{'|'.join(_TONE)})(?!\\w)")  # open syllables only: "hoà", not "hoạch"
 
 
+def _fold(text: str) -> str:
+    """Lower case and one tone placement, as `_Doc.low` (for words of the tables)."""
+    return _TONE_RE.sub(lambda m: _TONE[m.group(0)], text.lower())
+
+
 @dataclass(frozen=True)
 class _Doc:
     original: str
@@ -216,6 +221,9 @@ class _Fig:
     share: bool = False  # a percentage of communes (share target / *_share observation)
     maintain: bool = False
     status: str = "actual"
+    cued: bool = False  # the status came from words (its sentence's, the one before, a heading)
+    over_period: bool = False  # the year is the end of a period ("giai đoạn 2016 - 2020")
+    from_document: bool = False  # the year is the text's, not from words near the figure
     year: int | None = None
     as_of: str | None = None
     at_least: bool = False
@@ -266,7 +274,8 @@ def extract(
         warnings.append("warning: no locality in the text and no --locality: name '(chưa rõ)'")
         name, level = "(chưa rõ)", "province"
     sentences = _sentences(doc)
-    figs = _figures(doc, sentences, date)
+    own = None if level == "national" else name
+    figs = _figures(doc, sentences, date, _document_year(doc, date), own)
     skipped = list(
         dict.fromkeys(
             f"skipped: {f.skip}: {_one_line(doc.quote(*_quote_span(doc, sentences, f)))}"
@@ -317,6 +326,10 @@ def _locality(doc: _Doc, given: str | None) -> tuple[str | None, str]:
         name = m.group(2).strip()
         found[name] += 1
         levels.setdefault(name, rules.LEVELS[m.group(1)])
+    if not found:  # "Hà Nội đã đánh giá …": a province named without "tỉnh"
+        for name in rules.PROVINCES:
+            if n := len(re.findall(rf"(?<!\w){re.escape(_fold(name))}(?!\w)", doc.low)):
+                found[name], levels[name] = n, "province"
     national = len(re.findall(r"\bcả nước\b", doc.low))
     if given and given.strip().lower() in rules.NATIONAL:
         return "Việt Nam", "national"
@@ -395,7 +408,12 @@ def _mentions(doc: _Doc, s: _Sentence, date: dt.date | None) -> list[_Mention]:
         kind = m.lastgroup if m.lastgroup in ("period", "compare") else None
         g = m.groupdict()
         year, as_of = None, None
-        if g["date"]:
+        if g["period"]:
+            # "giai đoạn 2021-2025": its end, for a count stated at the end of the period or a
+            # plan's target; a horizon ("định hướng đến năm 2030") is never a figure's year
+            ends = re.findall(r"20\d\d", m.group(0))
+            year = int(ends[-1]) if len(ends) == 2 else None
+        elif g["date"]:
             year = int(g["dy"])
             try:
                 as_of = dt.date(year, int(g["dm"]), int(g["dd"])).isoformat()
@@ -406,6 +424,10 @@ def _mentions(doc: _Doc, s: _Sentence, date: dt.date | None) -> list[_Mention]:
             if not 1 <= month <= 12:
                 continue
             as_of = f"{year}-{month:02d}"
+        elif g["quarter"]:  # "quý II/2024": that year, to the end of the quarter
+            year, q = int(g["qy"]), g["q"]
+            n = int(q) if q.isdigit() else {"i": 1, "ii": 2, "iii": 3, "iv": 4}[q]
+            as_of = f"{year}-{3 * n:02d}"
         elif g["months"]:  # "6 tháng đầu năm 2023": that year, to the end of the months
             year = int(g["ny"])
             n = _MONTHS.get(g["months"].split()[0]) or int(g["months"].split()[0])
@@ -479,13 +501,31 @@ def _clause_end(text: str, i: int) -> int:
     return m.start() if m else len(text)
 
 
-def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> list[_Fig]:
+def _document_year(doc: _Doc, date: dt.date | None) -> int | None:
+    """The year the text is about, from its first year words (a title, a date line, a lead
+    "… đạt chuẩn nông thôn mới năm 2021"): the year of a figure whose own words, sentence and
+    paragraph give none ("Như vậy, đến nay toàn tỉnh có 21/96 xã …" in an undated item)."""
+    whole = _Sentence(0, len(doc.low), 0, None)
+    dated = (m for m in _mentions(doc, whole, date) if m.year and m.kind in ("year", "present"))
+    return next((m.year for m in dated), None)
+
+
+def _figures(
+    doc: _Doc,
+    sentences: list[_Sentence],
+    date: dt.date | None,
+    doc_year: int | None,
+    place: str | None,
+) -> list[_Fig]:
     figs: list[_Fig] = []
     carry_year: _Mention | None = None
     carry_status: str | None = None
     last_para = -1
     ocop = False  # the paragraph up to this sentence names OCOP
     previous: list[_Fig] = []  # the figures of the sentence before
+    title = next((line for line in doc.low.splitlines() if line.strip()), "")
+    place = _fold(place) if place else None
+    country = False  # the sentence before was about the whole country
     for si, s in enumerate(sentences):
         if s.para != last_para:
             carry_year, carry_status, last_para, ocop = None, None, s.para, False
@@ -494,13 +534,19 @@ def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> lis
         groups = _paren_groups(text)
         mentions = _mentions(doc, s, date)
         here: list[_Fig] = []
+        country = place is not None and (
+            bool(country and rules.CONTINUES.match(text)) or bool(rules.COUNTRY.search(text))
+        )
         for num in find_numbers(text, rules.UNIT, rules.COUNTED):
             m = rules.UNIT.match(text, num.end)
             fig = _Fig(num, rules.FAMILY[m.group("u")], m.end(), si)
-            _resolve(fig, text, groups, here, ocop)
+            _resolve(fig, text, groups, here, ocop or "ocop" in title)
             _status(fig, text, groups, carry_status, s.scope)
             _year(fig, text, groups, mentions, carry_year, s.start)
+            if country and not fig.skip and _of_the_country(text, fig.num.start, place):
+                fig.skip = "a figure of the whole country, not of the page's place"
             here.append(fig)
+        _raised_to(here, text)
         _sentence_rules(here, text, previous)
         here.extend(_bases(here, text, mentions, s.start))
         for fig in list(here):
@@ -512,21 +558,56 @@ def _figures(doc: _Doc, sentences: list[_Sentence], date: dt.date | None) -> lis
         for f in here:
             if f.skip:
                 continue
+            if f.year is None and (date is None or date.year == doc_year):
+                f.year = doc_year  # the year the whole text is about (not another year's)
+                f.from_document = True
+            if f.over_period and f.kind == "increment":
+                f.skip = "a change over a period, not a year's"
+                continue
             if f.year is None:
                 f.skip = "no year"
             elif date and f.status != "target" and f.year > date.year:
                 f.status = "target"  # a figure for a year still to come is a plan
+            elif date and date.month <= 2 and f.year == date.year and not (f.cued or f.as_of):
+                # a report of January or February about "năm 2020" with no word of an outcome:
+                # the plan for the year just begun ("năm 2020 … có thêm 10 xã, nâng lên 82 xã")
+                f.status = "target"
         figs.extend(here)
         previous = here
-        carry_status = _last_status(text, groups) or carry_status
+        carry_status = _last_status(text, groups, carry_status) or carry_status
         outside = [m for m in mentions if m.kind not in ("period", "compare", "undated")]
         plain = [m for m in outside if groups[m.start - s.start] == 0] or outside
         if plain:
             carry_year = plain[-1]
+    # A headline repeats a figure of the body ("Sóc Trăng: 85/109 xã đạt chuẩn" above "đến nay
+    # … 85/109 xã"): the body's figure, with its own year, stands for both.
+    dated = {(f.metric, f.num.value, f.share) for f in figs if not f.skip and not f.from_document}
+    for f in figs:
+        if f.from_document and not f.skip and (f.metric, f.num.value, f.share) in dated:
+            f.skip = "repeats a figure given with its year"
     return figs
 
 
 _TOTALS = {"communes": ("communes_total", None), "districts": ("districts_total", "districts")}
+
+
+def _of_the_country(text: str, i: int, place: str) -> bool:
+    """Whether the figure at ``i`` belongs to "cả nước" named before it (or in the sentence
+    before, see CONTINUES), with the page's own place not named since."""
+    countries = list(rules.COUNTRY.finditer(text, 0, i))
+    since = countries[-1].end() if countries else 0
+    return place not in text[since:i]
+
+
+def _raised_to(here: list[_Fig], text: str) -> None:
+    """ "có thêm ít nhất 4 xã đạt 19/19 tiêu chí, nâng lên 43 xã đạt chuẩn": a count whose own
+    words name no standard takes the one of the total it raises, the figure right after it."""
+    for f, g in zip(here, here[1:]):
+        if f.skip == _NO_METRIC and g.metric and not g.skip and g.unit == f.unit:
+            between = text[f.end : g.num.start]
+            if re.search(r"\bnâng\b[^;.]*\blên\s*$", between):
+                f.metric, f.out_unit, f.skip = g.metric, g.out_unit, None
+                f.evidence.append(g.num.start)
 
 
 def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bool) -> None:
@@ -542,11 +623,15 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
     if re.search(r"mỗi(?:\s+xã)?(?:\s+phường)?\s*$", left):
         fig.skip = _NAME  # "Mỗi xã một sản phẩm": the name of the OCOP programme
         return
-    if re.search(r"(?<!tổng )(?<!nâng )\bsố\s*$|\bvượt\s*$", left):
-        fig.skip = "not a count of the locality (số …, vượt …)"  # "số 10", "vượt 26 sản phẩm"
+    if re.search(r"(?<!tổng )(?<!nâng )\bsố\s*$|\bvượt\s*$|\b(?:kể|gồm) cả\s*$", left):
+        # "số 10", "vượt 26 sản phẩm", "(kể cả 5 xã đã được công nhận …)": an aside
+        fig.skip = "not a count of the locality (số …, vượt …, kể cả …)"
         return
     if unit == "percent":
         _percent(fig, text, clause, left, here)
+    elif unit == "communes" and re.match(r"\s*(?:\S+\s+){0,2}chưa\b", tail):
+        fig.skip = "communes not at the standard (chưa …)"  # "còn 4 xã chưa đạt chuẩn"
+        return
     elif unit == "communes":
         crit = rules.CRITERION.search(clause)
         if crit and crit.start() >= a - c0:
@@ -559,14 +644,36 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
             if fig.metric is None and (after := _past_paren(text, fig.end)):
                 fig.metric = _standard(after)
                 fig.evidence.append(text.index(after, fig.end))
+            if fig.metric is None and re.match(r"\s*,?\s*gồm\b", tail + ","):
+                # "sẽ có thêm 3 xã, gồm: Bản Phố, …; Nàn Sán, … đạt chuẩn nông thôn mới"
+                rest = text[fig.end : _next_figure(text, fig.end)]
+                if rest.count(",") or rest.count(";"):
+                    fig.metric = _standard(rest)
+            if fig.metric is None and groups[a]:
+                # "39-40% số xã (khoảng 3.530 xã) đạt chuẩn NTM": the words after the ")"
+                close = text.find(")", fig.end)
+                if close != -1:
+                    fig.metric = _standard(text[close + 1 : _next_stop(text, close + 1)])
             if fig.metric == "communes_advanced_and_model":
                 fig.out_unit = "communes"  # one count for two standards: not a core metric
     elif unit == "products":
+        if rules.RECERTIFIED.search(left) or rules.RECERTIFIED.search(reach):
+            fig.skip = _REDONE
+            return
         _products(fig, text, reach, clause, ocop)
+    elif unit == "provinces":
+        # "12 tỉnh, thành phố hoàn thành nhiệm vụ …", "5 tỉnh (Nam Định, …) đã được … hoàn
+        # thành nhiệm vụ"; never "16 tỉnh có 100% số xã đạt chuẩn"
+        words = reach if reach.strip() else _past_paren(text, fig.end)
+        if rules.PROVINCE_DONE.search(words):
+            fig.metric, fig.out_unit = "provinces_ntm", "provinces"
     elif unit in ("villages", "gardens"):
         rest = text[c0 : _next_stop(text, fig.end, figures=False)]
         if rules.STANDARD.search(rest):
-            model = unit == "villages" and rules.MODEL.search(clause)
+            # its own words first ("25 thôn … kiểu mẫu và 35 thôn … nông thôn mới")
+            own = text[fig.end : min(_clause_end(text, fig.end), _next_stop(text, fig.end))]
+            named = own if rules.STANDARD.search(own) or rules.MODEL.search(own) else clause
+            model = unit == "villages" and rules.MODEL.search(named)
             base = "model_villages" if model else f"{unit}_ntm"
             verbs = list(rules.WORK_VERBS.finditer(left))
             if verbs:
@@ -610,6 +717,7 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
 
 _NAME = "the programme's name"  # never a figure: not listed
 _NO_METRIC = "no metric (the words name no standard, star, criterion or rate)"
+_REDONE = "re-certified or re-evaluated products, not added to the count"
 
 
 def _listed(doc: _Doc, sentences: list[_Sentence], f: _Fig) -> bool:
@@ -654,6 +762,17 @@ def _next_stop(text: str, i: int, figures: bool = True) -> int:
         width *= 4
 
 
+def _next_figure(text: str, i: int) -> int:
+    """Where the next figure after ``i`` starts (or the end of the sentence)."""
+    stop = i
+    while stop < len(text):
+        stop = _next_stop(text, stop)
+        if stop == len(text) or text[stop] not in ";()":
+            return stop
+        stop += 1
+    return len(text)
+
+
 def _standard(clause: str) -> str | None:
     """The commune standard the words name: model, advanced, both, or the NTM standard."""
     adv, model = rules.ADVANCED.search(clause), rules.MODEL.search(clause)
@@ -677,7 +796,10 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
             fig.metric, fig.out_unit = metric, "percent"
             return
     fig.maintain = bool(re.search(r"duy trì\s*$", left))
-    of = re.match(r"\s*(?:số\s+)?(?:các\s+)?(xã|huyện|đơn vị|phường)\b", after)
+    of = re.match(r"\s*(?:tổng\s+)?(?:số\s+)?(?:các\s+)?(xã|huyện|đơn vị|phường)\b", after)
+    if of and of.group(1) == "xã" and re.search(r"\d\s*(?:tỉnh|huyện|đơn vị)\b[^,;%]*$", left):
+        fig.skip = "a share within some provinces or districts"  # "16 tỉnh có 100% số xã"
+        return
     if of and of.group(1) == "xã":
         crit = rules.CRITERION.search(clause)
         own = text[fig.end : min(_clause_end(text, fig.end), _next_stop(text, fig.end))]
@@ -685,7 +807,10 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
             fig.metric = f"communes_criterion_{rules.CRITERIA[crit.group(1)]}_share"
             fig.out_unit = "percent"
         else:
-            fig.metric, fig.share = _standard(own) or _standard(clause), True
+            # "39-40% số xã (khoảng 3.530 xã) đạt chuẩn NTM": past the parenthesis
+            past = _past_paren(text, _clause_end(text, fig.end))
+            fig.metric = _standard(own) or _standard(clause) or _standard(past)
+            fig.share = True
         return
     rest = text[fig.num.start : _next_stop(text, fig.end, figures=False)]
     if of and of.group(1) in ("huyện", "đơn vị") and re.search(r"đạt chuẩn|ntm", rest):
@@ -693,17 +818,28 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
         return
     if of:
         return  # wards and towns: not a programme of rural communes
+    # "Ở cấp huyện, 51% đã hoàn thành nhiệm vụ/đạt chuẩn nông thôn mới"
+    districts = re.search(r"^\S+\s+(?:\S+\s+)?(?:hoàn thành nhiệm vụ|đạt chuẩn)", rest)
+    if districts and "cấp huyện" in text[: fig.num.start] and not rules.ADVANCED.search(rest):
+        fig.metric, fig.out_unit = "districts_ntm_share", "percent"
+        return
     crit = rules.CRITERION.search(clause)
     if crit and fig.num.start - 1 >= 0 and "(" in text[max(0, fig.num.start - 3) : fig.num.start]:
         fig.metric = f"communes_criterion_{rules.CRITERIA[crit.group(1)]}_share"
         fig.out_unit = "percent"
         return
     # "36/51 xã đạt chuẩn NTM (đạt tỷ lệ 70,59%)", "103 xã đạt 72%": the count just before
-    if re.search(r"(?:^|\(|đạt|tỷ lệ|chiếm|bằng)\s*$", left.strip() + " ") or not left.strip():
-        prev = [f for f in here if f.unit == "communes" and f.metric and not f.skip]
+    share_of = r"(?:^|\(|đạt|tỷ lệ|chiếm|bằng)(?:\s+(?:khoảng|gần|hơn|trên))?\s*$"
+    if re.search(share_of, left.strip() + " ") or not left.strip():
+        units = ("communes", "districts")
+        prev = [f for f in here if f.unit in units and f.metric and not f.skip]
         if prev and fig.num.start - prev[-1].end < 80:
             p = prev[-1]
-            if p.metric.startswith("communes_criterion_"):
+            if p.metric == "districts_ntm":  # "249 đơn vị cấp huyện …, chiếm khoảng 38,7%"
+                fig.metric, fig.out_unit = "districts_ntm_share", "percent"
+            elif p.unit == "districts":
+                return
+            elif p.metric.startswith("communes_criterion_"):
                 fig.metric, fig.out_unit = p.metric + "_share", "percent"
             else:
                 fig.metric, fig.share = p.metric, True
@@ -732,6 +868,8 @@ def _products(fig: _Fig, text: str, tail: str, clause: str, ocop: bool) -> None:
     if rules.SUBMITTED.search(tail) and ("hồ sơ" in clause or re.search(r"đề nghị|dự thi", tail)):
         fig.metric, fig.out_unit = "ocop_submitted_5star", "products"
         return
+    if rules.REGISTERED.search(tail):
+        return  # "61 sản phẩm đăng ký mới": registered, not yet rated
     if stars is None or stars.group("b") or stars.group("plus") or stars.group("from"):
         low = int(stars.group("a")) if stars else 3
         if low <= 3:
@@ -778,18 +916,37 @@ def _status(fig: _Fig, text: str, groups: list[int], carry: str | None, scope: s
     best = None
     for rx, status in rules.STATUS_CUES:
         m = _cue_before(rx, text, fig.num.start, groups)
+        if m and status == "reached":
+            if re.search(r"[,;]|\bvà\b", text[m.end() : fig.num.start]):
+                continue  # a plan reached, then another figure
+            status = "target"
         if m and (best is None or m.start() > best[0]):
             best = (m.start(), status)
-    fig.status = best[1] if best else (carry or scope or "actual")
+    fig.cued = bool(best or carry or scope)
+    if best:
+        fig.status = _future(best[1], text[: best[0]], carry)
+    else:
+        fig.status = carry or scope or "actual"
 
 
-def _last_status(text: str, groups: list[int]) -> str | None:
+def _future(status: str, before: str, carry: str | None) -> str:
+    """ "sẽ" (will) is an estimate after "dự kiến" ("Dự kiến đến hết năm 2019, sẽ có thêm 3
+    xã") or after a sentence of estimates, else a plan."""
+    if status != "future":
+        return status
+    estimated = rules.STATUS_CUES[0][0].search(before) or carry == "estimate"
+    return "estimate" if estimated else "target"
+
+
+def _last_status(text: str, groups: list[int], carry: str | None) -> str | None:
     best = None
     for rx, status in rules.STATUS_CUES:
         for m in rx.finditer(text):
+            if status == "reached":
+                continue  # an outcome: it says nothing of the sentences after it
             if groups[m.start()] == 0 and (best is None or m.start() > best[0]):
                 best = (m.start(), status)
-    return best[1] if best else None
+    return _future(best[1], text[: best[0]], carry) if best else None
 
 
 def _year(fig, text, groups, mentions, carry, offset) -> None:
@@ -804,10 +961,17 @@ def _year(fig, text, groups, mentions, carry, offset) -> None:
     before = [m for m in usable if m.start - offset < fig.num.start]
     stop = _next_stop(text, fig.end)
     after = [m for m in usable if fig.end <= m.start - offset < stop]
+    periods = [
+        m for m in mentions if m.kind == "period" and m.year and groups[m.start - offset] in (0, g)
+    ]
+    own_period = [m for m in periods if c0 <= m.start - offset < c1]
+    plan_period = [m for m in periods if m.start - offset < fig.num.start]
     pick = None
     if own:
         pre = [m for m in own if m.start - offset < fig.num.start]
         pick = pre[-1] if pre else own[0]
+    elif own_period:
+        pick = own_period[-1]  # "Giai đoạn 2011 - 2015 đã có 13 xã đạt chuẩn": the end of 2015
     elif before or after:
         # "..., đến hết năm 2020, 10/10 xã ..." and "... 02 xã đạt chuẩn ..., năm 2022":
         # the nearer of the year words before it and those after it (before the next figure)
@@ -816,10 +980,13 @@ def _year(fig, text, groups, mentions, carry, offset) -> None:
         pick = min(cands, key=lambda t: t[0])[1]
     elif later := [m for m in usable if m.start - offset >= fig.end]:
         pick = later[0]  # "..., về quy hoạch có 100% các xã ...; ..., đến nay có 112/137 xã"
+    elif fig.status == "target" and plan_period:
+        pick = plan_period[-1]  # "mục tiêu … giai đoạn 2021-2025: Phấn đấu … 80% số xã"
     elif carry is not None:
         pick = carry
     if pick is not None:
         fig.year, fig.as_of = pick.year, pick.as_of
+        fig.over_period = pick.kind == "period"
 
 
 def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
@@ -862,7 +1029,9 @@ def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
             has = (
                 f.unit in ("communes", "districts")
                 and f.num.high is None
-                and re.search(r"\bcó\s*$", text[: f.num.start])
+                and re.search(
+                    r"\bcó\s*(?:ít nhất|tối thiểu|khoảng|trên|hơn)?\s*$", text[: f.num.start]
+                )
             )
             added = f.status == "target" and _countable(f) and not has
             f.kind = "increment" if added else "level"
@@ -883,13 +1052,29 @@ def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
         if cue is None and not starts_with_part:
             continue
         cut = cue.start() if cue else 0
-        wholes = [g for g in here[:i] if g.num.start < cut and not g.skip]
+        # the whole is not a change beside a count ("6.511 xã …, tăng 180 xã so với cuối năm
+        # 2022; trong đó có 2.076 xã …"): the parts are of the count
+        wholes = [
+            g
+            for g in here[:i]
+            if g.num.start < cut
+            and (not g.skip or g.skip == _REDONE)
+            and not re.match(r"[^,;()]*\bso (?:với )?", text[g.end :])
+        ]
         if not wholes and starts_with_part:
             wholes = [g for g in before if not g.skip]
         if not wholes:
             continue
         whole = wholes[-1]
+        if whole.skip:  # "công nhận lại 13 sản phẩm …, gồm 04 sản phẩm 4 sao, 09 …"
+            if f.unit == whole.unit:
+                f.skip = _REDONE
+            continue
         if whole.metric != f.metric:
+            # the year's additions by star or standard ("thêm 68 sản phẩm, trong đó, có 4
+            # sản phẩm 4 sao"): additions too
+            if whole.kind == "increment" and f.kind_from != "cue" and f.unit == whole.unit:
+                f.kind = "increment"
             continue
         if f.kind == "increment" and f.kind_from == "cue" and whole.kind_from != "cue":
             whole.kind = "level"
@@ -916,6 +1101,9 @@ def _bases(here: list[_Fig], text: str, mentions: list[_Mention], offset: int) -
             if g.metric == f.metric and g.kind == "level" and g.year == f.year
             and g.num.start < f.num.start and not g.skip and not g.share
         ]  # fmt: skip
+        if since and since[0].year < f.year - 1:
+            # "tăng 2.064 xã so với cuối năm 2021" in mid-2025: four years', not 2025's
+            f.skip = f"a change over several years (since {since[0].year}), not a year's"
         if not since or not levels:
             continue
         g, year = levels[-1], since[0].year
@@ -969,6 +1157,13 @@ def _kind(f: _Fig, text: str, groups: list[int]) -> tuple[str, str]:
         strong.append((len(left), "increment"))  # "02 sản phẩm mới"
     if strong:
         return max(strong)[1], "cue"
+    if re.search(r"\blà\s*$", left):  # "mục tiêu … đến hết năm 2025 là 3.054 sản phẩm"
+        return "level", "cue"
+    if groups[f.num.start] and re.search(r"%[^,;()]*\(\s*(?:khoảng|gần|hơn|trên)?\s*$",
+                                         text[: f.num.start]):  # fmt: skip
+        return "level", "cue"  # "39-40% số xã (khoảng 3.530 xã)": the count of the share
+    if rules.SINCE_NEW_YEAR.search(text, 0, f.num.start):
+        return "increment", "cue"  # "Từ đầu năm đến nay, toàn tỉnh có 68 sản phẩm …"
     if _cue_before(rules.LUY_KE, text, f.num.start, groups):
         return "level", "cue"
     if rules.INC_WEAK.search(left):

@@ -15,18 +15,18 @@ NOW = r"(?<!thực )(?<!thể )(?<!phát )(?<!xuất )\bhiện\b"
 
 UNIT = re.compile(
     r"\s*(?P<u>%|xã\b|sản phẩm\b|hồ sơ\b|thôn\b|ấp\b|bản\b|vườn\b|huyện\b|đơn vị\b"
-    r"|tiêu chí\b|nội dung\b|chỉ tiêu\b|triệu đồng|tỷ đồng|nghìn đồng)"
+    r"|tiêu chí\b|nội dung\b|chỉ tiêu\b|triệu đồng|tỷ đồng|nghìn đồng|tỉnh\b)"
 )
 # The nouns a number written in words may count: no "%" and no money after "năm" or "ba".
 COUNTED = re.compile(
-    r"\s*(?:xã|sản phẩm|hồ sơ|thôn|ấp|bản|vườn|huyện|đơn vị|tiêu chí|nội dung|chỉ tiêu)\b"
+    r"\s*(?:xã|sản phẩm|hồ sơ|thôn|ấp|bản|vườn|huyện|đơn vị|tiêu chí|nội dung|chỉ tiêu|tỉnh)\b"
 )
 FAMILY = {
     "%": "percent", "xã": "communes", "sản phẩm": "products", "hồ sơ": "products",
     "thôn": "villages", "ấp": "villages", "bản": "villages", "vườn": "gardens",
     "huyện": "districts", "đơn vị": "districts", "tiêu chí": "criteria",
     "nội dung": "contents", "chỉ tiêu": "indicators", "triệu đồng": "million_vnd",
-    "tỷ đồng": "billion_vnd", "nghìn đồng": "thousand_vnd",
+    "tỷ đồng": "billion_vnd", "nghìn đồng": "thousand_vnd", "tỉnh": "provinces",
 }  # fmt: skip
 
 # The standard a count of communes (or villages, districts) refers to.
@@ -68,22 +68,42 @@ STARS = re.compile(
     r"(?P<plus>(?:\s+cấp\s+\w+)?\s+trở lên)?"
 )
 SUBMITTED = re.compile(r"trung ương|quốc gia")
-NOT_OCOP = re.compile(r"làng nghề|đề xuất|nâng hạng")
+# Products that are not the OCOP count: of a craft village, proposed, upgraded, grouped by
+# kind ("124 sản phẩm thuộc nhóm thực phẩm"), of a potential star; registered (after the
+# dossiers submitted to the centre: "2 hồ sơ đăng ký dự thi … trung ương").
+NOT_OCOP = re.compile(r"làng nghề|đề xuất|nâng hạng|thuộc nhóm|tiềm năng")
+REGISTERED = re.compile(r"đăng ký")
+# Re-certified products are not added to the count ("công nhận lại 13 sản phẩm").
+RECERTIFIED = re.compile(
+    r"(?:công nhận|đánh giá|cấp|chứng nhận|xếp hạng) lại|tái (?:chứng nhận|cấp)"
+)
+# Provinces that completed the programme (a national page): "12 tỉnh, thành phố hoàn thành
+# nhiệm vụ xây dựng nông thôn mới"
+PROVINCE_DONE = re.compile(r"hoàn thành nhiệm vụ")
 
 # A clause about the programme: a percentage or an amount there is listed when it is left out.
 PROGRAMME = re.compile(r"\bxã\b|nông thôn mới|\bntm\b|ocop|đạt chuẩn|tiêu chí|sản phẩm")
 
-# Status cues; the nearest one before a figure in its sentence wins.
+# Status cues; the nearest one before a figure in its sentence wins. A plan reached or passed
+# ("vượt mục tiêu", "hoàn thành mục tiêu", "so với kế hoạch") names the plan's figure only in
+# its own clause ("vượt mục tiêu của năm 2020: 5 xã"), not the next item ("…, vượt mục tiêu
+# giai đoạn và 12,3% xã đạt chuẩn kiểu mẫu"). "sẽ" marks the future: an estimate after "dự
+# kiến", else a plan (see extract._status).
+_NOT_A_PLAN = r"(?<!vượt )(?<!hoàn thành )(?<!so với )(?<!so )"
+REACHED = re.compile(r"(?:vượt|hoàn thành|so với|so) (?:mục tiêu|kế hoạch)")
 STATUS_CUES = [
     (re.compile(r"\bước\b|dự kiến"), "estimate"),
     (
         re.compile(
-            r"phấn đấu|mục tiêu(?! quốc gia)|(?<!so với )(?<!% )(?<!theo )kế hoạch"
+            rf"phấn đấu|{_NOT_A_PLAN}mục tiêu(?! quốc gia)"
+            rf"|{_NOT_A_PLAN}(?<!% )(?<!theo )kế hoạch"
             r"|giao chỉ tiêu|thống nhất giao|chỉ tiêu[^.;]{0,40}\bgiao\b|đặt ra|đề ra"
-            r"|phương hướng|định hướng|\bsẽ\b|năm tới"
+            r"|phương hướng|định hướng|năm tới"
         ),
         "target",
     ),
+    (re.compile(r"\bsẽ\b"), "future"),
+    (REACHED, "reached"),
     (
         re.compile(
             r"\bđã\b|đến nay|hiện nay|lũy kế|kết quả|tính đến|đến hết năm|đến thời điểm này"
@@ -97,6 +117,8 @@ HEADING_STATUS = [
     (re.compile(r"kết quả"), "actual"),
 ]
 
+# "Từ đầu năm đến nay, toàn tỉnh có 68 sản phẩm …": what the year has added so far.
+SINCE_NEW_YEAR = re.compile(r"từ đầu năm")
 INC_STRONG = re.compile(
     r"\bthêm\b|\btăng\b(?! cường)|(?<!thôn )(?<!đổi )\bmới\b(?! đạt)|trong năm|năm qua"
 )
@@ -116,14 +138,33 @@ ELLIPSIS = re.compile(
     r"(?:(?:toàn\s+)?(?:tỉnh|huyện|thành phố|thị xã)\s+)?(?:đã\s+)?có\s*"
 )
 PARTS = re.compile(r"trong đó|\bgồm\b|bao gồm")
+# A sentence that goes on with the figures of the one before it ("Trong số này, …").
+CONTINUES = re.compile(r"\s*(?:trong số (?:này|đó)|trong đó)\b")
+# Figures of the whole country on a page about one province: the subject "cả nước".
+COUNTRY = re.compile(r"\bcả nước\b|\b63(?:/63)? tỉnh")
+# The provinces of 2016–2025 and the units of 1 July 2025, by the names pages use without
+# "tỉnh" before them ("Hà Nội đã đánh giá …").
+PROVINCES = (
+    "An Giang", "Bà Rịa - Vũng Tàu", "Bạc Liêu", "Bắc Giang", "Bắc Kạn", "Bắc Ninh", "Bến Tre",
+    "Bình Dương", "Bình Định", "Bình Phước", "Bình Thuận", "Cà Mau", "Cao Bằng", "Cần Thơ",
+    "Đà Nẵng", "Đắk Lắk", "Đắk Nông", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai",
+    "Hà Giang", "Hà Nam", "Hà Nội", "Hà Tĩnh", "Hải Dương", "Hải Phòng", "Hậu Giang",
+    "Hòa Bình", "Hồ Chí Minh", "Hưng Yên", "Khánh Hòa", "Kiên Giang", "Kon Tum", "Lai Châu",
+    "Lạng Sơn", "Lào Cai", "Lâm Đồng", "Long An", "Nam Định", "Nghệ An", "Ninh Bình",
+    "Ninh Thuận", "Phú Thọ", "Phú Yên", "Quảng Bình", "Quảng Nam", "Quảng Ngãi", "Quảng Ninh",
+    "Quảng Trị", "Sóc Trăng", "Sơn La", "Tây Ninh", "Thái Bình", "Thái Nguyên", "Thanh Hóa",
+    "Thừa Thiên Huế", "Tiền Giang", "Trà Vinh", "Tuyên Quang", "Vĩnh Long", "Vĩnh Phúc",
+    "Yên Bái",
+)  # fmt: skip
 
 # Years: one pattern, the first alternative that matches wins.
 YEAR = re.compile(
     r"(?P<period>(?:giai đoạn\s*)?20\d\d\s*-\s*20\d\d"
     r"|(?:định hướng|tầm nhìn) (?:đến |tới )?(?:năm )?20\d\d)"
-    r"|(?P<compare>so với (?:cùng kỳ )?(?:cuối |hết )?(?:năm )?(?P<cy>20\d\d))"
+    r"|(?P<compare>so (?:với )?(?:cùng kỳ )?(?:cuối |hết )?(?:năm )?(?P<cy>20\d\d))"
     r"|(?P<date>(?P<dd>\d{1,2})/(?P<dm>\d{1,2})/(?P<dy>20\d\d))"
     r"|(?P<month>tháng\s*(?P<mm>\d{1,2})\s*(?:/|năm)\s*(?P<my>20\d\d))"
+    r"|(?P<quarter>quý\s*(?P<q>iv|i{1,3}|[1-4])\s*(?:/|năm)\s*(?P<qy>20\d\d))"
     r"|(?P<months>(?:\d{1,2}|ba|sáu|chín) tháng đầu năm (?P<ny>20\d\d))"
     r"|(?P<early>(?P<upto>(?:tính )?đến )?đầu năm (?P<ey>20\d\d))"
     r"|(?P<yearend>(?:cuối|hết) năm (?P<ry>20\d\d))"
