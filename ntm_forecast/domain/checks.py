@@ -179,43 +179,67 @@ def falling_actuals(loc: Locality) -> list[Finding]:
     return out
 
 
-def _same_time(a: Observation, b: Observation) -> bool:
-    # Different months of one year are progress, not a conflict; a missing or bare-year
-    # date cannot be told apart from the others.
-    vague = {None, str(a.year)}
-    return a.as_of == b.as_of or a.as_of in vague or b.as_of in vague
-
-
 def conflicting_values(loc: Locality) -> list[Finding]:
+    """Figures of one metric, year, status and kind stated with different values at the same
+    time: one warning per set of figures that conflict, naming the first pair and how many
+    values there are. Different months of one year are progress, not a conflict; a missing
+    or bare-year date cannot be told apart from the others, so it ties its year together."""
     out = []
     groups: dict[tuple, list[tuple[int, Observation]]] = defaultdict(list)
     for i, o in enumerate(loc.observations):
         groups[(o.metric, o.year, o.status, o.kind)].append((i, o))
     for (metric, year, status, _), items in groups.items():
-        for n, (_, a) in enumerate(items):
-            for j, b in items[n + 1 :]:
-                if a.value != b.value and _same_time(a, b):
-                    out.append(
-                        Finding(
-                            loc.slug,
-                            f"observations[{j}]",
-                            msg(
-                                "warn.conflict",
-                                status=status,
-                                metric=metric,
-                                year=year,
-                                a=a.value,
-                                when_a=_when(a),
-                                source_a=_short(a.source),
-                                b=b.value,
-                                when_b=_when(b),
-                                source_b=_short(b.source),
-                            ),
-                            metric,
-                            year,
-                        )
-                    )
+        vague = {None, str(year)}
+        if any(o.as_of in vague for _, o in items):
+            sets = [items]
+        else:
+            by_date: dict[str, list[tuple[int, Observation]]] = defaultdict(list)
+            for i, o in items:
+                by_date[o.as_of].append((i, o))
+            sets = list(by_date.values())
+        for entries in sets:
+            n = len({o.value for _, o in entries})
+            if n < 2:
+                continue
+            a, j, b = _first_conflict(entries, vague)
+            values = dict(
+                status=status,
+                metric=metric,
+                year=year,
+                a=a.value,
+                when_a=_when(a),
+                source_a=_short(a.source),
+                b=b.value,
+                when_b=_when(b),
+                source_b=_short(b.source),
+            )
+            message = (
+                msg("warn.conflict", **values) if n == 2 else msg("warn.conflicts", n=n, **values)
+            )
+            out.append(Finding(loc.slug, f"observations[{j}]", message, metric, year))
     return out
+
+
+_Firsts = dict[float, tuple[int, Observation]]  # a value → where it was first stated
+
+
+def _first_conflict(
+    entries: list[tuple[int, Observation]], vague: set
+) -> tuple[Observation, int, Observation]:
+    """(a, j, b): the first figure ``b`` (at ``observations[j]``) stated at the time of an
+    earlier one with another value, and the first such earlier ``a``. One pass: each date
+    keeps the first figure of each of its values."""
+    first_at: dict[str | None, _Firsts] = defaultdict(dict)
+    first_vague: _Firsts = {}
+    first_any: _Firsts = {}
+    for j, b in entries:
+        earlier = [first_any] if b.as_of in vague else [first_vague, first_at[b.as_of]]
+        if any(len(f) > 1 or (f and b.value not in f) for f in earlier):
+            others = [x for f in earlier for v, x in f.items() if v != b.value]
+            return min(others, key=lambda x: x[0])[1], j, b
+        for firsts in (first_any, first_vague if b.as_of in vague else first_at[b.as_of]):
+            firsts.setdefault(b.value, (j, b))
+    raise AssertionError("entries without two values at one time")
 
 
 def _short(source: str) -> str:

@@ -305,6 +305,8 @@ MESSAGES: dict[str, str] = {
     "should not fall (merged communes, or a conflict of sources)",
     "warn.conflict": "two {status} values for {metric} in {year}: {a} ({when_a}, {source_a}) "
     "and {b} ({when_b}, {source_b})",
+    "warn.conflicts": "{n} different {status} values for {metric} in {year}, among them {a} "
+    "({when_a}, {source_a}) and {b} ({when_b}, {source_b})",
     "warn.total_not_base": "{metric} {year}: the stated total {total} is not the base {base} "
     "({when}) plus the stated {inc} (= {sum})",
     "warn.share_obs": "{metric} {value}% in {year} does not match {count} / {total} communes = "

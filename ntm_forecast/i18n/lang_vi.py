@@ -311,6 +311,8 @@ MESSAGES: dict[str, str] = {
     "thể giảm (sáp nhập xã, hoặc các nguồn mâu thuẫn)",
     "warn.conflict": "hai giá trị {status} khác nhau của {metric} năm {year}: {a} ({when_a}, "
     "{source_a}) và {b} ({when_b}, {source_b})",
+    "warn.conflicts": "{n} giá trị {status} khác nhau của {metric} năm {year}, trong đó {a} "
+    "({when_a}, {source_a}) và {b} ({when_b}, {source_b})",
     "warn.total_not_base": "{metric} năm {year}: tổng {total} được nêu không bằng số gốc {base} "
     "({when}) cộng {inc} tăng thêm (= {sum})",
     "warn.share_obs": "{metric} {value}% năm {year} không khớp với {count}/{total} xã = {pct}%; "

@@ -162,6 +162,7 @@ class Change:
     conflicts: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)
     where_of: dict[tuple[str, int], At] = field(default_factory=dict)  # (section, index)
+    figures: dict[str, dict] = field(default_factory=dict)  # section → figure → _Figure
 
     @property
     def touched(self) -> bool:
@@ -466,19 +467,7 @@ def _unit_slug(place: Place, files: dict[str, dict]) -> str | None:
 # ---------------------------------------------------------------- merging into files
 
 
-def _same_figure(a: dict, b: dict) -> bool:
-    keys = ("metric", "year", "kind", "status", "after_merger", "share_of")
-    return all(a.get(k) == b.get(k) for k in keys)
-
-
-def _vague(e: dict) -> set:
-    return {None, str(e["year"])}
-
-
-def _same_time(a: dict, b: dict) -> bool:
-    # The rule of `check`: a bare-year or missing date cannot be told apart from others.
-    x, y = _as_of(a), _as_of(b)
-    return x == y or x in _vague(a) or y in _vague(b)
+_FIGURE = ("metric", "year", "kind", "status", "after_merger", "share_of")
 
 
 def _as_of(e: dict) -> str | None:
@@ -490,24 +479,81 @@ def _numbers(e: dict) -> tuple:
     return tuple(None if e.get(k) is None else float(e[k]) for k in ("value", "min", "max"))
 
 
-def _same_entry(old: dict, new: dict) -> bool:
-    """The same figure: at the same time, or from the same page whatever the date (a page
-    recorded twice with two dates, or a date corrected by hand in the file, does not make
-    the table's row a new figure)."""
-    return _same_time(old, new) or old.get("source") == new.get("source")
+@dataclass
+class _Figure:
+    """The entries of a section that state one figure (metric, year, kind, status, …),
+    indexed so that a row is matched against them in constant time, not one by one.
+
+    Two entries are at the same time when their dates are equal or either is vague (none,
+    or the bare year: the rule of `check`). A row is already in the file when an entry at
+    the same time, or from the same page whatever the date (a page recorded twice with two
+    dates does not make the row a new figure), has its numbers; else it conflicts with the
+    first entry at the same time."""
+
+    vague: frozenset  # the dates that cannot be told apart from any other
+    first: dict | None = None
+    first_vague: tuple[int, dict] | None = None
+    first_at: dict[str, tuple[int, dict]] = field(default_factory=dict)
+    numbers: set = field(default_factory=set)
+    numbers_vague: set = field(default_factory=set)
+    numbers_at: set = field(default_factory=set)  # (date, numbers)
+    numbers_from: set = field(default_factory=set)  # (source, numbers)
+
+    def add(self, position: int, e: dict) -> None:
+        when, numbers = _as_of(e), _numbers(e)
+        self.first = self.first or e
+        if when in self.vague:
+            self.first_vague = self.first_vague or (position, e)
+            self.numbers_vague.add(numbers)
+        else:
+            self.first_at.setdefault(when, (position, e))
+        self.numbers.add(numbers)
+        self.numbers_at.add((when, numbers))
+        self.numbers_from.add((e.get("source"), numbers))
+
+    def holds(self, e: dict) -> bool:
+        when, numbers = _as_of(e), _numbers(e)
+        if when in self.vague:
+            return numbers in self.numbers
+        return (
+            (when, numbers) in self.numbers_at
+            or numbers in self.numbers_vague
+            or (e.get("source"), numbers) in self.numbers_from
+        )
+
+    def clash(self, e: dict) -> dict | None:
+        when = _as_of(e)
+        if when in self.vague:
+            return self.first
+        found = [f for f in (self.first_at.get(when), self.first_vague) if f is not None]
+        return min(found, key=lambda f: f[0])[1] if found else None
+
+
+def _figure_of(change: Change, section: str, entries: list[dict], e: dict) -> _Figure:
+    """The index of ``e``'s figure in a section, built from the section when first used."""
+    figures = change.figures.get(section)
+    if figures is None:
+        figures = change.figures[section] = {}
+        for position, old in enumerate(entries):
+            _figure_in(figures, old).add(position, old)
+    return _figure_in(figures, e)
+
+
+def _figure_in(figures: dict[tuple, _Figure], e: dict) -> _Figure:
+    key = tuple(e.get(k) for k in _FIGURE)
+    if key not in figures:
+        figures[key] = _Figure(frozenset({None, str(e.get("year"))}))
+    return figures[key]
 
 
 def _merge(entries: list[dict], new: dict, where: At, change: Change, section: str) -> None:
-    clash = None
-    for old in entries:
-        if not _same_figure(old, new) or not _same_entry(old, new):
-            continue
-        if _numbers(old) == _numbers(new):
-            change.skipped.append((where, new))
-            return
-        if _same_time(old, new):
-            clash = clash or old
+    figure = _figure_of(change, section, entries, new)
+    if figure.holds(new):
+        change.skipped.append((where, new))
+        return
+    clash = figure.clash(new)
     entries.append(new)
+    figure.add(len(entries) - 1, new)
     change.where_of[(section, len(entries) - 1)] = where
     change.added.append((where, new))
     if clash is not None:

@@ -1,5 +1,6 @@
 """Warnings: reported, never fatal."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -198,6 +199,41 @@ def test_bare_year_conflicts_with_a_dated_figure():
     found = checks.conflicting_values(x)
     assert len(found) == 1
     assert "32 (2021-12, baohatinh.vn)" in found[0].message
+
+
+def test_many_conflicting_figures_are_one_warning_per_set():
+    # Three values in December, two in June, progress between them; then a year of 2022 tied
+    # together by its bare-year figure.
+    december = [
+        o("ocop_total", 2021, v, as_of="2021-12", source=f"https://s{v}.vn/a")
+        for v in (70, 70, 71, 72)
+    ]
+    june = [o("ocop_total", 2021, v, as_of="2021-06") for v in (60, 61)]
+    tied = [
+        o("ocop_total", 2022, v, as_of=d)
+        for v, d in ((80, "2022-03"), (90, "2022-12"), (85, "2022"))
+    ]
+    x = loc(december + june + tied)
+    found = checks.conflicting_values(x)
+    assert [(f.field, f.code, f.values.get("n")) for f in found] == [
+        ("observations[2]", "warn.conflicts", 3),
+        ("observations[5]", "warn.conflict", None),
+        ("observations[8]", "warn.conflicts", 3),
+    ]
+    assert str(found[0].message) == (
+        "3 different actual values for ocop_total in 2021, among them 70 (2021-12, s70.vn) "
+        "and 71 (2021-12, s71.vn)"
+    )
+    assert (found[2].values["a"], found[2].values["b"]) == (80, 85)
+
+
+def test_conflicts_are_linear_in_the_figures():
+    # 20,000 figures of one year, each with its own value: one warning, found at once.
+    x = loc([o("ocop_total", 2021, v, as_of="2021") for v in range(20_000)])
+    started = time.perf_counter()
+    found = checks.conflicting_values(x)
+    assert time.perf_counter() - started < 1
+    assert len(found) == 1 and found[0].values["n"] == 20_000
 
 
 # ---------------------------------------------------------------- totals not adding up
