@@ -549,6 +549,10 @@ def _figures(
         _raised_to(here, text)
         _sentence_rules(here, text, previous)
         here.extend(_bases(here, text, mentions, s.start))
+        for f in here:
+            if not f.skip and f.year is None and (date is None or date.year == doc_year):
+                f.year = doc_year  # the year the whole text is about (not another year's)
+                f.from_document = True
         for fig in list(here):
             if fig.unit in _TOTALS and fig.num.total and fig.metric and fig.year and not fig.skip:
                 # "34/51 xã": the 51 is the number of communes
@@ -558,9 +562,6 @@ def _figures(
         for f in here:
             if f.skip:
                 continue
-            if f.year is None and (date is None or date.year == doc_year):
-                f.year = doc_year  # the year the whole text is about (not another year's)
-                f.from_document = True
             if f.over_period and f.kind == "increment":
                 f.skip = "a change over a period, not a year's"
                 continue
@@ -576,7 +577,9 @@ def _figures(
         previous = here
         carry_status = _last_status(text, groups, carry_status) or carry_status
         outside = [m for m in mentions if m.kind not in ("period", "compare", "undated")]
-        plain = [m for m in outside if groups[m.start - s.start] == 0] or outside
+        # "… 2.711 sản phẩm (… mục tiêu … đến hết năm 2025 …). Trong đó có 6 sản phẩm 5 sao":
+        # a year in a parenthesis is not the year of the sentences after it
+        plain = [m for m in outside if groups[m.start - s.start] == 0]
         if plain:
             carry_year = plain[-1]
     # A headline repeats a figure of the body ("Sóc Trăng: 85/109 xã đạt chuẩn" above "đến nay
@@ -632,6 +635,9 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
     elif unit == "communes" and re.match(r"\s*(?:\S+\s+){0,2}chưa\b", tail):
         fig.skip = "communes not at the standard (chưa …)"  # "còn 4 xã chưa đạt chuẩn"
         return
+    elif unit == "communes" and re.search(r"đăng ký", left):
+        fig.skip = "communes registered, not recognised"  # "huyện … đăng ký 2 xã điểm nâng cao"
+        return
     elif unit == "communes":
         crit = rules.CRITERION.search(clause)
         if crit and crit.start() >= a - c0:
@@ -640,11 +646,12 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
         else:
             # its own words first ("16 xã ... nâng cao và 3 xã ... kiểu mẫu"), then the clause
             own = text[fig.end : min(_clause_end(text, fig.end), _next_stop(text, fig.end))]
-            fig.metric = _standard(own) or _standard(clause)
+            # "Tổng số xã đạt chuẩn NTM nâng cao … là 186 xã và 68 xã đạt chuẩn NTM kiểu mẫu"
+            fig.metric = _standard(own) or _standard(left) or _standard(clause)
             if fig.metric is None and (after := _past_paren(text, fig.end)):
                 fig.metric = _standard(after)
                 fig.evidence.append(text.index(after, fig.end))
-            if fig.metric is None and re.match(r"\s*,?\s*gồm\b", tail + ","):
+            if fig.metric is None and re.match(r"\s*,?\s*:?\s*gồm\b", text[fig.end :]):
                 # "sẽ có thêm 3 xã, gồm: Bản Phố, …; Nàn Sán, … đạt chuẩn nông thôn mới"
                 rest = text[fig.end : _next_figure(text, fig.end)]
                 if rest.count(",") or rest.count(";"):
@@ -811,16 +818,20 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
             past = _past_paren(text, _clause_end(text, fig.end))
             fig.metric = _standard(own) or _standard(clause) or _standard(past)
             fig.share = True
-        return
+        if fig.metric:
+            return
     rest = text[fig.num.start : _next_stop(text, fig.end, figures=False)]
-    if of and of.group(1) in ("huyện", "đơn vị") and re.search(r"đạt chuẩn|ntm", rest):
+    counted = [f for f in here if f.metric == "districts_ntm" and not f.skip]
+    near = counted and fig.num.start - counted[-1].end < 80  # "249 đơn vị …, chiếm khoảng 38,7%"
+    if of and of.group(1) in ("huyện", "đơn vị") and (re.search(r"đạt chuẩn|ntm", rest) or near):
         fig.metric, fig.out_unit = "districts_ntm_share", "percent"
         return
     if of:
         return  # wards and towns: not a programme of rural communes
     # "Ở cấp huyện, 51% đã hoàn thành nhiệm vụ/đạt chuẩn nông thôn mới"
-    districts = re.search(r"^\S+\s+(?:\S+\s+)?(?:hoàn thành nhiệm vụ|đạt chuẩn)", rest)
-    if districts and "cấp huyện" in text[: fig.num.start] and not rules.ADVANCED.search(rest):
+    own = text[fig.num.start : _next_stop(text, fig.end)]
+    districts = re.search(r"^\S+\s+(?:\S+\s+)?(?:hoàn thành nhiệm vụ|đạt chuẩn)", own)
+    if districts and "cấp huyện" in text[: fig.num.start] and not rules.ADVANCED.search(own):
         fig.metric, fig.out_unit = "districts_ntm_share", "percent"
         return
     crit = rules.CRITERION.search(clause)
@@ -1101,6 +1112,9 @@ def _bases(here: list[_Fig], text: str, mentions: list[_Mention], offset: int) -
             if g.metric == f.metric and g.kind == "level" and g.year == f.year
             and g.num.start < f.num.start and not g.skip and not g.share
         ]  # fmt: skip
+        if re.match(r"[^,;()]*\bso với (?:khi|lúc|trước|đầu|thời điểm)", text[f.end :]):
+            f.skip = "a change since the programme began, not a year's"
+            continue
         if since and since[0].year < f.year - 1:
             # "tăng 2.064 xã so với cuối năm 2021" in mid-2025: four years', not 2025's
             f.skip = f"a change over several years (since {since[0].year}), not a year's"
@@ -1159,6 +1173,10 @@ def _kind(f: _Fig, text: str, groups: list[int]) -> tuple[str, str]:
         return max(strong)[1], "cue"
     if re.search(r"\blà\s*$", left):  # "mục tiêu … đến hết năm 2025 là 3.054 sản phẩm"
         return "level", "cue"
+    has = r"\bcó\s*(?:ít nhất|tối thiểu|khoảng|trên|hơn)?\s*$"
+    if f.status == "target" and f.unit in ("communes", "districts") and re.search(has, left):
+        # "phấn đấu có ít nhất 54 đơn vị cấp huyện được … công nhận": how many there will be
+        return ("level" if f.num.high is None else "increment"), "cue"
     if groups[f.num.start] and re.search(r"%[^,;()]*\(\s*(?:khoảng|gần|hơn|trên)?\s*$",
                                          text[: f.num.start]):  # fmt: skip
         return "level", "cue"  # "39-40% số xã (khoảng 3.530 xã)": the count of the share
