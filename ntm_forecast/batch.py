@@ -8,6 +8,13 @@ Every locality runs into a fresh ``output/.tmp-<slug>-<random>`` directory; only
 set of outputs is swapped in as ``output/<slug>`` (two renames), so an interrupted or failed
 run leaves the previous complete outputs of every locality in place.
 
+One batch at a time writes into a folder: the first holds a lock on ``.ntm-forecast.lock``
+there (the operating system releases it when the process ends, however it ends) and the file
+says which run holds it. SIGTERM stops a batch as Ctrl-C does: the workers end their kernels
+(each runs in a session of its own, so it would outlive its worker) and then themselves, and
+``run.json`` is written for the outputs as they are. The next run into the folder removes
+what a run killed outright left.
+
 papermill, nbconvert and tqdm are imported inside the functions that use them: importing
 :mod:`ntm_forecast` stays cheap.
 
@@ -25,8 +32,11 @@ import hashlib
 import io
 import json
 import os
+import shlex
 import shutil
 import signal
+import socket
+import sys
 import tempfile
 import threading
 import time
@@ -53,10 +63,18 @@ HTML_NAME = "report.html"
 TARGETS_NAME = "targets.csv"
 SUMMARY_NAME = "summary.csv"
 RUN_NAME = "run.json"
+LOCK_NAME = ".ntm-forecast.lock"
+# What a batch leaves only when it is killed outright: its temp folders, pickled session and
+# half-written records (files.atomic_path names them .<stem>.<random>.part<suffix>).
+LEFTOVERS = (".tmp-*", ".session-*.pickle", ".run.*.part.json", ".summary.*.part.*")
+SETTINGS_RECORDED = ("seed", "n_paths", "horizon", "pace", "lang")
 AT_RISK = ("at_risk", "unlikely")
 CELL_TIMEOUT = 600  # seconds for one cell of a locality notebook
 START_TIMEOUT = 120  # seconds for a kernel to start
 KERNEL_NAME = "python3"
+KERNEL_GRACE = 3  # seconds a kernel has to end on SIGTERM before it is killed
+LOCK_POLL = 1.0  # seconds between looks at a held lock (--wait)
+WINDOWS_LOCK_BYTE = 1 << 20  # the byte locked on Windows (see _try_lock)
 DIR_MODE = 0o755  # mkdtemp makes 0700; reports are meant to be shared
 
 
@@ -91,21 +109,24 @@ class LocalityRun:
     name: str
     params_path: Path
     params_sha256: str
-    status: str = "pending"  # "ok" or "failed" once finished
+    status: str = "stopped"  # "ok" or "failed" once finished
     seconds: float = 0.0
     error: str | None = None
     attempts: int = 0
     targets_at_risk: int | None = None
     output: Path | None = None  # output/<slug> or output/<slug>.failed.ipynb
+    kept: dict | None = None  # the record of an earlier run whose output/<slug> stays
 
     @property
     def ok(self) -> bool:
         return self.status == "ok"
 
-    def record(self, *, seed: int, n_paths: int) -> dict:
+    def record(self, settings: dict, started_at: str) -> dict:
+        """This run's attempt; unless it is ok, ``kept`` describes the folder's files."""
         return {
             "name": self.name,
             "status": self.status,
+            "started_at": started_at,
             "seconds": round(self.seconds, 1),
             "error": self.error,
             "attempts": self.attempts,
@@ -113,9 +134,9 @@ class LocalityRun:
             "version": __version__,
             "params_path": str(self.params_path),
             "params_sha256": self.params_sha256,
-            "seed": seed,
-            "n_paths": n_paths,
+            **{key: settings[key] for key in SETTINGS_RECORDED},
             "output": str(self.output) if self.output else None,
+            "kept": None if self.ok else self.kept,
         }
 
 
@@ -128,6 +149,8 @@ class BatchResult:
     started_at: str = ""
     finished_at: str = ""
     export_error: str | None = None
+    stopped: str | None = None  # the signal or error that stopped the run before its end
+    summary_of: str | None = None  # started_at of the run whose summary files are beside
 
     @property
     def records(self) -> dict[str, LocalityRun]:
@@ -135,7 +158,7 @@ class BatchResult:
 
     @property
     def failed(self) -> list[str]:
-        return [r.slug for r in self.runs if not r.ok]
+        return [r.slug for r in self.runs if r.status == "failed"]
 
     @property
     def succeeded(self) -> list[str]:
@@ -151,11 +174,16 @@ class BatchResult:
         n = len(self.runs)
         lines = [f"{len(self.succeeded)}/{n} localities done; outputs in {self.output}"]
         for r in self.runs:
-            if not r.ok:
+            if r.status == "failed":
                 where = f" (notebook: {r.output})" if r.output else ""
                 lines.append(f"FAILED {r.slug}: {r.error}{where}")
         if self.export_error:
             lines.append(f"summary export failed: {self.export_error}")
+        if self.stopped:
+            lines.append(
+                f"stopped ({self.stopped}): the localities not done keep their previous "
+                f"outputs; {RUN_NAME} says which files are whose"
+            )
         return "\n".join(lines)
 
 
@@ -176,12 +204,16 @@ def run_batch(
     progress: bool = True,
     retries: int = 1,
     all_targets: bool = False,
+    wait: bool = False,
 ) -> BatchResult:
     """Run ``notebook`` once per locality into ``output/<slug>/`` and record the run.
 
     Every params file is validated before the first kernel starts (:class:`InputError`
     otherwise, and nothing is written). A failing locality does not stop the others: its
     executed notebook goes to ``output/<slug>.failed.ipynb`` and its previous outputs stay.
+    A folder another batch is writing into is an :class:`InputError`, or with ``wait`` the
+    run waits for it. SIGTERM (in the main thread) stops the run as Ctrl-C does, and is
+    raised again as ``SystemExit(143)`` once the run's record is written.
     """
     _check_options(jobs=jobs, lang=lang, n_paths=n_paths, horizon=horizon, retries=retries)
     # Loaded and fitted once, as a notebook opened alone would (the files' folders pool,
@@ -192,58 +224,68 @@ def run_batch(
         raise InputError.at(notebook, "notebook", "an existing .ipynb file", "nothing there")
     output = ensure_writable_dir(Path(output)).resolve()
 
-    runs = [
-        LocalityRun(
-            slug=loc.slug,
-            name=loc.name,
-            params_path=session.paths[loc.slug].resolve(),
-            params_sha256=_sha256(session.paths[loc.slug]),
+    with _output_lock(output, wait=wait), _stop_on_sigterm():
+        _clear_leftovers(output)
+        earlier = _earlier_run(output)
+        runs = [
+            LocalityRun(
+                slug=loc.slug,
+                name=loc.name,
+                params_path=session.paths[loc.slug].resolve(),
+                params_sha256=_sha256(session.paths[loc.slug]),
+                kept=_kept(earlier["localities"].get(loc.slug), output / loc.slug),
+            )
+            for loc in session.chosen
+        ]
+        result = BatchResult(
+            runs=runs, output=output, started_at=_now(), summary_of=earlier.get("summary_of")
         )
-        for loc in session.chosen
-    ]
-    result = BatchResult(runs=runs, output=output, started_at=_now())
-    _recover(output, [r.slug for r in runs])
-
-    settings = {
-        "horizon": horizon,
-        "n_paths": n_paths,
-        "seed": seed,
-        "pace": pace,
-        "lang": lang,
-    }
-    workers = min(jobs or os.cpu_count() or 1, len(runs))
-    temps: dict[str, Path] = {}
-    fd, session_file = tempfile.mkstemp(prefix=".session-", suffix=".pickle", dir=output)
-    os.close(fd)
-    try:
-        session.save(session_file)
-        _run_pool(
-            runs,
-            temps,
-            output,
-            notebook.resolve(),
-            {**settings, "session_path": session_file},
-            workers,
-            retries,
-            progress,
-        )
-    finally:
-        Path(session_file).unlink(missing_ok=True)
-        for tmp in temps.values():
-            shutil.rmtree(tmp, ignore_errors=True)
-        _recover(output, [r.slug for r in runs])
-
-    newest = newest_of(session.chosen)
-    meta = {
-        "data_as_of": newest,
-        "rests_on": rests_on(session_layer(session), lang),
-        "version": __version__,
-        "seed": seed,
-        "n_paths": n_paths,
-    }
-    result.export_error = _write_summary(runs, output, lang, meta, all_targets=all_targets)
-    result.finished_at = _now()
-    _write_run_json(result, settings, workers, notebook)
+        settings = {
+            "horizon": horizon,
+            "n_paths": n_paths,
+            "seed": seed,
+            "pace": pace,
+            "lang": lang,
+        }
+        workers = min(jobs or os.cpu_count() or 1, len(runs))
+        temps: dict[str, Path] = {}
+        fd, session_file = tempfile.mkstemp(prefix=".session-", suffix=".pickle", dir=output)
+        os.close(fd)
+        try:
+            session.save(session_file)
+            _run_pool(
+                runs,
+                temps,
+                output,
+                notebook.resolve(),
+                {**settings, "session_path": session_file},
+                workers,
+                retries,
+                progress,
+            )
+            _remove_run_files(output, session_file, temps)
+            meta = {
+                "data_as_of": newest_of(session.chosen),
+                "rests_on": rests_on(session_layer(session), lang),
+                "version": __version__,
+                "seed": seed,
+                "n_paths": n_paths,
+            }
+            result.summary_of = None  # the summary files change from here on
+            result.export_error = _write_summary(runs, output, lang, meta, all_targets=all_targets)
+            result.summary_of = result.started_at
+        except BaseException as exc:
+            # A second signal must not cut the record of the first one short.
+            with _signals_held(redeliver=False):
+                _remove_run_files(output, session_file, temps)
+                result.stopped = _why_stopped(exc)
+                result.finished_at = _now()
+                _write_run_json(result, settings, workers, notebook, earlier)
+                print(result.summary_text(), file=sys.stderr)
+            raise
+        result.finished_at = _now()
+        with _signals_held():  # the record of a finished run is written whole
+            _write_run_json(result, settings, workers, notebook, earlier)
     return result
 
 
@@ -282,7 +324,6 @@ def _run_pool(runs, temps, output, notebook, settings, workers, retries, progres
         initializer=_init_worker,
     )
     bar = tqdm(total=len(runs), unit="locality", disable=not progress, desc="ntm-forecast")
-    interrupted = False
     try:
         pending = {}
         # Longest first (a bigger params file means more metrics and targets), so that no
@@ -312,18 +353,16 @@ def _run_pool(runs, temps, output, notebook, settings, workers, retries, progres
                 bar.update(1)
                 _report_line(r, bar)
     except BaseException:
-        interrupted = True
-        raise
-    finally:
         bar.close()
-        if interrupted:
+        with _signals_held(redeliver=False):  # stopping already
             _stop_pool(pool)
-        else:
-            pool.shutdown(wait=True)
+        raise
+    bar.close()
+    pool.shutdown(wait=True)
 
 
 def _stop_pool(pool) -> None:
-    """Cancel what has not started and end the workers (their kernels follow them)."""
+    """Cancel what has not started and end the workers; each ends its kernels first."""
     procs = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for p in procs:
@@ -331,7 +370,10 @@ def _stop_pool(pool) -> None:
             p.terminate()
     for p in procs:
         with contextlib.suppress(Exception):
-            p.join(timeout=10)
+            p.join(timeout=KERNEL_GRACE + 10)
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=10)
 
 
 def _finish(r: LocalityRun, out: Outcome, tmp: Path, output: Path) -> None:
@@ -339,64 +381,202 @@ def _finish(r: LocalityRun, out: Outcome, tmp: Path, output: Path) -> None:
     r.seconds = out.seconds
     r.attempts = out.attempts
     try:
-        if out.ok:
-            r.targets_at_risk = out.targets_at_risk
-            final = output / r.slug
-            _swap_in(tmp, final)
-            stale = output / f"{r.slug}.failed.ipynb"
-            stale.unlink(missing_ok=True)
-            r.status, r.error, r.output = "ok", None, final
-        else:
-            r.status, r.error = "failed", out.error or "unknown error"
-            executed = tmp / NOTEBOOK_NAME
-            if executed.is_file():
-                kept = output / f"{r.slug}.failed.ipynb"
-                os.replace(executed, kept)
-                r.output = kept
+        with _signals_held():  # a folder and its record change together
+            if out.ok:
+                _swap_in(tmp, output / r.slug)
+                (output / f"{r.slug}.failed.ipynb").unlink(missing_ok=True)
+                r.status, r.error, r.output = "ok", None, output / r.slug
+                r.targets_at_risk = out.targets_at_risk
+            else:
+                r.status, r.error = "failed", out.error or "unknown error"
+                executed = tmp / NOTEBOOK_NAME
+                if executed.is_file():
+                    kept = output / f"{r.slug}.failed.ipynb"
+                    os.replace(executed, kept)
+                    r.output = kept
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _swap_in(tmp: Path, final: Path) -> None:
-    """``final`` becomes ``tmp``: two renames, with Ctrl-C held off between them."""
+    """``final`` becomes ``tmp``: two renames (a cut between them is undone by _recover)."""
     old = None
-    with _sigint_deferred():
-        if final.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".old-{final.name}-", dir=final.parent))
-            old.rmdir()
-            os.rename(final, old)
-        os.rename(tmp, final)
+    if final.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".old-{final.name}-", dir=final.parent))
+        old.rmdir()
+        os.rename(final, old)
+    os.rename(tmp, final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _recover(output: Path) -> None:
+    """Undo what a swap cut between its renames leaves: restore or drop ``.old-<slug>-*``."""
+    for old in sorted(output.glob(".old-*-*")):
+        if not old.is_dir() or old.is_symlink():
+            continue
+        final = output / old.name.removeprefix(".old-").rsplit("-", 1)[0]
+        if final.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(old, final)
+
+
+def _remove_run_files(output: Path, session_file: str, temps: dict[str, Path]) -> None:
+    """What a run made for itself: its pickled session, the temp folders of the localities
+    not swapped in, a swap cut short."""
+    Path(session_file).unlink(missing_ok=True)
+    for tmp in temps.values():
+        shutil.rmtree(tmp, ignore_errors=True)
+    _recover(output)
+
+
+def _clear_leftovers(output: Path) -> None:
+    """Remove what a batch killed outright left in ``output`` (only the lock's holder may)."""
+    for pattern in LEFTOVERS:
+        for path in output.glob(pattern):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+    _recover(output)
+
+
+# ---------------------------------------------------------------- signals and the lock
+
+
+class Terminated(SystemExit):
+    """SIGTERM in the parent process, raised where it is: the batch unwinds as on Ctrl-C
+    (pool, kernels and record), then the process ends with 143, as the signal's own would."""
+
+
 @contextlib.contextmanager
-def _sigint_deferred() -> Iterator[None]:
-    """Hold SIGINT until the block ends (main thread only; elsewhere a no-op)."""
+def _stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM raises :class:`Terminated` for the block (main thread only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Terminated(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _signals_held(*, redeliver: bool = True) -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block ends, then deliver the first one caught, or
+    drop it in a run already stopping (main thread only; elsewhere a no-op)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[tuple] = []
-    previous = signal.signal(signal.SIGINT, lambda *a: caught.append(a))
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, lambda *a: caught.append(a)) for signum in held}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if caught and callable(previous):
-            previous(*caught[0])
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if caught and redeliver:
+            signum, frame = caught[0]
+            if callable(previous[signum]):
+                previous[signum](signum, frame)
 
 
-def _recover(output: Path, slugs: Sequence[str]) -> None:
-    """Undo what an interrupted swap could leave: restore or drop ``.old-<slug>-*``."""
-    for slug in slugs:
-        final = output / slug
-        for old in sorted(output.glob(f".old-{slug}-*")):
-            if not old.name.startswith(f".old-{slug}-") or not old.is_dir():
-                continue
-            if final.exists():
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.rename(old, final)
+def _why_stopped(exc: BaseException) -> str:
+    if isinstance(exc, Terminated):
+        return "SIGTERM"
+    if isinstance(exc, KeyboardInterrupt):
+        return "SIGINT"
+    return _one_line(exc)
+
+
+@contextlib.contextmanager
+def _output_lock(output: Path, *, wait: bool) -> Iterator[None]:
+    """Hold ``output``'s lock for the block, or raise :class:`InputError` naming its holder
+    (with ``wait``, wait for it). The lock file says who holds it and is emptied on release,
+    so a record found in it by the next holder is that of a run killed outright."""
+    path = output / LOCK_NAME
+    try:  # never through a symlink: the file is truncated
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        raise InputError.at(path, "lock", "a lock file to write", exc.strerror or exc) from None
+    try:
+        told = False
+        while not _try_lock(fd):
+            holder = _holder(fd) or "another run, starting"
+            if not wait:
+                expected = "a folder no other batch is writing into (or --wait)"
+                raise InputError.at(output, "--output", expected, holder)
+            if not told:
+                print(f"waiting: {output} is being written by {holder}", file=sys.stderr)
+                told = True
+            time.sleep(LOCK_POLL)
+        if stale := _holder(fd):
+            print(
+                f"warning: {output}: taking over the lock of {stale}, which ended without "
+                "releasing it; the files it left are removed",
+                file=sys.stderr,
+            )
+        record = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started_at": _now(),
+            "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        }
+        _rewrite(fd, json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        try:
+            yield
+        finally:
+            _rewrite(fd, b"")
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the lock without waiting: False when another process holds it."""
+    if os.name == "nt":
+        import msvcrt
+
+        # A byte past any record: Windows locks bar reading what they cover.
+        os.lseek(fd, WINDOWS_LOCK_BYTE, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _holder(fd: int) -> str | None:
+    """Who the lock file says holds the lock, in one line; None when it is empty."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    raw = os.read(fd, 64 * 1024)
+    if not raw.strip():
+        return None
+    try:
+        rec = json.loads(raw)
+        said = f"the run of pid {rec['pid']} on {rec['host']}, started {rec['started_at']}"
+        return f"{said}: {' '.join(str(rec['command']).split())}"
+    except (ValueError, TypeError, KeyError):
+        return f"a run whose lock record is unreadable ({LOCK_NAME})"
+
+
+def _rewrite(fd: int, data: bytes) -> None:
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, data)
 
 
 def _report_line(r: LocalityRun, bar) -> None:
@@ -451,8 +631,40 @@ def _write_summary(
     return None
 
 
-def _write_run_json(result: BatchResult, settings: dict, workers: int, notebook: Path) -> None:
-    seed, n_paths = settings["seed"], settings["n_paths"]
+def _earlier_run(output: Path) -> dict:
+    """The record of the last run into ``output``, its ``localities`` those that are records
+    (none when it is missing or unreadable: its folders are then of unknown origin)."""
+    try:
+        doc = json.loads((output / RUN_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        doc = None
+    doc = doc if isinstance(doc, dict) else {}
+    localities = doc.get("localities")
+    localities = localities if isinstance(localities, dict) else {}
+    return {**doc, "localities": {k: v for k, v in localities.items() if isinstance(v, dict)}}
+
+
+def _kept(earlier: dict | None, folder: Path) -> dict | None:
+    """The record of the run whose files are in ``folder`` (None: there is no folder)."""
+    if not folder.is_dir():
+        return None
+    if earlier and earlier.get("status") == "ok":
+        return earlier
+    return (earlier or {}).get("kept") or {"output": str(folder)}
+
+
+def _write_run_json(
+    result: BatchResult, settings: dict, workers: int, notebook: Path, earlier: dict
+) -> None:
+    """``run.json``: this run, and every locality whose files are in the folder — those of
+    this run, and those an earlier run left (its records carried over as they were)."""
+    output = result.output
+    carried = {
+        slug: rec
+        for slug, rec in earlier["localities"].items()
+        if slug not in result.records
+        and ((output / slug).is_dir() or (output / f"{slug}.failed.ipynb").is_file())
+    }
     doc = {
         "started_at": result.started_at,
         "finished_at": result.finished_at,
@@ -460,10 +672,15 @@ def _write_run_json(result: BatchResult, settings: dict, workers: int, notebook:
         "notebook": str(notebook),
         "jobs": workers,
         "settings": settings,
+        "stopped": result.stopped,
         "failed": result.failed,
         "export_error": result.export_error,
+        "summary_of": result.summary_of,
         "order": [r.slug for r in result.runs],
-        "localities": {r.slug: r.record(seed=seed, n_paths=n_paths) for r in result.runs},
+        "localities": {
+            **carried,
+            **{r.slug: r.record(settings, result.started_at) for r in result.runs},
+        },
     }
     text = json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     atomic_write_text(result.output / RUN_NAME, text, encoding="utf-8")
@@ -494,10 +711,14 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _init_worker() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them; papermill is loaded once."""
+    """Workers leave Ctrl-C to the parent, which stops them with SIGTERM; papermill is
+    loaded once."""
     import logging
 
+    import psutil  # noqa: F401  here, not in the signal handler that needs it
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _end_worker)
     logging.getLogger("papermill").setLevel(logging.WARNING)
     # Kernels inherit this stderr; their start-up chatter ("running over TCP without
     # encryption") would bury the progress lines. Failures reach run.json through papermill.
@@ -506,6 +727,38 @@ def _init_worker() -> None:
     os.close(devnull)
     with contextlib.suppress(ImportError):
         import papermill  # noqa: F401
+
+
+def _end_worker(signum, frame) -> None:
+    """SIGTERM in a worker: end its kernels (each in a session of its own, it would outlive
+    the worker) and their connection files, then the worker."""
+    import psutil
+
+    kernels = psutil.Process().children(recursive=True)
+    files = [f for f in map(_connection_file, kernels) if f is not None]
+    for kernel in kernels:
+        with contextlib.suppress(psutil.Error):
+            kernel.terminate()
+    _, alive = psutil.wait_procs(kernels, timeout=KERNEL_GRACE)
+    for kernel in alive:
+        with contextlib.suppress(psutil.Error):
+            kernel.kill()
+    for f in files:
+        f.unlink(missing_ok=True)
+    os._exit(128 + signum)
+
+
+def _connection_file(process) -> Path | None:
+    """The ``-f ….json`` a kernel was started with (jupyter_client removes it only on a
+    shutdown it runs itself)."""
+    import psutil
+
+    with contextlib.suppress(psutil.Error, ValueError, IndexError):
+        command = process.cmdline()
+        path = Path(command[command.index("-f") + 1])
+        if path.suffix == ".json":
+            return path
+    return None
 
 
 def is_startup_error(exc: BaseException) -> bool:

@@ -80,6 +80,18 @@ Likely = Annotated[float, typer.Option("--likely", min=0, max=1, help="p at or a
 Unlikely = Annotated[float, typer.Option("--unlikely", min=0, max=1, help="p below: unlikely")]
 
 
+def _output_file(path: Path | None, option: str = "--output") -> None:
+    """Refuse, before the work, a file output that cannot be written: a folder, or a file in
+    a folder that cannot be made or written to (a missing one is made)."""
+    from ntm_forecast.files import ensure_writable_dir
+
+    if path is None:
+        return
+    if path.is_dir():
+        raise InputError.at(path, option, "a file, not a folder", "a folder")
+    ensure_writable_dir(path.parent)
+
+
 def _thresholds(likely: float, unlikely: float):
     from ntm_forecast.assess.targets import Thresholds
 
@@ -105,6 +117,7 @@ def forecast(
     from ntm_forecast.engine.session import open_session
     from ntm_forecast.render.tables import emit
 
+    _output_file(output)
     session = open_session(params)
     configured = session.context.selection.models  # the models this forecast can use
     if model is not None and model not in configured:
@@ -141,6 +154,7 @@ def targets(
 
     check_lang(lang)
     th = _thresholds(likely, unlikely)
+    _output_file(output)
     session = open_session(params)
     layer = session_layer(session)
     frames = [
@@ -193,6 +207,7 @@ def whatif(
     pace = [*(pace or []), *(more or [])] or [1.0]
     if any(not math.isfinite(p) or p <= 0 for p in pace):
         raise InputError.at("--pace", "pace", "factors > 0", " ".join(f"{p:g}" for p in pace))
+    _output_file(output)
     session = open_session([params])
     frame = run_whatif(
         session.chosen[0],
@@ -236,6 +251,7 @@ def backtest(
         from ntm_forecast.files import ensure_writable_dir
 
         ensure_writable_dir(plot)  # before the work, not after it
+    _output_file(output)
     session = open_session(params)
     pool = list(session.context.localities.values())
     if select:
@@ -279,6 +295,8 @@ def hindcast(
     from ntm_forecast.i18n.messages import word
     from ntm_forecast.render.tables import emit, notes_in_words, scores_in_words
 
+    _output_file(output)
+    _output_file(write_layer, "--write-layer")
     session = open_session(params)
     events = run_hindcast(
         session.chosen, n_paths=paths, seed=seed, pool=list(session.context.localities.values())
@@ -399,6 +417,10 @@ def run(
             "--all-targets", help="the summary lists past targets too (default: coming ones)"
         ),
     ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="wait for another run writing into --output (default: exit 2)"),
+    ] = False,
 ) -> int:
     """Run the locality notebook for every params file through papermill, in parallel."""
     from ntm_forecast.batch import run_batch
@@ -412,6 +434,7 @@ def run(
         horizon=horizon,
         lang=lang,
         all_targets=all_targets,
+        wait=wait,
     )
     typer.echo(result.summary_text(), err=True)
     return result.exit_code

@@ -306,7 +306,7 @@ def test_recover_restores_an_interrupted_swap(tmp_path):
     old = tmp_path / ".old-an_giang-abc"
     old.mkdir()
     (old / "targets.csv").write_text("x")
-    batch._recover(tmp_path, ["an_giang"])
+    batch._recover(tmp_path)
     assert (tmp_path / "an_giang" / "targets.csv").read_text() == "x"
     assert leftovers(tmp_path) == []
 
