@@ -35,7 +35,6 @@ from ntm_forecast.engine.pooling import (
     criteria_break_sd,
     fit_pooled_growth,
     fit_pooled_hazard,
-    in_pool,
     intervals_for,
     ocop_additions,
     province_communes,
@@ -309,7 +308,12 @@ def metric_history(loc: Locality, metric: str, ctx: Context) -> MetricHistory:
             communes=province_communes(loc, until=ctx.until),
         )
     return MetricHistory(
-        loc.slug, info, series, origin_year=loc.origin_year, in_pool=in_pool(loc), **kw
+        loc.slug,
+        info,
+        series,
+        origin_year=loc.origin_year,
+        province_scale=loc.level == "province",
+        **kw,
     )
 
 

@@ -72,7 +72,9 @@ class MetricHistory:
     pooled_growth: PooledGrowth | None = None
     ocop_additions: tuple = ()
     origin_year: int | None = None
-    in_pool: bool = True  # of the pool's kind (a province): the pool's levels fit its scale
+    # a province (a merged unit of 2025 too): the pool's levels fit its scale; a nation's or a
+    # district's OCOP level stands on its own additions
+    province_scale: bool = True
     communes: float | None = None  # OCOP's size: `pooling.province_communes` at the cut
     criteria_break_sd: float = 0.0  # a commune hazard's log-sd from PHASE3_START on
 
@@ -320,12 +322,12 @@ class OcopGrowth(Model):
         adds = list(history.ocop_additions)
         if not adds and history.last.value <= 0:
             raise InsufficientHistory("no OCOP products yet and no additions to learn from")
-        if not adds and not history.in_pool and not pg.structure.stock:
+        if not adds and not history.province_scale and not pg.structure.stock:
             # The pooled level is a province's yearly additions: not a nation's or a district's.
             raise InsufficientHistory("no yearly additions of its own to set its scale")
         self.size_ = pg.size_of(history.communes)
         self.state_mean_, self.state_var_, own_weight = pg.locality_state(
-            adds, pooled=history.in_pool, size=self.size_
+            adds, pooled=history.province_scale, size=self.size_
         )
         self._fitted(history, history.last, own_weight)
         return self

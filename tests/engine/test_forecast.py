@@ -549,6 +549,22 @@ def test_a_units_ocop_after_the_merger_is_its_members_sum_where_it_has_none_of_i
     assert forecast_locality(own, ctx, n_paths=N, seed=4)["ocop_total"].model != "sum_of_members"
 
 
+def test_a_units_single_ocop_count_grows_at_a_provinces_pace_not_a_flat_prior():
+    """A unit with one OCOP count and no additions of its own (Cần Thơ (2025): 895 in
+    February 2026) is a province: the pool's level fits its scale. On the flat prior a
+    nation's series stands on, its 80% range ran to 50 times its count within five years."""
+    a, b = _former("a", [10, 15, 22, 30, 37]), _former("b", [5, 9, 12, 18, 21])
+    unit = locality(
+        [*MERGED_COMMUNES, obs("ocop_total", 2026, 895, as_of="2026-02")],
+        slug="u",
+        origin_year=2025,
+    )
+    unit = unit.model_copy(update={"members": ("a", "b")})
+    fc = forecast_locality(unit, context([a, b, unit]), n_paths=N, seed=4)
+    p90 = np.quantile(fc["ocop_total"].at(2030), 0.9)
+    assert fc["ocop_total"].model == "ocop_growth" and 895 < p90 < 3 * 895
+
+
 SLOW = commune_series(
     [2017, 2018, 2019, 2020, 2021, 2022, 2023, 2024], [10, 14, 17, 22, 26, 30, 34, 37], 300
 )
