@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ntm_forecast import cli
 from ntm_forecast.cli import main
 
@@ -142,3 +144,51 @@ def test_review_refuses_a_bad_period_in_one_line(tmp_path, capsys):
     assert main(["review", str(folder), "--format", "xml"]) == 2
     assert main(["review", str(folder), "--period", "2022-2022", "--format", "csv"]) == 0
     assert {line.split(",")[5] for line in capsys.readouterr().out.splitlines()[1:]} == {"2022"}
+
+
+# --- file outputs: a mistake is one line and exit 2, before the work -----------------------
+
+FULL = str(GOOD / "full.yaml")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["forecast", FULL, "--output", "{folder}"],
+        ["targets", FULL, "--output", "{folder}"],
+        ["whatif", FULL, "--output", "{folder}"],
+        ["backtest", FULL, "--output", "{folder}"],
+        ["hindcast", FULL, "--output", "{folder}"],
+        ["hindcast", FULL, "--write-layer", "{folder}"],
+        ["extract", FULL, "--output", "{folder}"],
+        ["targets", FULL, "--output", "{file}/targets.csv"],  # in a folder that cannot be made
+        ["backtest", FULL, "--plot", "{file}"],
+        ["review", FULL, "--output", "{file}"],
+        ["export", FULL, "--output", "{file}"],
+    ],
+    ids=lambda args: f"{args[0]} {args[2]} {args[3]}",
+)
+def test_an_output_that_cannot_be_written_is_one_line(tmp_path, monkeypatch, capsys, args):
+    from ntm_forecast.engine import session
+
+    def no_work(*a, **k):
+        raise AssertionError("the work started before the output was checked")
+
+    monkeypatch.setattr(session, "open_session", no_work)
+    folder = tmp_path / "draft.yaml"  # a folder, even with the name of a file
+    folder.mkdir()
+    file = tmp_path / "a_file"
+    file.write_text("x")
+    given = args[3].format(folder=folder, file=file)
+    assert main([*args[:3], given]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith((f"{given}: ", f"{Path(given).parent}: "))  # the file or its folder
+    assert ": expected " in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "draft.yaml"]
+    assert list(folder.iterdir()) == []
+
+
+def test_an_output_in_a_missing_folder_is_written_there(tmp_path):
+    out = tmp_path / "new" / "sub" / "forecast.csv"
+    assert main(["forecast", FULL, "--paths", "100", "--format", "csv", "--output", str(out)]) == 0
+    assert out.read_text(encoding="utf-8-sig").startswith("locality,")
