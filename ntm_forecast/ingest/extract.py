@@ -12,10 +12,12 @@ cannot be told is skipped and reported, never guessed.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -259,9 +261,13 @@ def extract(
 ) -> Draft:
     """Read ``text`` (a report) and return the draft params for its locality.
 
-    Line ends are normalised first (CRLF read as LF): quotes are slices of that text."""
-    doc = _Doc.of(normalise_line_ends(text))
+    Line ends are normalised first (CRLF read as LF): quotes are slices of that text. An HTML
+    page is read as its text, without its scripts, styles and tags (see :func:`page_text`)."""
     warnings: list[str] = []
+    if _HTML.match(text):
+        text = page_text(text)
+        warnings.append("warning: an HTML page: read as its text, without scripts and styles")
+    doc = _Doc.of(normalise_line_ends(text))
     if date is None:
         date = find_date(doc)
     if date is None:
@@ -294,6 +300,51 @@ def extract(
         warnings.append("warning: no programme figure found; the draft has no observations")
     warnings.extend(_checks(data))
     return Draft(data, skipped, warnings)
+
+
+_HTML = re.compile(r"\s*(?:<!doctype html|<html|<head|<body)", re.IGNORECASE)
+
+
+class _PageText(HTMLParser):
+    """The words of an HTML page: no script, style or template; a line end at each block."""
+
+    HIDDEN = frozenset({"script", "style", "noscript", "template", "svg", "head"})
+    BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+                        "title", "section", "article", "table", "ul", "ol", "header"})  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(re.sub(r"\s+", " ", data))  # a line end in HTML is a space
+
+
+def page_text(page: str) -> str:
+    """The text of an HTML page as a reader sees it: the title is kept (a line of its own) but
+    nothing of <head> else, no <script>, <style> or tags; entities read ("&amp;" is "&")."""
+    title = re.search(r"<title[^>]*>(.*?)</title>", page, re.IGNORECASE | re.DOTALL)
+    parser = _PageText()
+    parser.feed(page)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    body = "\n".join(line for line in lines if line)
+    head = " ".join(html.unescape(title.group(1)).split()) if title else ""
+    return f"{head}\n\n{body}" if head else body
 
 
 def find_date(doc: _Doc) -> dt.date | None:
@@ -703,6 +754,14 @@ def _resolve(fig: _Fig, text: str, groups: list[int], here: list[_Fig], ocop: bo
         phrases += [(m.start(), "ntm_funds_mobilised") for m in rules.FUNDS.finditer(text, 0, a)]
         if phrases:
             fig.metric, fig.out_unit = max(phrases)[1], unit
+        per_month = re.match(r"\s*/\s*(?:người\s*/\s*|hộ\s*/\s*)?tháng\b", text[fig.end :])
+        if fig.metric == "income_per_capita" and per_month:
+            # "1,5 triệu đồng/người/tháng": a month's income, stored as the year's (× 12)
+            month = fig.num.value
+            fig.num = replace(fig.num, value=round(month * 12, 6))
+            fig.note = (
+                f"CONVERTED: {plain(month)} {unit} a month × 12 = {plain(fig.num.value)} a year"
+            )
     parallel = re.fullmatch(rules.ELLIPSIS, left) and ";" in text[: fig.num.start]
     if fig.metric is None and parallel and unit == "communes":
         # "năm 2021 tỉnh có 60 xã đạt chuẩn NTM; năm 2020 có 55 xã": the same count, a year
@@ -826,7 +885,7 @@ def _percent(fig: _Fig, text: str, clause: str, left: str, here: list[_Fig]) -> 
     if of and of.group(1) in ("huyện", "đơn vị") and (re.search(r"đạt chuẩn|ntm", rest) or near):
         fig.metric, fig.out_unit = "districts_ntm_share", "percent"
         return
-    if of:
+    if of and of.group(1) != "xã":
         return  # wards and towns: not a programme of rural communes
     # "Ở cấp huyện, 51% đã hoàn thành nhiệm vụ/đạt chuẩn nông thôn mới"
     own = text[fig.num.start : _next_stop(text, fig.end)]
