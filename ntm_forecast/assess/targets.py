@@ -479,9 +479,9 @@ def assess_target(
         if base_pts and not base_pts[-1].year_end:
             said.append(msg("note.baseline_floor", value=base_value, year=base_year))
     if t.kind != "increment":
-        required = (
-            (low - base_value) / (t.year - base_year) if not math.isnan(base_value) else np.nan
-        )
+        # Nothing more is needed once the level is reached (not a negative pace).
+        gap = max(low - base_value, 0.0) if not math.isnan(base_value) else np.nan
+        required = gap / (t.year - base_year)
         if not math.isnan(base_value) and base_value >= low - EPS:
             said.insert(0, msg("note.already_reached", base=base_value, value=low))
     recent = _recent_pace(s, base_year)

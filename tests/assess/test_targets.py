@@ -159,6 +159,7 @@ def test_target_already_met_at_the_origin(assessed):
     assert r.status == "likely"
     reached = [n for n in r.notes if n.code == "note.already_reached"]
     assert [n.values for n in reached] == [{"base": 50, "value": 40}]
+    assert r.required_per_year == 0.0  # nothing more needed, not a negative pace
 
 
 def test_past_targets_take_their_outcome_from_the_data(assessed):
