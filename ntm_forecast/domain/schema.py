@@ -31,7 +31,14 @@ from ntm_forecast.i18n.numbers import plain
 
 SLUG = r"^[a-z0-9_]+$"
 METRIC = r"^[a-z][a-z0-9_]*$"
-AS_OF = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+AS_OF = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")  # ASCII digits only
+# A place's name is a file's name too (its slug): long enough for any Vietnamese unit with
+# its title ("thành phố Hồ Chí Minh" is 21), short enough for every file system.
+MAX_NAME_LENGTH = 100
+# Names Windows keeps for devices, whatever the extension ("con.yaml" cannot be opened).
+WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"{p}{n}" for p in ("com", "lpt") for n in range(1, 10))}
+)
 
 Year = Annotated[int, Field(ge=2000, le=2100)]
 Status = Literal["actual", "estimate", "plan"]
@@ -55,7 +62,17 @@ def slugify(name: str) -> str:
             break
     text = unicodedata.normalize("NFKD", text.replace("đ", "d"))
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    slug = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    return f"{slug}_" if slug in WINDOWS_RESERVED else slug  # "Con" → con_.yaml, never con.yaml
+
+
+def unprintable(name: str) -> str | None:
+    """The first control or invisible formatting character of a name (a line break, U+202E
+    that shows the rest of a line reversed, a zero-width mark), written U+XXXX; or None."""
+    for c in name:
+        if unicodedata.category(c) in ("Cc", "Cf"):
+            return f"U+{ord(c):04X}"
+    return None
 
 
 class Invalid(ValueError):
@@ -229,8 +246,21 @@ class Target(_Sourced):
         return self.max if self.value is None else None
 
 
+def _check_name(name: str) -> str:
+    bad = unprintable(name)
+    if bad is not None:
+        raise _invalid((), "a name without control or direction characters", bad, "name")
+    return name
+
+
+def _check_slug(slug: str) -> str:
+    if slug in WINDOWS_RESERVED:
+        raise _invalid((), "a slug that is no Windows device name", repr(slug), "slug")
+    return slug
+
+
 class Locality(_Record):
-    name: Annotated[str, Field(min_length=1)]
+    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME_LENGTH)]
     slug: Annotated[str, Field(pattern=SLUG)]
     level: Level
     parent: Annotated[str, Field(pattern=SLUG)] | None = None
@@ -243,6 +273,9 @@ class Locality(_Record):
     # Lists in YAML, frozen tuples here (strict mode alone would refuse a list).
     observations: Annotated[tuple[Observation, ...], Field(strict=False)] = ()
     targets: Annotated[tuple[Target, ...], Field(strict=False)] = ()
+
+    _name_check = field_validator("name")(_check_name)
+    _slug_check = field_validator("slug")(_check_slug)
 
     @model_validator(mode="after")
     def _consistent_counts(self):
@@ -338,6 +371,8 @@ def _expected(err: dict) -> str:
         return f"text matching {ctx.get('pattern')}"
     if kind == "string_too_short":
         return "non-empty text"
+    if kind == "string_too_long":
+        return f"at most {ctx.get('max_length')} characters"
     if kind == "int_from_float":
         return "a whole number"
     return _EXPECTED.get(kind, err["msg"].lower())
@@ -358,6 +393,8 @@ def _found(err: dict) -> str:
     value = err.get("input")
     if err["type"] == "extra_forbidden":
         return f"unknown field '{err['loc'][-1]}'"
+    if err["type"] == "string_too_long":
+        return f"{len(value)} characters"
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
+import difflib
 import io
 import math
 import os
@@ -26,7 +28,14 @@ from pydantic import ValidationError
 from ntm_forecast.domain import metrics
 from ntm_forecast.domain.members import member_problems
 from ntm_forecast.domain.params import SUFFIXES, dump_params, load_locality, read_yaml
-from ntm_forecast.domain.schema import AS_OF, Locality, slugify, validation_problems
+from ntm_forecast.domain.schema import (
+    AS_OF,
+    MAX_NAME_LENGTH,
+    Locality,
+    slugify,
+    unprintable,
+    validation_problems,
+)
 from ntm_forecast.errors import InputError, Problem
 from ntm_forecast.files import atomic_path, ensure_writable_dir, read_text
 from ntm_forecast.i18n.numbers import as_number, plain
@@ -113,6 +122,7 @@ class Row:
     section: str  # observations | targets | members
     entry: dict
     also: tuple[dict, ...] = ()  # entries implied by the row (x/y gives communes_total)
+    warnings: tuple[Problem, ...] = ()  # what looks wrong but may be right (a future date)
 
 
 def _unit_rows(path: Path, header: list[str], records: list[list[str]]) -> list[Row]:
@@ -129,11 +139,15 @@ def _unit_rows(path: Path, header: list[str], records: list[list[str]]) -> list[
         formers = [f.strip() for f in get["former_units"].split(";") if f.strip()]
         empty = [c for c in ("new_unit", "former_units", "source_url", "quote") if not get[c]]
         errors.extend(where.problem(c, "a value", "an empty cell") for c in empty)
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", get["effective_date"]):
+        named = [("new_unit", get["new_unit"])] if get["new_unit"] else []
+        named += [("former_units", f) for f in formers]
+        bad_names = [p for column, name in named for p in _name_problems(where, column, name)]
+        errors.extend(bad_names)
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", get["effective_date"]):
             date = repr(get["effective_date"])
             errors.append(where.problem("effective_date", "a date YYYY-MM-DD", date))
             continue
-        if empty or len(formers) < 2:
+        if empty or bad_names or len(formers) < 2:
             continue
         entry = {
             "members": [slugify(f) for f in formers],
@@ -160,6 +174,7 @@ class Change:
     added: list[tuple[At, dict]] = field(default_factory=list)  # (where, entry)
     skipped: list[tuple[At, dict]] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # of the rows it was given
     data: dict = field(default_factory=dict)
     where_of: dict[tuple[str, int], At] = field(default_factory=dict)  # (section, index)
     figures: dict[str, dict] = field(default_factory=dict)  # section → figure → _Figure
@@ -186,6 +201,7 @@ class ImportResult:
                 lines.extend(f"  + {_describe(e)} ({w})" for w, e in c.added)
                 lines.extend(f"  = {_describe(e)} ({w})" for w, e in c.skipped)
             lines.extend(f"  ! {text}" for text in c.conflicts)
+            lines.extend(f"  ? {problem}" for problem in c.warnings)
         verb = "would be written" if self.dry_run else "written"
         n = sum(c.touched for c in self.changes)
         lines.append(f"{n} params file(s) {verb}")
@@ -206,9 +222,11 @@ def _amount(e: dict) -> str:
 # ---------------------------------------------------------------- reading tables
 
 
-def read_table(path: str | os.PathLike[str]) -> list[Row]:
-    """Every row of one CSV table, or :class:`InputError` with one problem per bad cell."""
+def read_table(path: str | os.PathLike[str], today: dt.date | None = None) -> list[Row]:
+    """Every row of one CSV table, or :class:`InputError` with one problem per bad cell; a
+    date after ``today`` (the clock's by default) is a row's warning."""
     path = Path(path)
+    today = today or dt.date.today()
     text = read_text(path)
     head = At(path, 1)
     try:
@@ -219,7 +237,9 @@ def read_table(path: str | os.PathLike[str]) -> list[Row]:
         raise InputError(head.problem("header", "a header row", "an empty file"))
     header = [h.strip() for h in records[0]]
     if set(UNIT_COLUMNS) <= set(header):
+        _check_header(head, header, UNIT_COLUMNS)
         return _unit_rows(path, header, records[1:])
+    _check_header(head, header, (*REQUIRED, *OPTIONAL))
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InputError([head.problem(c, f"a column '{c}'", "no such column") for c in missing])
@@ -234,12 +254,48 @@ def read_table(path: str | os.PathLike[str]) -> list[Row]:
             continue
         get = {name: _cell(cells[i]) for name, i in index.items()}
         try:
-            rows.append(_row(where, get))
+            rows.append(_row(where, get, today))
         except InputError as exc:
             errors.extend(exc.problems)
     if errors:
         raise InputError(errors)
     return rows
+
+
+def _check_header(head: At, header: list[str], known: Sequence[str]) -> None:
+    """A column named twice (which one holds the figure?) or a column the import does not
+    read (a misspelled `note` would be dropped in silence) is refused, the closest known
+    name suggested."""
+    problems = []
+    for name in dict.fromkeys(header):
+        times = header.count(name)
+        if times > 1:
+            problems.append(
+                head.problem(name or "(unnamed)", "a column named once", f"{times} columns")
+            )
+        elif name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"one of {', '.join(known)}"
+            problems.append(
+                head.problem(name or "(unnamed)", f"a known column ({hint})", f"`{name}`")
+            )
+    if problems:
+        raise InputError(problems)
+
+
+def _name_problems(where: At, column: str, name: str, level: str = "province") -> list[Problem]:
+    """A name becomes a file's name (its slug): printable, not too long, with a letter or a
+    digit (a district's and its province's in "Hải Hà (Quảng Ninh)")."""
+    bad = unprintable(name)
+    if bad is not None:
+        return [where.problem(column, "a name without control or direction characters", bad)]
+    if len(name) > MAX_NAME_LENGTH:
+        expected = f"a name of at most {MAX_NAME_LENGTH} characters"
+        return [where.problem(column, expected, f"{len(name)} characters")]
+    place = _place(name, level)
+    if not place.name_slug or place.parent == "":
+        return [where.problem(column, "a name with a letter or a digit", repr(name))]
+    return []
 
 
 def _cell(text: str) -> str:
@@ -256,6 +312,8 @@ def _number(where: At, column: str, text: str, *, required: bool) -> float | Non
         x = float(text)
     except ValueError:
         raise InputError(where.problem(column, "a number", repr(text))) from None
+    if not text.isascii() or "_" in text:  # Python also reads "1_000", "٣" and "１２"
+        raise InputError(where.problem(column, "a number in the digits 0-9", repr(text)))
     if not math.isfinite(x):
         raise InputError(where.problem(column, "a finite number", repr(text)))
     return x
@@ -292,7 +350,18 @@ def _after_merger(level: str, as_of: str | None, notes: str) -> bool:
     return level == "national" and bool(as_of) and as_of[:7] >= metrics.MERGER_MONTH
 
 
-def _row(where: At, get: dict[str, str]) -> Row:
+def _future(where: At, year: int, as_of: str | None, status: str, today: dt.date) -> list:
+    """A figure dated after ``today``, or stated for a year past the next: not yet known."""
+    out = []
+    if as_of and as_of > today.isoformat()[: len(as_of)]:
+        out.append(where.problem("as_of", f"a date not after today ({today})", repr(as_of)))
+    if status in ("actual", "estimate") and year > today.year + 1:
+        expected = f"a year of a figure known by now (at most {today.year + 1})"
+        out.append(where.problem("year", expected, year))
+    return out
+
+
+def _row(where: At, get: dict[str, str], today: dt.date) -> Row:
     problems = []
 
     def need(column: str) -> str:
@@ -304,12 +373,14 @@ def _row(where: At, get: dict[str, str]) -> Row:
     level = get["level"]
     if level not in LEVELS:
         problems.append(where.problem("level", " / ".join(LEVELS), repr(level)))
+    if name:
+        problems.extend(_name_problems(where, "locality", name, level))
     year = None
-    try:
+    if re.fullmatch(r"[0-9]{4}", get["year"]):
         year = int(get["year"])
         if not 2000 <= year <= 2100:
             problems.append(where.problem("year", "a year from 2000 to 2100", year))
-    except ValueError:
+    else:
         problems.append(where.problem("year", "a year from 2000 to 2100", repr(get["year"])))
     as_of, as_of_note = _as_of_cell(get["as_of"])
     if as_of and not AS_OF.match(as_of):
@@ -336,11 +407,12 @@ def _row(where: At, get: dict[str, str]) -> Row:
     for column, x in (("value", value), ("denominator", denominator)):
         if x is None or not (counted or column == "denominator"):
             continue
-        if not float(x).is_integer() or (column == "denominator" and x <= 0):
-            text = get[column]
+        text = get[column]
+        thousands = _VI_THOUSANDS.match(text)  # "1.000" is one thousand, not one
+        if thousands or not float(x).is_integer() or (column == "denominator" and x <= 0):
             hint = (
                 f" (Vietnamese '{text}' is {text.replace('.', '')}: write it so)"
-                if _VI_THOUSANDS.match(text)
+                if thousands
                 else ""
             )
             whole = "a whole number > 0" if column == "denominator" else "a whole number"
@@ -358,6 +430,7 @@ def _row(where: At, get: dict[str, str]) -> Row:
         raise InputError(problems)
 
     place = _place(name, level)
+    warnings = tuple(_future(where, year, as_of, status, today))
     quote, bracket = _split_note(quote_text)
     notes = [n for n in (bracket, as_of_note, get.get("note") or None) if n]
     of_ntm = bool(bracket and _OF_NTM.search(bracket))
@@ -378,7 +451,7 @@ def _row(where: At, get: dict[str, str]) -> Row:
             entry["unit"] = unit
         if as_of:
             entry["as_of"] = as_of
-        return Row(where, place, "targets", {**entry, **tail})
+        return Row(where, place, "targets", {**entry, **tail}, warnings=warnings)
     if share:  # a stated percentage stays a share observation
         entry = {**base, "metric": metric_text, "value": as_number(value), "status": status}
         unit = unit or "percent"
@@ -419,7 +492,7 @@ def _row(where: At, get: dict[str, str]) -> Row:
             "note": f"DERIVED: the denominator of {plain(value)}/{plain(denominator)} ({what})",
         }
         also.append(denominator_entry)
-    return Row(where, place, "observations", entry, tuple(also))
+    return Row(where, place, "observations", entry, tuple(also), warnings)
 
 
 def _metric(text: str) -> tuple[str, str, bool]:
@@ -610,18 +683,20 @@ def plan_import(
     into: str | os.PathLike[str] = "params",
     *,
     origin_year: int | None = None,
+    today: dt.date | None = None,
 ) -> list[Change]:
     """Read every table and work out each file's new content; nothing is written.
 
     A new file's ``origin_year`` is ``origin_year`` when given (the date the tables stand
-    at), else the year of its own latest figure."""
+    at), else the year of its own latest figure. A row dated after ``today`` (the clock's
+    by default) is its file's warning."""
     into = Path(into)
     if into.exists() and not into.is_dir():
         raise InputError.at(into, "into", "a directory", "a file")
     rows, errors = [], []
     for table in tables:
         try:
-            rows.extend(read_table(table))
+            rows.extend(read_table(table, today))
         except InputError as exc:
             errors.extend(exc.problems)
     if errors:
@@ -660,6 +735,7 @@ def plan_import(
             changes[slug] = change
         section = change.data.setdefault(r.section, [])
         _merge(section, r.entry, r.where, change, r.section)
+        change.warnings.extend(r.warnings)
         for extra in r.also:
             _merge(change.data["observations"], extra, r.where, change, "observations")
     known = set(existing) | set(changes)
@@ -779,6 +855,7 @@ def _plan_unit_figures(rows: list[Row], folder: _Folder, changes: dict[str, Chan
             data.setdefault("targets", [])
             change = changes[slug] = Change(slug, folder.paths[slug], False, data=data)
         _merge(change.data.setdefault(r.section, []), r.entry, r.where, change, r.section)
+        change.warnings.extend(r.warnings)
         for extra in r.also:
             _merge(change.data["observations"], extra, r.where, change, "observations")
     if errors:
@@ -858,11 +935,12 @@ def import_tables(
     *,
     dry_run: bool = False,
     origin_year: int | None = None,
+    today: dt.date | None = None,
 ) -> ImportResult:
     """Plan, then (unless ``dry_run``) write; raises :class:`InputError` on any bad row."""
     if origin_year is not None and not 2000 <= origin_year <= 2100:
         raise InputError.at("--origin-year", "origin_year", "a year 2000–2100", origin_year)
-    changes = plan_import(tables, into, origin_year=origin_year)
+    changes = plan_import(tables, into, origin_year=origin_year, today=today)
     if not dry_run and any(c.touched for c in changes):
         ensure_writable_dir(into)
         write_changes(changes)
@@ -876,10 +954,12 @@ def add_row(params_file: str | os.PathLike[str], cells: dict[str, str], where: A
     folder, then written atomically; :class:`InputError` and nothing written otherwise."""
     path = Path(params_file)
     folder = _existing(path.parent)
-    row = _row(where, {name: _cell(cells.get(name, "")) for name in (*REQUIRED, *OPTIONAL)})
+    cells = {name: _cell(cells.get(name, "")) for name in (*REQUIRED, *OPTIONAL)}
+    row = _row(where, cells, dt.date.today())
     data = folder.data[path.stem]
     change = Change(path.stem, folder.paths[path.stem], False, data=data)
     _merge(data.setdefault(row.section, []), row.entry, where, change, row.section)
+    change.warnings.extend(row.warnings)
     for extra in row.also:
         _merge(data.setdefault("observations", []), extra, where, change, "observations")
     _validate([change], folder)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# A dot followed by exactly three digits groups thousands; a comma starts the decimals.
+# Digits are ASCII ([0-9]: `\d` also matches "٣" and "１２"). A dot followed by exactly three
+# digits groups thousands; a comma starts the decimals.
 # "17.9" (a dot and one digit) is read as a decimal point, the way some pages write it.
-_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+|\d+\.\d{1,2}(?!\d)|\d+"
-NUMBER = re.compile(rf"(?<![\d.,/])(?:{_NUM})(?![\d/]|[.,]\d)")
-RANGE = re.compile(rf"(?<![\d.,/])({_NUM})\s*-\s*({_NUM})(?![\d/]|[.,]\d)")
-FRACTION = re.compile(rf"(?<![\d.,/])({_NUM})/(\d{{1,3}}(?:\.\d{{3}})+|\d+)(?![\d/]|[.,]\d)")
+_NUM = r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?|[0-9]+,[0-9]+|[0-9]+\.[0-9]{1,2}(?![0-9])|[0-9]+"
+NUMBER = re.compile(rf"(?<![0-9.,/])(?:{_NUM})(?![0-9/]|[.,][0-9])")
+RANGE = re.compile(rf"(?<![0-9.,/])({_NUM})\s*-\s*({_NUM})(?![0-9/]|[.,][0-9])")
+FRACTION = re.compile(
+    rf"(?<![0-9.,/])({_NUM})/([0-9]{{1,3}}(?:\.[0-9]{{3}})+|[0-9]+)(?![0-9/]|[.,][0-9])"
+)
 
 _UNITS = {
     "một": 1,
@@ -61,11 +64,11 @@ def _month_year(m: re.Match) -> bool:
 def parse_number(token: str) -> float:
     """One number token as written in Vietnamese: '5.775' → 5775, '70,59' → 70.59, '06' → 6."""
     token = token.strip()
-    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", token):
+    if re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?", token):
         return float(token.replace(".", "").replace(",", "."))
-    if re.fullmatch(r"\d+,\d+", token):
+    if re.fullmatch(r"[0-9]+,[0-9]+", token):
         return float(token.replace(",", "."))
-    if re.fullmatch(r"\d+(?:\.\d+)?", token):
+    if re.fullmatch(r"[0-9]+(?:\.[0-9]+)?", token):
         return float(token)
     raise ValueError(f"not a number: {token!r}")
 

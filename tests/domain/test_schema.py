@@ -383,3 +383,41 @@ def test_entry_and_pydantic_problems_are_placed_where_pydantic_found_them():
         (("targets", 0, "value"), "range", "120"),
         (("colour",), "extra_forbidden", "unknown field 'colour'"),
     }
+
+
+# ---------------------------------------------------------------- names a file can bear
+
+
+def problems_of(**kw) -> list[str]:
+    with pytest.raises(ValidationError) as info:
+        loc(**kw)
+    return [str(p) for p in validation_problems(info.value, "x.yaml")]
+
+
+@pytest.mark.parametrize("bad", ["Tỉnh\nThử", "Tỉnh\u202eThử", "\u2067Tỉnh Thử", "Tỉnh\x00"])
+def test_a_name_with_control_or_direction_characters_is_refused(bad):
+    found = f"U+{ord(next(c for c in bad if not (c.isalnum() or c == ' '))):04X}"
+    assert problems_of(name=bad) == [
+        f"x.yaml: name: expected a name without control or direction characters, found {found}"
+    ]
+
+
+def test_a_name_is_at_most_100_characters():
+    assert loc(name="X" * 100).name == "X" * 100
+    assert problems_of(name="X" * 101) == [
+        "x.yaml: name: expected at most 100 characters, found 101 characters"
+    ]
+
+
+@pytest.mark.parametrize("slug", ["con", "nul", "com7", "lpt1"])
+def test_a_windows_device_name_is_no_slug(slug):
+    assert problems_of(slug=slug) == [
+        f"x.yaml: slug: expected a slug that is no Windows device name, found '{slug}'"
+    ]
+    assert loc(slug=f"{slug}_").slug == f"{slug}_"
+
+
+@pytest.mark.parametrize("as_of", ["٢٠٢١", "２０２１-12", "2021-１２"])
+def test_a_date_in_other_digits_is_refused(as_of):
+    [line] = problems_of(observations=[o("communes_ntm", 2021, 30, as_of=as_of)])
+    assert line.startswith("x.yaml: observations[0].as_of: expected a date written YYYY")

@@ -1,7 +1,10 @@
 """`ntm-forecast import`: tables into params files."""
 
 import csv
+import datetime as dt
 import os
+import stat
+import time
 
 import pytest
 
@@ -605,3 +608,154 @@ def test_the_released_tables_are_already_in_params(tmp_path):
     added = [(c.slug, e["metric"], e["year"]) for c in result.changes for _, e in c.added]
     assert added == []
     assert snapshot(into) == before
+
+
+# ---------------------------------------------------------------- careless and hostile input
+
+
+def one_line(capsys, argv) -> str:
+    """The one line a failing `import` says; it must exit 2."""
+    code = main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    return err[0]
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        ({"value": "1.000"}, ":2:value: expected a whole number (Vietnamese '1.000' is 1000: "),
+        ({"denominator": "1.000"}, ":2:denominator: expected a whole number > 0 (Vietnamese '1.0"),
+        ({"value": "1_000"}, ":2:value: expected a number in the digits 0-9, found '1_000'"),
+        ({"value": "٣"}, ":2:value: expected a number in the digits 0-9, found '٣'"),
+        ({"value": "１２"}, ":2:value: expected a number in the digits 0-9, found '１２'"),
+        ({"year": "２０１９"}, ":2:year: expected a year from 2000 to 2100, found '２０１９'"),
+        ({"as_of": "٢٠١٩"}, ":2:as_of: expected a date YYYY, YYYY-MM or YYYY-MM-DD, found '٢٠١٩'"),
+    ],
+)
+def test_only_ascii_digits_and_no_thousands_dot_in_counts(tmp_path, capsys, cells, message):
+    table = write_csv(tmp_path / "t.csv", [row("Hậu Giang", **cells)])
+    line = one_line(capsys, ["import", str(table), "--into", str(tmp_path / "p")])
+    assert line.startswith(str(table)) and message in line, line
+    assert not (tmp_path / "p").exists()
+
+
+def test_a_date_in_the_future_is_warned_at_its_row(tmp_path):
+    today = dt.date(2026, 12, 3)
+    rows = [
+        row("Hậu Giang", year="2026", as_of="2026-12-03"),  # today: known
+        row("Hậu Giang", year="2026", as_of="2026-12-04", value="4"),
+        row("Hậu Giang", year="2099", as_of="2026-11", value="5"),
+        row("Hậu Giang", year="2030", status="target", value="40"),  # a plan's year: fine
+        row("Hậu Giang", year="2028", status="plan", value="30"),
+    ]
+    table = write_csv(tmp_path / "t.csv", rows)
+    result = import_tables([table], tmp_path / "p", today=today)
+    assert [str(w) for w in result.changes[0].warnings] == [
+        f"{table}:3:as_of: expected a date not after today (2026-12-03), found '2026-12-04'",
+        f"{table}:4:year: expected a year of a figure known by now (at most 2027), found 2099",
+    ]
+    assert f"  ? {table}:4:year" in "\n".join(result.report_lines())
+    assert len(load_locality(tmp_path / "p" / "hau_giang.yaml").observations) == 4  # kept
+
+
+def test_a_repeated_or_unknown_column_is_refused_with_a_close_match(tmp_path):
+    twice = write_csv(tmp_path / "a.csv", [[*r, "x"] for r in ROWS[:1]], [*HEADER, "value"])
+    with pytest.raises(InputError) as info:
+        read_table(twice)
+    assert info.value.lines == [f"{twice}:1:value: expected a column named once, found 2 columns"]
+    typo = write_csv(tmp_path / "b.csv", [[*r, "x", "y"] for r in ROWS[:1]],
+                     [*HEADER, "notes", "colour"])  # fmt: skip
+    with pytest.raises(InputError) as info:
+        read_table(typo)
+    assert info.value.lines[0] == (
+        f"{typo}:1:notes: expected a known column (did you mean `note`?), found `notes`"
+    )
+    assert info.value.lines[1].startswith(f"{typo}:1:colour: expected a known column (one of ")
+
+
+@pytest.mark.parametrize(
+    ("name", "found"),
+    [("Hậu\nGiang", "U+000A"), ("Hậu\rGiang", "U+000D"), ("Hậu \u202eGiang", "U+202E"),
+     ("\u200eHậu Giang", "U+200E"), ("Hậu\u2066 Giang", "U+2066")],
+)  # fmt: skip
+def test_control_and_direction_characters_in_a_name_are_refused(tmp_path, capsys, name, found):
+    table = write_csv(tmp_path / "t.csv", [row(name)])
+    line = one_line(capsys, ["import", str(table), "--into", str(tmp_path / "p")])
+    assert line == (
+        f"{table}:2:locality: expected a name without control or direction characters, "
+        f"found {found}"
+    )
+
+
+def test_a_windows_device_name_never_becomes_a_file_name(tmp_path):
+    rows = [row("CON"), row("Nul"), row("com1"), row("LPT9 (Hà Nội)", level="district")]
+    import_tables([write_csv(tmp_path / "t.csv", rows)], tmp_path / "p")
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [
+        "com1_.yaml", "con_.yaml", "lpt9_.yaml", "nul_.yaml"
+    ]  # fmt: skip
+    assert slugify("Côn") == "con_" and slugify("Côn Đảo") == "con_dao"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("X" * 300, "locality: expected a name of at most 100 characters, found 300 characters"),
+        ("—?!", "locality: expected a name with a letter or a digit, found '—?!'"),
+        ("Hải Hà (—)", "locality: expected a name with a letter or a digit, found 'Hải Hà (—)'"),
+    ],
+)
+def test_a_name_no_file_can_bear_is_one_line_at_its_row(tmp_path, capsys, name, message):
+    level = "district" if "(" in name else "province"
+    table = write_csv(tmp_path / "t.csv", [row(name, level=level)])
+    line = one_line(capsys, ["import", str(table), "--into", str(tmp_path / "p")])
+    assert line == f"{table}:2:{message}"
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize("kind", ["symlink", "read-only"])
+def test_a_symlinked_or_read_only_params_file_is_refused_not_replaced(tmp_path, capsys, kind):
+    into = tmp_path / "p"
+    import_tables([write_csv(tmp_path / "t.csv", [row("Hậu Giang"), row("Sóc Trăng")])], into)
+    target = into / "hau_giang.yaml"
+    if kind == "symlink":
+        real = tmp_path / "kept" / "hau_giang.yaml"
+        real.parent.mkdir()
+        target.rename(real)
+        target.symlink_to(real)
+    else:
+        target.chmod(0o444)
+    before = snapshot(into)
+    more = write_csv(
+        tmp_path / "u.csv", [row("Sóc Trăng", year="2020"), row("Hậu Giang", year="2020")]
+    )
+    line = one_line(capsys, ["import", str(more), "--into", str(into)])
+    assert line.startswith(f"{target}: file: expected a ")
+    assert snapshot(into) == before  # Sóc Trăng's file untouched too: all or nothing
+    assert target.is_symlink() == (kind == "symlink")
+    assert kind == "symlink" or stat.S_IMODE(target.stat().st_mode) == 0o444
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_import_of_an_endless_file_ends_at_once(tmp_path, capsys):
+    started = time.perf_counter()
+    line = one_line(capsys, ["import", "/dev/zero", "--into", str(tmp_path / "p")])
+    assert line == "/dev/zero: file: expected a file of at most 16 MB, found more"
+    assert time.perf_counter() - started < 2
+
+
+def test_twenty_thousand_rows_of_one_place_import_at_once(tmp_path):
+    # Each row its own figure: a day of its own, a bare-year one in ten (conflicts, kept).
+    rows = []
+    for k in range(20_000):
+        year, day = 2000 + k % 26, k // 26
+        as_of = (
+            str(year) if day % 10 == 0 else f"{year}-{1 + day // 28 % 12:02d}-{1 + day % 28:02d}"
+        )
+        rows.append(row("Hậu Giang", year=str(year), metric="ocop_total", value=str(k),
+                        as_of=as_of, source=f"{URL}/{k}"))  # fmt: skip
+    table = write_csv(tmp_path / "t.csv", rows)
+    started = time.perf_counter()
+    result = import_tables([table], tmp_path / "p", dry_run=True)
+    assert time.perf_counter() - started < 15  # quadratic matching took minutes
+    assert len(result.changes[0].added) == 20_000
