@@ -508,7 +508,7 @@ def _output_lock(output: Path, *, wait: bool) -> Iterator[None]:
         raise InputError.at(path, "lock", "a lock file to write", exc.strerror or exc) from None
     try:
         told = False
-        while not _try_lock(fd):
+        while not _try_lock(fd, path):
             holder = _holder(fd) or "another run, starting"
             if not wait:
                 expected = "a folder no other batch is writing into (or --wait)"
@@ -538,7 +538,7 @@ def _output_lock(output: Path, *, wait: bool) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def _try_lock(fd: int) -> bool:
+def _try_lock(fd: int, path: Path) -> bool:
     """Take the lock without waiting: False when another process holds it."""
     if os.name == "nt":
         import msvcrt
@@ -556,6 +556,8 @@ def _try_lock(fd: int) -> bool:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
+    except OSError as exc:  # a file system without locks
+        raise InputError.at(path, "lock", "a file that can be locked", exc.strerror) from None
     return True
 
 

@@ -294,12 +294,18 @@ def test_interrupt_keeps_previous_complete_outputs(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         run(paths, out, seed=2)
     assert leftovers(out) == []
-    changed = 0
+    doc = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert doc["stopped"] == "SIGINT" and doc["summary_of"] != doc["started_at"]
+    records = doc["localities"]
+    assert sorted(rec["status"] for rec in records.values()) == ["ok", "stopped", "stopped"]
     for slug, files in before.items():
         now = {p.name: p.read_bytes() for p in (out / slug).iterdir()}
         assert set(now) == set(files)  # a complete set, old or new, never half
-        changed += now != files
-    assert changed <= 1  # only the locality swapped in before Ctrl-C
+        # only the locality swapped in before Ctrl-C changed, and its record says so; the
+        # others' records are those of the run that made their files
+        rec = records[slug]
+        assert (now != files) == (rec["status"] == "ok")
+        assert (rec if rec["status"] == "ok" else rec["kept"])["seed"] == 1 + (now != files)
 
 
 def test_recover_restores_an_interrupted_swap(tmp_path):
