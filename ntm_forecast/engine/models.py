@@ -322,8 +322,9 @@ class OcopGrowth(Model):
         adds = list(history.ocop_additions)
         if not adds and history.last.value <= 0:
             raise InsufficientHistory("no OCOP products yet and no additions to learn from")
-        if not adds and not history.province_scale and not pg.structure.stock:
-            # The pooled level is a province's yearly additions: not a nation's or a district's.
+        if not adds and not history.province_scale:
+            # The pooled level is a province's yearly additions, even for its stock: not a
+            # nation's or a district's, whose flat prior alone would span any pace.
             raise InsufficientHistory("no yearly additions of its own to set its scale")
         self.size_ = pg.size_of(history.communes)
         self.state_mean_, self.state_var_, own_weight = pg.locality_state(

@@ -609,3 +609,13 @@ def test_a_forecast_ending_in_2026_carries_the_doubt_of_its_last_year():
     ctx = context([loc])
     assert _spread(loc, ctx, 3.0, 3, 2026) > _spread(loc, ctx, 0.0, 3, 2026)  # to 2027: wider
     assert _spread(loc, ctx, 3.0, 2, 2026) > _spread(loc, ctx, 0.0, 2, 2026)  # to 2026: same
+
+
+def test_a_district_with_one_ocop_count_and_no_additions_is_not_forecast():
+    """A district's OCOP level stands on its own additions; with none (Lý Nhân: 18 products in
+    2024) the flat prior alone spanned 19 to 50,000 products by 2030: it says why instead."""
+    a, b = _former("a", [10, 15, 22, 30, 37]), _former("b", [5, 9, 12, 18, 21])
+    district = locality([obs("ocop_total", 2024, 18)], slug="d", level="district", parent="a")
+    fc = forecast_locality(district, context([a, b, district]), n_paths=N, seed=4)
+    assert "ocop_total" not in fc
+    assert "ocop_total" in _reasons(fc)
