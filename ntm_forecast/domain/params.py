@@ -7,6 +7,7 @@ Every problem is a :class:`~ntm_forecast.errors.Problem` of the file (one line
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +74,23 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
+# YAML 1.1 also reads 1_000, 0x1F, 017 (octal: 15) and 1:20 (base 60: 80) as numbers; in a
+# params file a number is decimal, in the digits 0-9, and anything else stays text (which the
+# schema then refuses where a number belongs).
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    _INT, re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
+)
+_StrictLoader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+
 
 def read_yaml(path: Path) -> object:
     """Parse one file; raise :class:`InputError` for bytes, syntax or tags we refuse."""
@@ -135,12 +153,12 @@ def discover(paths: Sequence[str | Path] | None = None) -> list[Path]:
     named, and every file of a named folder that loads. A folder's file that is refused is
     left out with its problems on stderr, so one broken file does not stop the others; a
     file named itself is kept whatever it holds (loading it is then the caller's error)."""
-    named, in_folders = _expand(paths)
-    asked = {p.resolve() for p in named}
+    files, in_folders = _expand(paths)
+    asked = {Path(p).resolve() for p in paths or () if not Path(p).is_dir()}
     problems = _load(in_folders).errors if in_folders else []
     left_out = [p for p in problems if Path(p.file).resolve() not in asked]
-    refused = {p.file for p in left_out}
-    kept = _unique([*named, *(p for p in in_folders if p not in refused)])
+    refused = {Path(p.file).resolve() for p in left_out}
+    kept = [p for p in files if p.resolve() in asked or p.resolve() not in refused]
     if not kept:  # nothing to serve: the refusals are the error
         raise InputError(left_out)
     for problem in left_out:
@@ -160,32 +178,30 @@ def _say_once(line: str) -> None:
 
 
 def _expand(paths: Sequence[str | Path] | None) -> tuple[list[Path], list[Path]]:
-    """(the files named, the files of the folders named)."""
+    """Every file in the order given, folders expanded, each once; and those of the folders."""
     targets = [Path(p) for p in paths] if paths else [DEFAULT_DIR]
-    named: list[Path] = []
+    files: list[Path] = []
     in_folders: list[Path] = []
     for p in targets:
         if p.is_dir():
-            in_folders.extend(sorted(q for q in p.iterdir() if q.suffix in SUFFIXES))
+            found = sorted(q for q in p.iterdir() if q.suffix in SUFFIXES)
+            files.extend(found)
+            in_folders.extend(found)
         else:
-            named.append(p)
-    if not named and not in_folders:
+            files.append(p)
+    if not files:
         raise InputError.at(targets[0], "path", "at least one .yaml params file", "none")
-    return named, in_folders
-
-
-def _unique(files: list[Path]) -> list[Path]:
     unique: dict[Path, Path] = {}
     for p in files:  # a file named twice (itself and its folder) is one file
         unique.setdefault(p.resolve(), p)
-    return list(unique.values())
+    return list(unique.values()), in_folders
 
 
 def load_many(paths: Iterable[str | Path] | None = None) -> Loaded:
     """Load every file, a folder's broken ones too, collecting errors instead of stopping
     at the first (what `check` reports)."""
-    named, in_folders = _expand(list(paths) if paths is not None else None)
-    out = _load(_unique([*named, *in_folders]))
+    files, _ = _expand(list(paths) if paths is not None else None)
+    out = _load(files)
     out.warnings.extend(check_all(out.localities, out.paths))
     _apply_national_targets(out)
     return out

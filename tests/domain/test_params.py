@@ -466,3 +466,18 @@ def test_a_folder_of_refused_files_is_the_error(tmp_path, capsys):
     with pytest.raises(InputError, match=r"bomb\.yaml: line 1"):
         discover([tmp_path])
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("written", ["1_000", "0x1F", "017", "1:20", "١٢"])
+def test_a_yaml_number_is_decimal_in_the_digits_0_to_9(tmp_path, written):
+    text = HEAD.format(slug="t") + (
+        f"observations:\n- {{metric: ocop_total, year: 2021, value: {written}, status: actual, "
+        "source: s, quote: q}\n"
+    )
+    with pytest.raises(InputError) as info:
+        load_locality(write(tmp_path, "t.yaml", text))
+    assert info.value.lines == [
+        f"{tmp_path / 't.yaml'}: observations[0].value: expected a number, found '{written}' (str)"
+    ]
+    ok = text.replace(f"value: {written}", "value: 1000")
+    assert load_locality(write(tmp_path, "t.yaml", ok)).observations[0].value == 1000
