@@ -276,9 +276,8 @@ def _check_header(head: At, header: list[str], known: Sequence[str]) -> None:
         elif name not in known:
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"did you mean `{close[0]}`?" if close else f"one of {', '.join(known)}"
-            problems.append(
-                head.problem(name or "(unnamed)", f"a known column ({hint})", f"`{name}`")
-            )
+            found = f"`{name}`" if name else "a column without a name"
+            problems.append(head.problem(name or "(unnamed)", f"a known column ({hint})", found))
     if problems:
         raise InputError(problems)
 

@@ -672,6 +672,10 @@ def test_a_repeated_or_unknown_column_is_refused_with_a_close_match(tmp_path):
         f"{typo}:1:notes: expected a known column (did you mean `note`?), found `notes`"
     )
     assert info.value.lines[1].startswith(f"{typo}:1:colour: expected a known column (one of ")
+    blank = write_csv(tmp_path / "c.csv", [[*r, ""] for r in ROWS[:1]], [*HEADER, ""])
+    with pytest.raises(InputError) as info:
+        read_table(blank)
+    assert info.value.lines[0].endswith("), found a column without a name")
 
 
 @pytest.mark.parametrize(
