@@ -48,6 +48,7 @@ import pandas as pd
 
 from ntm_forecast.assess.calibration import session_layer
 from ntm_forecast.domain.history import newest_of
+from ntm_forecast.domain.names import display_names
 from ntm_forecast.engine.session import open_session
 from ntm_forecast.errors import EXIT_FAILED, EXIT_OK, InputError, Problem
 from ntm_forecast.files import atomic_write_text, ensure_writable_dir
@@ -227,10 +228,13 @@ def run_batch(
     with _output_lock(output, wait=wait), _stop_on_sigterm():
         _clear_leftovers(output)
         earlier = _earlier_run(output)
+        # One name per place in the record and the summary (`can_tho` and `can_tho_2025`
+        # are both "Cần Thơ" by their own names).
+        names = display_names(session.loaded.localities, lang)
         runs = [
             LocalityRun(
                 slug=loc.slug,
-                name=loc.name,
+                name=names[loc.slug],
                 params_path=session.paths[loc.slug].resolve(),
                 params_sha256=_sha256(session.paths[loc.slug]),
                 kept=_kept(earlier["localities"].get(loc.slug), output / loc.slug),

@@ -125,7 +125,7 @@ def test_run_json_records_every_locality(broken_batch):
     assert locs["broken"]["status"] == "failed"
     assert "ValueError: deliberately broken locality broken" in locs["broken"]["error"]
     assert "\n" not in locs["broken"]["error"]
-    assert locs["broken"]["name"] == "Hỏng"  # ensure_ascii=False
+    assert locs["broken"]["name"] == "tỉnh Hỏng"  # its display name; ensure_ascii=False
     assert "Hỏng" in (out / "run.json").read_text(encoding="utf-8")
     for slug in ("an_giang", "ca_mau"):
         rec = locs[slug]
