@@ -342,7 +342,8 @@ def review(
     from ntm_forecast.assess.review import review as run_review
     from ntm_forecast.assess.review import review_summary
     from ntm_forecast.domain.history import newest_of
-    from ntm_forecast.domain.params import load_or_raise
+    from ntm_forecast.domain.names import display_names
+    from ntm_forecast.domain.params import discover, load_or_raise
     from ntm_forecast.files import ensure_writable_dir
     from ntm_forecast.render.review import review_text, write_review
     from ntm_forecast.render.tables import FORMATS, emit
@@ -352,8 +353,8 @@ def review(
         raise InputError.at("--format", "format", f"one of {', '.join(FORMATS)}", repr(fmt))
     if output is not None:
         ensure_writable_dir(output)  # before the work, not after it
-    loaded = load_or_raise(params)
-    names = {slug: loc.name for slug, loc in loaded.localities.items()}
+    loaded = load_or_raise(discover(params))  # a folder's broken file is left out, said
+    names = display_names(loaded.localities)
     table = run_review(loaded.localities.values(), period=years)
     summary = review_summary(table)
     newest = newest_of(loaded.localities.values())

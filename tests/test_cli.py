@@ -132,6 +132,16 @@ def test_review_writes_its_files(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines() == [str(out / n) for n in names]
 
 
+def test_review_leaves_a_folders_broken_file_out_and_says_so(tmp_path, capsys):
+    folder = _review_folder(tmp_path)
+    (folder / "broken.yaml").write_text("name: [\n", encoding="utf-8")
+    assert main(["review", str(folder), "--format", "csv"]) == 0
+    out, err = capsys.readouterr()
+    assert "tinh" in out and "broken.yaml" in err and "left out" in err
+    # named itself, a broken file is still the user's error
+    assert main(["review", str(folder / "broken.yaml")]) == 2
+
+
 def test_review_refuses_a_bad_period_in_one_line(tmp_path, capsys):
     out = tmp_path / "out"
     folder = _review_folder(tmp_path)
