@@ -281,7 +281,7 @@ def extract(
         name, level = "(chưa rõ)", "province"
     sentences = _sentences(doc)
     own = None if level == "national" else name
-    figs = _figures(doc, sentences, date, _document_year(doc, date), own)
+    figs = _figures(doc, sentences, date, _document_year(doc, date), own, level == "province")
     skipped = list(
         dict.fromkeys(
             f"skipped: {f.skip}: {_one_line(doc.quote(*_quote_span(doc, sentences, f)))}"
@@ -567,8 +567,12 @@ def _figures(
     date: dt.date | None,
     doc_year: int | None,
     place: str | None,
+    province: bool,
 ) -> list[_Fig]:
     figs: list[_Fig] = []
+    # a page about one round of recognitions, named in its first sentence or the figure's own
+    lead = doc.low[sentences[0].start : sentences[0].end] if sentences else ""
+    round_page = bool(rules.ROUND.search(lead))
     carry_year: _Mention | None = None
     carry_status: str | None = None
     last_para = -1
@@ -599,6 +603,10 @@ def _figures(
             here.append(fig)
         _raised_to(here, text)
         _sentence_rules(here, text, previous)
+        if round_page or rules.ROUND.search(text):
+            _round(here, text, bool(mentions))
+        if province:
+            _district(here, doc.cased[s.start : s.end], text, place)
         here.extend(_bases(here, text, mentions, s.start))
         for f in here:
             if not f.skip and f.year is None and (date is None or date.year == doc_year):
@@ -1152,6 +1160,37 @@ def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
             f.skip = "part of a total"
 
 
+_ROUND = "a round of recognitions (đợt …), not the year's addition"
+
+
+def _round(here: list[_Fig], text: str, dated: bool) -> None:
+    """On a page about one round of recognitions, the round's counts are one batch of the year's:
+    its additions, and its bare counts with no date words ("Có 6 xã đạt chuẩn NTM nâng cao gồm:
+    …"), unless the sentence ties them to the whole year; a running total stays."""
+    if rules.WHOLE_YEAR.search(text):
+        return
+    for f in here:
+        if f.skip or not _countable(f) or f.num.total is not None:
+            continue
+        if f.kind == "increment" or (f.kind_from != "cue" and not dated):
+            f.skip = _ROUND
+
+
+def _district(here: list[_Fig], cased: str, text: str, place: str | None) -> None:
+    """A province's page quoting one district ("Năm 2019, huyện Trấn Yên đã hoàn thành 9/9 tiêu
+    chí …; 21/21 xã được công nhận"): a figure after a district's name, with the province (or
+    the page's place) not named again since, is the district's."""
+    for f in here:
+        if f.skip:
+            continue
+        districts = [m.start() for m in rules.DISTRICT.finditer(cased, 0, f.num.start)]
+        provinces = [m.start() for m in rules.PROVINCE.finditer(cased, 0, f.num.start)]
+        if place:
+            provinces += [m.start() for m in re.finditer(re.escape(place), text[: f.num.start])]
+        if districts and max(provinces, default=-1) < districts[-1]:
+            f.skip = "a district's figure, not the province's"
+
+
 def _bases(here: list[_Fig], text: str, mentions: list[_Mention], offset: int) -> list[_Fig]:
     """The base a stated increase implies: in "36/51 xã ... tăng 4 xã so với cuối năm 2020"
     the level at the end of 2020 is 36 − 4 = 32, written down as DERIVED."""
@@ -1175,8 +1214,10 @@ def _bases(here: list[_Fig], text: str, mentions: list[_Mention], offset: int) -
             f.skip = "a change since the programme began, not a year's"
             continue
         if since and since[0].year < f.year - 1:
-            # "tăng 2.064 xã so với cuối năm 2021" in mid-2025: four years', not 2025's
+            # "tăng 2.064 xã so với cuối năm 2021" in mid-2025: four years', not 2025's; nor
+            # is the level of 2021 it implies written down (the page does not state it)
             f.skip = f"a change over several years (since {since[0].year}), not a year's"
+            continue
         if not since or not levels:
             continue
         g, year = levels[-1], since[0].year

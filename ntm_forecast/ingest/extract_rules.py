@@ -142,6 +142,14 @@ PARTS = re.compile(r"trong đó|\bgồm\b|bao gồm")
 CONTINUES = re.compile(r"\s*(?:trong số (?:này|đó)|trong đó)\b")
 # Figures of the whole country on a page about one province: the subject "cả nước".
 COUNTRY = re.compile(r"\bcả nước\b|\b63(?:/63)? tỉnh")
+# A round of recognitions ("đợt 1, năm 2022", "công nhận … lần đầu năm 2022"): one batch of the
+# year's, not its addition; "trong năm", "cả năm", "từ đầu năm" tie a count to the whole year.
+ROUND = re.compile(r"\bđợt\s*(?:\d+|[ivx]+|một|hai|ba|đầu)\b|\blần đầu năm\b")
+WHOLE_YEAR = re.compile(r"trong năm|cả năm|từ đầu năm|năm 20\d\d[^,;.]*\bthêm\b")
+# A district named in a province's page ("huyện Hương Khê có thêm 4 xã", "toàn huyện") and the
+# province again ("toàn tỉnh", "của tỉnh", "tỉnh Hà Tĩnh"), in the text with its capitals.
+DISTRICT = re.compile(r"\btoàn huyện\b|\b(?:[Hh]uyện|[Tt]hị xã)\s+(?!Đ[ạa]t\b)[A-ZĐ]\w*")
+PROVINCE = re.compile(r"\b[Tt]ỉnh\b")
 # The provinces of 2016–2025 and the units of 1 July 2025, by the names pages use without
 # "tỉnh" before them ("Hà Nội đã đánh giá …").
 PROVINCES = (

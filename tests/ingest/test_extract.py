@@ -197,8 +197,39 @@ def test_comparison_and_period_years_are_not_the_figure_year():
 def test_a_change_over_several_years_is_not_the_year_s_addition():
     draft = extract("Năm 2025 tỉnh có 40 xã đạt chuẩn NTM, tăng 13 xã so với cuối năm 2021.")
     got = {(r["year"], r["kind"], r["value"]) for r in draft.observations}
-    assert got == {(2025, "level", 40), (2021, "level", 27)}  # the base is still implied
+    # nor is the 2021 level it implies written down: the page does not state it
+    assert got == {(2025, "level", 40)}
     assert any("a change over several years (since 2021)" in m for m in draft.skipped)
+
+
+def test_a_round_of_recognitions_is_not_the_year_s_addition():
+    text = (
+        "Hội đồng thẩm định tỉnh Hà Tĩnh đã công nhận xã đạt chuẩn NTM đợt 1, năm 2022.\n"
+        "Theo đó, công nhận 4 xã đạt chuẩn NTM gồm: Phúc Đồng, Hòa Hải.\n"
+        "Có 6 xã đạt chuẩn NTM nâng cao gồm: Phúc Trạch, Hương Trạch.\n"
+        "Tính đến nay, toàn tỉnh có 170 xã đạt chuẩn NTM."
+    )
+    draft = extract(text, date=dt.date(2022, 6, 28))
+    got = {(r["metric"], r["kind"], r["value"]) for r in draft.observations}
+    assert got == {("communes_ntm", "level", 170)}  # the running total stays
+    assert sum("a round of recognitions" in m for m in draft.skipped) == 2
+    # a year's additions on the same page are still the year's
+    whole = extract(text + "\nTrong năm 2022, toàn tỉnh có thêm 12 xã đạt chuẩn NTM.")
+    assert ("communes_ntm", "increment", 12) in {
+        (r["metric"], r["kind"], r["value"]) for r in whole.observations
+    }
+
+
+def test_a_district_s_figures_on_a_province_page_are_left_out():
+    text = (
+        "Năm 2019, tỉnh Yên Bái có thêm 23 xã đạt chuẩn NTM. Năm 2019, huyện Trấn Yên đã hoàn "
+        "thành 9/9 tiêu chí; 21/21 xã được công nhận đạt chuẩn NTM. Đến hết năm 2019, toàn "
+        "tỉnh có 69 xã đạt chuẩn NTM."
+    )
+    draft = extract(text)
+    got = {(r["metric"], r["kind"], r["value"]) for r in draft.observations}
+    assert got == {("communes_ntm", "increment", 23), ("communes_ntm", "level", 69)}
+    assert any("a district's figure" in m and "21/21" in m for m in draft.skipped)
 
 
 def test_a_figure_without_a_year_is_skipped_and_listed():

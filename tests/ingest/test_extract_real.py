@@ -161,8 +161,9 @@ def _bench():
 @pytest.mark.parametrize(
     ("name", "pages", "entries", "precision", "recall"),
     [
-        # measured when the rules of issue 22 were final: 97 of 119 drafted, of 108 by hand
-        ("dev", 22, 108, 0.80, 0.88),
+        # round 2 (a round's batch and a district's figures left out; the dev annotations
+        # aligned with the held-out conventions): 93 of 108 drafted, of 102 by hand
+        ("dev", 22, 102, 0.84, 0.89),
         # scored once after that, the rules unchanged: 62 of 105 drafted, of 101 by hand
         ("heldout", 16, 101, 0.57, 0.60),
     ],
