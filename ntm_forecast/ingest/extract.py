@@ -405,10 +405,8 @@ def _one_line(text: str) -> str:
 def _sentences(doc: _Doc) -> list[_Sentence]:
     out: list[_Sentence] = []
     scope: str | None = None
-    pos = 0
-    for para, line in enumerate(doc.low.split("\n")):
-        start, end = pos, pos + len(line)
-        pos = end + 1
+    for para, (start, end) in enumerate(_paragraphs(doc)):
+        line = doc.low[start:end]
         if not line.strip():
             continue
         if _is_heading(line):
@@ -425,6 +423,25 @@ def _sentences(doc: _Doc) -> list[_Sentence]:
                 out.extend(_Sentence(a, b, para, scope) for a, b in _bounded(doc.low, cut, b))
                 cut = b
         out.extend(_Sentence(a, b, para, scope) for a, b in _bounded(doc.low, cut, end))
+    return out
+
+
+def _paragraphs(doc: _Doc) -> list[tuple[int, int]]:
+    """The spans of the text's paragraphs: its lines, but a line broken inside a sentence (no
+    final stop, the next line going on in lower case or with a number: "Bình Thuận có\n196 sản
+    phẩm OCOP") goes on in the next."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for line in doc.cased.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        head = line.lstrip()[:1]
+        if out and (head.islower() or head.isdigit()):
+            a, b = out[-1]
+            if doc.cased[a:b].strip() and not re.search(r"[.!?:;…\"”)]\s*$", doc.cased[a:b]):
+                out[-1] = (a, end)
+                continue
+        out.append((start, end))
     return out
 
 
@@ -1071,12 +1088,13 @@ def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
     """Kind (level or increment) and the parts of a total, which need the whole sentence;
     ``before``: the figures of the sentence before."""
     groups = _paren_groups(text)
-    # A count without a cue of its own takes the kind of an earlier one only within the same
-    # part of the sentence (up to a ";"): of the same metric ("thêm 5 xã đạt chuẩn năm 2022 và
-    # 3 xã đạt chuẩn năm 2023"), or of the figure just before when it is the next item of the
-    # same list, with no words of its own before it ("4 xã được công nhận, 10 xã nâng cao").
+    # A count without a cue of its own takes the kind of an earlier one: of the same metric
+    # within the same part of the sentence (up to a ";": "thêm 5 xã đạt chuẩn năm 2022 và 3 xã
+    # đạt chuẩn năm 2023"), or of the figure just before when it is the next item of the same
+    # list, with no words of its own before it ("4 xã được công nhận, 10 xã nâng cao"), past a
+    # ";" only for another metric ("6 xã được công nhận đạt chuẩn NTM; 3 đơn vị cấp huyện").
     prev_kind: dict[tuple[str, int], str] = {}
-    last: tuple[int, str] | None = None  # (part, kind) of the previous figure with a kind
+    last: tuple[int, str, str] | None = None  # (part, kind, metric) of the last with a kind
     for f in here:
         if f.skip:
             continue
@@ -1087,12 +1105,12 @@ def _sentence_rules(here: list[_Fig], text: str, before: list[_Fig]) -> None:
         listed = re.fullmatch(r"\s*(?:và\s*)?", text[c0 : f.num.start]) and c0 > 0
         if f.kind_from == "" and key in prev_kind:
             f.kind, f.kind_from = prev_kind[key], "inherit"
-        elif f.kind_from == "" and listed and last and last[0] == part:
+        elif f.kind_from == "" and listed and last and (last[0] == part or last[2] != f.metric):
             f.kind, f.kind_from = last[1], "inherit"
         compared = re.match(r"[^,;()]*so với", text[f.end :])  # "tăng 180 xã so với năm 2022"
         if f.kind_from and not compared:
             prev_kind[key] = f.kind
-            last = (part, f.kind)
+            last = (part, f.kind, f.metric)
         elif f.kind_from:
             last = None
     raised = re.search(r"nâng (?:tổng )?số", text)

@@ -831,3 +831,27 @@ def test_extract_and_the_params_reader_start_without_pandas():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_line_broken_inside_a_sentence_goes_on_in_the_next():
+    text = (
+        "Bình Thuận, ngày 10/01/2025\n"
+        "Đến cuối năm 2024, Bình Thuận có\n"
+        "196 sản phẩm OCOP, trong đó, có 17\n"
+        "sản phẩm OCOP 4 sao."
+    )
+    got = {(r["metric"], r["year"], r["value"]) for r in extract(text).observations}
+    assert got == {("ocop_total", 2024, 196), ("ocop_4star", 2024, 17)}
+
+
+def test_the_next_item_of_a_list_after_a_semicolon_keeps_its_kind():
+    text = (
+        "Trong năm 2023, tỉnh Đồng Tháp có thêm 6 xã được công nhận đạt chuẩn NTM; 3 đơn vị cấp "
+        "huyện đạt chuẩn NTM (gồm các huyện: Lấp Vò, Lai Vung) và 1 xã đạt chuẩn NTM kiểu mẫu."
+    )
+    got = {(r["metric"], r["kind"], r["value"]) for r in extract(text).observations}
+    assert got == {
+        ("communes_ntm", "increment", 6),
+        ("districts_ntm", "increment", 3),
+        ("communes_model", "increment", 1),
+    }
