@@ -54,6 +54,7 @@ bench: $(VENV)/.installed-dev ## Run the benchmarks in benchmarks/
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_batch.py
 	$(BIN)/python benchmarks/bench_extract.py
+	$(BIN)/python benchmarks/bench_input.py
 	$(BIN)/python benchmarks/bench_app.py
 
 TABLES := data/public/public_observations.csv data/public/provinces_to_2021.csv \
