@@ -49,7 +49,8 @@ def test_notes_in_brackets_are_set_apart_from_the_quote(quote, kept, notes):
 
 
 def test_the_language_of_a_quote_not_in_vietnamese_is_said():
-    assert language_of("Cần Thơ has 895 OCOP products") == "vi"  # a name is not a language
+    assert language_of("Cần Thơ has 895 OCOP products rated three to five stars") == "en"
+    assert language_of("Cần Thơ có 895 sản phẩm OCOP") == "vi"  # a name is not a language
     assert language_of("Thanh Hoa has 598 OCOP products") == "en"
     assert language_of("Fin janvier 2020, 4.849 communes de l’ensemble du pays") == "fr"
     assert language_of("10 + 51 = 61") is None
