@@ -22,7 +22,7 @@ from pathlib import Path
 import docx
 import openpyxl
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, _require, _wait_for
+from browser_support import chromium, free_port, require, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -43,11 +43,11 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`ntm-forecast serve` over a copy of params/: (address, the copy, start time)."""
-    _require()
+    require()
     root = tmp_path_factory.mktemp("app")
     params = root / "params"
     shutil.copytree(ROOT / "params", params)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "HOME": str(root), "JUPYTER_RUNTIME_DIR": str(root / "runtime")}
     exe = Path(sys.executable).parent / "ntm-forecast"
     log = open(root / "serve.log", "w")  # noqa: SIM115 (closed below)
@@ -60,44 +60,26 @@ def server(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     try:
-        _wait_for(
+        wait_for(
             lambda: (root / "serve.log").read_text().startswith(f"http://127.0.0.1:{port}/"),
             READY_TIMEOUT,
             "the address on the first line",
         )
-        _wait_for(
+        wait_for(
             lambda: socket.create_connection(("127.0.0.1", port), timeout=5).close() or True,
             READY_TIMEOUT,
             "Voilà to listen",
         )
         yield f"http://127.0.0.1:{port}/", params, started
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        stop(proc, log)
 
 
 @pytest.fixture(scope="module")
 def browser(server, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1300, "height": 1000},
-            accept_downloads=True,
-        )
-        context.set_default_timeout(60_000)
-        try:
-            yield context
-        finally:
-            context.close()
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with chromium(profile, viewport={"width": 1300, "height": 1000}, accept_downloads=True) as c:
+        yield c
 
 
 def _open(browser, url: str):
@@ -127,7 +109,7 @@ def _choose(page, name: str) -> None:
     box.press("Enter")
     title = name.lower()  # the title reads "… — tỉnh Điện Biên"
     header = page.locator(".ntm-header")
-    _wait_for(lambda: title in header.inner_text().lower(), CHANGE_TIMEOUT, name)
+    wait_for(lambda: title in header.inner_text().lower(), CHANGE_TIMEOUT, name)
 
 
 def _screenshot(page, name: str, locator=None) -> None:
@@ -154,7 +136,7 @@ def test_another_locality_and_pace_change_the_chart_and_table(server, browser):
     page, errors = _open(browser, server[0])
     before = _view(page)
     _choose(page, PROVINCE)
-    there = _wait_for(
+    there = wait_for(
         lambda: (v := _view(page))[0] != before[0] and v[1] != before[1] and v,
         CHANGE_TIMEOUT,
         "the chart and table of another locality",
@@ -164,7 +146,7 @@ def test_another_locality_and_pace_change_the_chart_and_table(server, browser):
     page.keyboard.press("Control+A")
     page.keyboard.type("1.5")
     page.keyboard.press("Enter")
-    _wait_for(
+    wait_for(
         lambda: (v := _view(page))[0] != there[0] and v[1] != there[1],
         CHANGE_TIMEOUT,
         "the chart and table at a faster pace",
@@ -192,7 +174,7 @@ def test_a_bad_figure_shows_why_and_changes_nothing(server, browser):
     before = (params / "dien_bien.yaml").read_bytes()
     table = _view(page)[1]
     _fill(page, "figure", {**FIGURE, "value": "12,5"})
-    said = _wait_for(lambda: _message(page, "figure"), CHANGE_TIMEOUT, "the form's message")
+    said = wait_for(lambda: _message(page, "figure"), CHANGE_TIMEOUT, "the form's message")
     assert "Giá trị: cần một số, nhận được '12,5'." in said
     assert "Chưa ghi gì" in said
     assert (params / "dien_bien.yaml").read_bytes() == before
@@ -208,10 +190,10 @@ def test_a_figure_from_the_form_lands_in_the_copy_and_moves_the_probability(serv
     _choose(page, PROVINCE)
     table = _view(page)[1]
     _fill(page, "figure", FIGURE)
-    said = _wait_for(lambda: _message(page, "figure"), CHANGE_TIMEOUT, "the form's message")
+    said = wait_for(lambda: _message(page, "figure"), CHANGE_TIMEOUT, "the form's message")
     assert "Đã ghi vào" in said, said
     assert FIGURE["source"] in (params / "dien_bien.yaml").read_text(encoding="utf-8")
-    _wait_for(lambda: _view(page)[1] != table, CHANGE_TIMEOUT, "the table with the figure")
+    wait_for(lambda: _view(page)[1] != table, CHANGE_TIMEOUT, "the table with the figure")
     assert errors == []
     page.close()
 
@@ -221,7 +203,7 @@ def test_the_word_and_excel_downloads_open(server, browser, tmp_path):
     _choose(page, PROVINCE)
     page.locator("button", has_text="Tạo tệp Word").click()
     links = page.locator(".ntm-links a")
-    _wait_for(lambda: links.count() == 4, CHANGE_TIMEOUT, "the download links")
+    wait_for(lambda: links.count() == 4, CHANGE_TIMEOUT, "the download links")
     for name in ("dien_bien_report.docx", "dien_bien_report.xlsx"):
         with page.expect_download() as download:
             links.filter(has_text=name).click()

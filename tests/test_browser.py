@@ -12,27 +12,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import chromium, free_port, require, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("NTM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Generous: CI runs this on a loaded 2-core machine.
 START_TIMEOUT = 180.0
 RUN_TIMEOUT = 420.0
@@ -43,52 +31,10 @@ FIXTURE_PARAMS = ("vietnam.yaml", "dien_bien.yaml")
 pytestmark = pytest.mark.browser
 
 
-def _missing() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"no chromium at {CHROMIUM} (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e .[dev])"
-    return None
-
-
-def _require() -> None:
-    reason = _missing()
-    if reason is None:
-        return
-    if os.environ.get("NTM_REQUIRE_BROWSER") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-        except AssertionError:
-            raise
-        except Exception as exc:  # a page still loading; try again
-            last = exc
-        else:
-            if last:
-                return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} (last: {last!r})")
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server over a copy of notebooks/ and three params files."""
-    _require()
+    require()
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     (root / "params").mkdir()
@@ -101,7 +47,7 @@ def lab(tmp_path_factory):
     tracker = home / "settings" / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "HOME": str(home),
@@ -142,35 +88,17 @@ def lab(tmp_path_factory):
             return r.status == 200
 
     try:
-        _wait_for(up, START_TIMEOUT, "JupyterLab to answer")
+        wait_for(up, START_TIMEOUT, "JupyterLab to answer")
         yield url, root
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        stop(proc, log)
 
 
 @pytest.fixture(scope="module")
 def browser(lab, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
     profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        context.set_default_timeout(60_000)
-        try:
-            yield context
-        finally:
-            context.close()
+    with chromium(profile, viewport={"width": 1400, "height": 1000}) as context:
+        yield context
 
 
 # JavaScript run in the page; `window.jupyterapp` is there by expose_app_in_browser.
@@ -220,13 +148,13 @@ def _open_and_run(page, url: str, notebook: str) -> dict:
     def state():
         return page.evaluate(JS_STATE, path)
 
-    _wait_for(
+    wait_for(
         lambda: (s := state()) and s["kernel"] == "idle" and s,
         START_TIMEOUT,
         f"{notebook} to open with an idle kernel",
     )
     page.evaluate(JS_RUN_ALL, path)
-    return _wait_for(
+    return wait_for(
         lambda: (
             (s := state())
             and (s["errors"] or (s["done"] == s["code"] and s["kernel"] == "idle"))
@@ -279,7 +207,7 @@ def test_explore_dropdown_and_slider_change_the_chart_and_table(lab, browser):
     assert state["errors"] == [], state["errors"]
     select = page.locator(".widget-dropdown select").first
     select.wait_for(state="visible", timeout=120_000)
-    before = _wait_for(lambda: all(_view(page)) and _view(page), CHANGE_TIMEOUT, "the view")
+    before = wait_for(lambda: all(_view(page)) and _view(page), CHANGE_TIMEOUT, "the view")
 
     options = select.locator("option").all_inner_texts()
     current = select.input_value()
@@ -287,7 +215,7 @@ def test_explore_dropdown_and_slider_change_the_chart_and_table(lab, browser):
     assert len(options) == len(FIXTURE_PARAMS) >= 2
     other = next(i for i, v in enumerate(values) if v != current)
     select.select_option(index=other)
-    after_locality = _wait_for(
+    after_locality = wait_for(
         lambda: (v := _view(page))[0] != before[0] and v[1] != before[1] and all(v) and v,
         CHANGE_TIMEOUT,
         "the chart and table of another locality",
@@ -299,9 +227,9 @@ def test_explore_dropdown_and_slider_change_the_chart_and_table(lab, browser):
     page.keyboard.press("Control+A")
     page.keyboard.type("1.5")
     page.keyboard.press("Enter")
-    _wait_for(lambda: readout.inner_text().strip() == "1.5", 30, "the slider to read 1.5")
+    wait_for(lambda: readout.inner_text().strip() == "1.5", 30, "the slider to read 1.5")
     try:
-        _wait_for(
+        wait_for(
             lambda: (
                 (v := _view(page))[0] != after_locality[0] and v[1] != after_locality[1] and all(v)
             ),
