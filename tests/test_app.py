@@ -74,8 +74,7 @@ def test_a_change_of_locality_or_pace_redraws_the_chart_and_the_table(app):
 def test_a_figure_from_the_form_lands_in_the_file_and_moves_the_probability(app):
     path = app.session_.paths["dien_bien"]
     before = _probability(app, "dien_bien", "communes_ntm", 2030)
-    added = app.add_figure(
-        "dien_bien",
+    figure = dict(
         metric="communes_ntm",
         value="36",
         of="42",
@@ -83,20 +82,13 @@ def test_a_figure_from_the_form_lands_in_the_file_and_moves_the_probability(app)
         source="Báo cáo của Văn phòng điều phối",
         quote="36/42 xã đạt chuẩn",
     )
+    added = app.add_figure("dien_bien", **figure)
     assert added.written, added.lines
     text = path.read_text(encoding="utf-8")
     assert "Báo cáo của Văn phòng điều phối" in text and "'2025-12-15'" in text
     assert _probability(app, "dien_bien", "communes_ntm", 2030) > before + 0.3
     # the same figure again: nothing written
-    again = app.add_figure(
-        "dien_bien",
-        metric="communes_ntm",
-        value="36",
-        of="42",
-        as_of="2025-12-15",
-        source="Báo cáo của Văn phòng điều phối",
-        quote="36/42 xã đạt chuẩn",
-    )
+    again = app.add_figure("dien_bien", **figure)
     assert not again.written and path.read_text(encoding="utf-8") == text
 
 
