@@ -92,9 +92,10 @@ _StrictLoader.add_implicit_resolver(
 )
 
 
-def read_yaml(path: Path) -> object:
-    """Parse one file; raise :class:`InputError` for bytes, syntax or tags we refuse."""
-    text = read_text(path)
+def read_yaml(path: Path, text: str | None = None) -> object:
+    """Parse one file (or its `text`, read already); raise :class:`InputError` for bytes,
+    syntax or tags we refuse."""
+    text = read_text(path) if text is None else text
     try:
         return yaml.load(text, Loader=_StrictLoader)
     except _AliasFound as exc:
@@ -120,9 +121,29 @@ def _mark(mark) -> str:
 
 
 def load_locality(path: str | Path) -> Locality:
-    """Read, validate and freeze one params file."""
+    """Read, validate and freeze one params file. The same text at the same path is parsed
+    once per process (a command expands a folder more than once: the files it serves, then
+    their neighbours to pool with); a file written since is parsed again."""
     path = Path(path)
-    data = read_yaml(path)
+    text = read_text(path)
+    key = str(path.resolve())
+    if key not in _PARSED or _PARSED[key][0] != text:
+        try:
+            _PARSED[key] = (text, _parse(path, text))
+        except InputError as exc:
+            _PARSED[key] = (text, exc)
+    found = _PARSED[key][1]
+    if isinstance(found, InputError):
+        raise InputError(found.problems)
+    return found
+
+
+# resolved path → (the text last parsed there, its frozen locality or why it was refused)
+_PARSED: dict[str, tuple[str, Locality | InputError]] = {}
+
+
+def _parse(path: Path, text: str) -> Locality:
+    data = read_yaml(path, text)
     if not isinstance(data, dict):
         raise InputError.at(path, "(top level)", "a mapping of fields", type(data).__name__)
     try:

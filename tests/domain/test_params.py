@@ -2,6 +2,7 @@
 
 import math
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -481,3 +482,17 @@ def test_a_yaml_number_is_decimal_in_the_digits_0_to_9(tmp_path, written):
     ]
     ok = text.replace(f"value: {written}", "value: 1000")
     assert load_locality(write(tmp_path, "t.yaml", ok)).observations[0].value == 1000
+
+
+def test_a_file_is_parsed_once_until_it_changes(tmp_path):
+    path = tmp_path / "minimal.yaml"
+    shutil.copy(GOOD / "minimal.yaml", path)
+    first = load_locality(path)
+    assert load_locality(path) is first  # the same text: not parsed again
+    changed = path.read_text(encoding="utf-8") + "\n# một dòng ghi chú\n"
+    path.write_text(changed, encoding="utf-8")
+    assert load_locality(path) is not first and load_locality(path) == first
+    path.write_text("name: [\n", encoding="utf-8")
+    for _ in range(2):  # a refusal is said again each time it is asked
+        with pytest.raises(InputError):
+            load_locality(path)
